@@ -1,0 +1,2 @@
+"""Replaced by the .pyz builder with the hash of the gate's sources."""
+GATE_HASH = "dev"

@@ -1,0 +1,129 @@
+"""The gate's loop: read frames from stdin, answer each request on its own thread."""
+import io
+import os
+import sys
+import threading
+import time
+import traceback
+
+from . import protocol
+from .context import RequestContext
+from .handlers import handle_request
+
+SHUTDOWN_WAIT_S = 10.0
+
+
+class Gate:
+    def __init__(self, rin, wout):
+        self.rin = rin
+        self.wout = wout
+        self.wlock = threading.Lock()
+        self.inflight = {}
+        self.ilock = threading.Lock()
+        self.idle = threading.Condition(self.ilock)
+        self.multiplex = False
+        self.started = time.time()
+        self.calls = 0
+
+    def send(self, msg_type, data, msg_id=None):
+        frame = protocol.encode_frame(msg_type, data, msg_id)
+        with self.wlock:
+            self.wout.write(frame)
+            self.wout.flush()
+
+    def _run_request(self, msg_type, data, msg_id, ctx):
+        try:
+            reply_type, reply = handle_request(self, msg_type, data, ctx)
+        except Exception as e:  # a bug in a handler must not kill the gate
+            reply_type, reply = "Error", {"message": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
+        try:
+            self.send(reply_type, reply, msg_id)
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+        finally:
+            with self.ilock:
+                self.inflight.pop(msg_id, None)
+                self.idle.notify_all()
+
+    def dispatch(self, msg_type, data, msg_id):
+        if msg_type == "Hello":
+            caps = (data or {}).get("capabilities", []) if isinstance(data, dict) else []
+            self.multiplex = "multiplex" in caps
+            self.send("Hello", hello_data(), msg_id)
+            return True
+        if msg_type == "Shutdown":
+            self._drain(SHUTDOWN_WAIT_S)
+            self.send("Goodbye", {}, msg_id)
+            return False
+        if msg_type == "Cancel":
+            target = (data or {}).get("id") if isinstance(data, dict) else None
+            with self.ilock:
+                ctx = self.inflight.get(target)
+            if ctx is not None:
+                ctx.cancel()
+            self.send("Cancelled", {"id": target, "found": ctx is not None}, msg_id)
+            return True
+        module_args = data.get("module_args") if isinstance(data, dict) else None
+        ctx = RequestContext(msg_id, module_args if isinstance(module_args, dict) else None)
+        self.calls += 1
+        if not self.multiplex or msg_id is None:
+            # FTL2's original, unmultiplexed mode: one request at a time, in order.
+            with self.ilock:
+                self.inflight[msg_id] = ctx
+            self._run_request(msg_type, data, msg_id, ctx)
+            return True
+        with self.ilock:
+            self.inflight[msg_id] = ctx
+        t = threading.Thread(target=self._run_request, args=(msg_type, data, msg_id, ctx), daemon=True)
+        t.start()
+        return True
+
+    def _drain(self, timeout):
+        deadline = time.time() + timeout
+        with self.ilock:
+            while self.inflight and time.time() < deadline:
+                self.idle.wait(max(0.0, deadline - time.time()))
+
+    def cancel_all(self):
+        with self.ilock:
+            for ctx in list(self.inflight.values()):
+                ctx.cancel()
+
+    def run(self):
+        while True:
+            try:
+                msg = protocol.read_frame(self.rin)
+            except protocol.ProtocolError as e:
+                self.send("Error", {"message": "protocol error: %s" % e, "fatal": True})
+                self.cancel_all()
+                return 2
+            if msg is None:
+                self.cancel_all()
+                return 0
+            msg_type, data, msg_id = msg
+            if not self.dispatch(msg_type, data, msg_id):
+                return 0
+
+
+def hello_data():
+    from . import build_info
+
+    return {
+        "capabilities": ["multiplex", "cancel"],
+        "gate_hash": build_info.GATE_HASH,
+        "pid": os.getpid(),
+        "python_version": ".".join(str(p) for p in sys.version_info[:3]),
+    }
+
+
+def main():
+    if sys.version_info < (3, 8):
+        sys.stderr.write("ftl gate needs Python 3.8 or newer, this is %s\n" % sys.version.split()[0])
+        return 3
+    rin = sys.stdin.buffer
+    if not isinstance(rin, io.BufferedReader):
+        rin = io.BufferedReader(rin)
+    wout = sys.stdout.buffer
+    # Anything a module or library prints must not corrupt the frame stream.
+    sys.stdout = sys.stderr
+    return Gate(rin, wout).run()

@@ -1,0 +1,97 @@
+/**
+ * Every error a user can meet has a stable code, the host it concerns (if any),
+ * and a one-line hint that says what to do about it. Codes live in one table so
+ * the docs, the REPL and tests agree on them.
+ */
+export const ERROR_CODES = {
+  // protocol and gate
+  FTL_PROTOCOL_BAD_LENGTH: 'the gate sent a frame whose length is not 8 hex digits; the gate or its interpreter printed something unexpected',
+  FTL_PROTOCOL_TOO_LARGE: 'a frame over 64 MiB was refused; send large files with copy src= instead of inline content',
+  FTL_PROTOCOL_TRUNCATED: 'the stream ended inside a frame; the gate died mid-reply (see its stderr)',
+  FTL_PROTOCOL_BAD_JSON: 'a frame body was not valid JSON',
+  FTL_PROTOCOL_BAD_SHAPE: 'a frame body was not a [type, data] or [type, data, id] array',
+  FTL_GATE_START: 'the gate could not start; check that python3 (3.8 or newer) is installed on the host',
+  FTL_GATE_DIED: 'the gate process exited; the next call starts a new one',
+  FTL_GATE_TIMEOUT: 'the gate did not answer in time; raise the timeout (--timeout S, .timeout S) or check the host',
+  FTL_GATE_CLOSED: 'the gate session is closed; the next call starts a new one',
+  FTL_GATE_ERROR: 'the gate reported an error running the request',
+  FTL_MODULE_NOT_FOUND: 'no module by that name; .modules lists the ones this controller knows',
+  FTL_CANCELLED: 'the call was cancelled',
+  // inventory
+  FTL_INVENTORY_SYNTAX: 'fix the syntax at the line shown',
+  FTL_INVENTORY_NOT_FOUND: 'check the -i path',
+  FTL_INVENTORY_CYCLE: 'a group cannot be its own descendant; remove one of the children links',
+  FTL_INVENTORY_UNSUPPORTED: 'this inventory feature is not supported yet',
+  FTL_PATTERN_NO_MATCH: 'no host matches the pattern; .hosts lists the hosts',
+  // ssh
+  FTL_SSH_CONNECT: 'check that the host is up and sshd listens on that port',
+  FTL_SSH_AUTH: 'check the user and key (ansible_user, ansible_ssh_private_key_file) or ssh-agent',
+  FTL_SSH_HOSTKEY_UNKNOWN: 'the host key is not in known_hosts; check its fingerprint and rerun with --accept-new to record it',
+  FTL_SSH_HOSTKEY_CHANGED: 'the host key differs from known_hosts: possible man-in-the-middle; if the host was rebuilt, remove the old key with ssh-keygen -R',
+  FTL_SSH_NO_PYTHON: 'install python3 (3.8 or newer) on the host, or set ansible_python_interpreter',
+  FTL_SSH_DEPLOY: 'the gate could not be uploaded; check disk space and permissions of ~/.ftl on the host',
+  FTL_BECOME: 'become failed; check sudo rights for the user, or give the become password',
+  // usage
+  FTL_USAGE: 'see ftl --help',
+  FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',
+  FTL_LAB: 'see ftl lab --help',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FtlErrorOptions {
+  host?: string | undefined;
+  cause?: unknown;
+  hint?: string | undefined;
+}
+
+export class FtlError extends Error {
+  override readonly name: string = 'FtlError';
+  readonly code: ErrorCode;
+  readonly host: string | undefined;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, options: FtlErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.host = options.host;
+    this.hint = options.hint ?? ERROR_CODES[code];
+  }
+
+  /** One line for a person: what happened, on which host, and what to do. */
+  oneLine(): string {
+    const where = this.host === undefined ? '' : `${this.host}: `;
+    return `${where}${this.message} (${this.hint})`;
+  }
+}
+
+export class ProtocolError extends FtlError {
+  override readonly name = 'ProtocolError';
+}
+
+export class GateError extends FtlError {
+  override readonly name = 'GateError';
+}
+
+export class InventoryError extends FtlError {
+  override readonly name = 'InventoryError';
+}
+
+export class SshError extends FtlError {
+  override readonly name = 'SshError';
+}
+
+export class UsageError extends FtlError {
+  override readonly name = 'UsageError';
+}
+
+export function isFtlError(e: unknown): e is FtlError {
+  return e instanceof FtlError;
+}
+
+/** A message for any thrown value, without a stack. */
+export function describeError(e: unknown): string {
+  if (e instanceof FtlError) return e.oneLine();
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,22 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * How a GateSession reaches a running gate process: a local child process or an
+ * SSH exec channel. The session only sees bytes in and out, and one exit.
+ */
+export interface GateTransport {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves once when the gate process (or channel) has ended. */
+  readonly exited: Promise<GateExit>;
+  /** Ends the process at once (SIGKILL locally, channel close remotely). */
+  kill(): void;
+  /** A short label for messages, e.g. "local python3" or "ssh web01". */
+  readonly label: string;
+}
+
+export interface GateExit {
+  code: number | null;
+  signal: string | null;
+}
