@@ -1,0 +1,100 @@
+/**
+ * The connection facts other layers need from a host's merged variables.
+ * The inventory layer produces these; ssh, gate and run consume them.
+ */
+export interface HostFacts {
+  /** Inventory name. */
+  readonly name: string;
+  /** ansible_connection: 'local' for localhost-style hosts, otherwise 'ssh'. */
+  readonly connection: 'local' | 'ssh';
+  /** ansible_host, else the inventory name. */
+  readonly address: string;
+  /** ansible_port (undefined: ~/.ssh/config or 22). */
+  readonly port: number | undefined;
+  /** ansible_user (undefined: ~/.ssh/config or the local user). */
+  readonly user: string | undefined;
+  /** ansible_ssh_private_key_file, with ~ expanded. */
+  readonly privateKeyFile: string | undefined;
+  /** ansible_password / ansible_ssh_pass. A secret: never log or print it. */
+  readonly password: string | undefined;
+  /** ansible_python_interpreter (undefined: discover). */
+  readonly python: string | undefined;
+  /** ansible_become. */
+  readonly become: boolean;
+  /** ansible_become_user (default root when become is on). */
+  readonly becomeUser: string | undefined;
+  /** ansible_become_password / ansible_become_pass. A secret. */
+  readonly becomePassword: string | undefined;
+  /** ProxyJump hops from ansible_ssh_common_args (-J a,b or -o ProxyJump=a,b), in order. */
+  readonly proxyJump: readonly string[];
+  /** ansible_host_key_checking (default true). */
+  readonly hostKeyChecking: boolean;
+}
+
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+function bool(v: unknown, dflt: boolean): boolean {
+  if (typeof v === 'boolean') return v;
+  const s = str(v)?.toLowerCase();
+  if (s === undefined) return dflt;
+  if (['yes', 'on', '1', 'true', 'y', 't'].includes(s)) return true;
+  if (['no', 'off', '0', 'false', 'n', 'f'].includes(s)) return false;
+  return dflt;
+}
+
+function expandHome(p: string | undefined, home: string): string | undefined {
+  if (p === undefined) return undefined;
+  return p === '~' || p.startsWith('~/') ? home + p.slice(1) : p;
+}
+
+/** ProxyJump hops named in ansible_ssh_common_args: `-J a,b`, `-Ja`, `-o ProxyJump=a` or `-o 'ProxyJump a'`. */
+export function parseProxyJump(commonArgs: string | undefined): string[] {
+  if (commonArgs === undefined) return [];
+  const words = commonArgs.match(/'[^']*'|"[^"]*"|\S+/g) ?? [];
+  const unq = words.map((w) => w.replace(/^['"]|['"]$/g, ''));
+  for (let i = 0; i < unq.length; i++) {
+    const w = unq[i] ?? '';
+    let value: string | undefined;
+    if (w === '-J') value = unq[i + 1];
+    else if (w.startsWith('-J')) value = w.slice(2);
+    else if (w === '-o') {
+      const m = /^ProxyJump[= ]\s*(.+)$/i.exec(unq[i + 1] ?? '');
+      value = m?.[1];
+    } else {
+      const m = /^-oProxyJump[= ]\s*(.+)$/i.exec(w);
+      value = m?.[1];
+    }
+    if (value !== undefined && value.toLowerCase() !== 'none') return value.split(',').map((h) => h.trim()).filter(Boolean);
+  }
+  return [];
+}
+
+const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
+
+export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>, home = process.env.HOME ?? ''): HostFacts {
+  const conn = str(vars.ansible_connection);
+  const address = str(vars.ansible_host) ?? str(vars.ansible_ssh_host) ?? name;
+  const portText = str(vars.ansible_port) ?? str(vars.ansible_ssh_port);
+  const port = portText === undefined ? undefined : Number.parseInt(portText, 10);
+  const become = bool(vars.ansible_become, false);
+  return {
+    name,
+    connection: conn === 'local' || (conn === undefined && LOCAL_NAMES.has(name) && address === name) ? 'local' : 'ssh',
+    address,
+    port: port !== undefined && Number.isFinite(port) ? port : undefined,
+    user: str(vars.ansible_user) ?? str(vars.ansible_ssh_user),
+    privateKeyFile: expandHome(str(vars.ansible_ssh_private_key_file) ?? str(vars.ansible_private_key_file), home),
+    password: str(vars.ansible_password) ?? str(vars.ansible_ssh_pass),
+    python: str(vars.ansible_python_interpreter),
+    become,
+    becomeUser: str(vars.ansible_become_user) ?? (become ? 'root' : undefined),
+    becomePassword: str(vars.ansible_become_password) ?? str(vars.ansible_become_pass),
+    proxyJump: parseProxyJump(str(vars.ansible_ssh_common_args)),
+    hostKeyChecking: bool(vars.ansible_host_key_checking, true),
+  };
+}
