@@ -1,0 +1,132 @@
+import { FtlError, describeError } from '../errors.js';
+import type { HostFacts } from '../inventory/facts.js';
+import { mapLimit } from './limit.js';
+import { ProgressTracker } from './progress.js';
+import { RunResult } from './result.js';
+import type { HostResult, HostStatus, RunProgress } from './types.js';
+
+/** Who a gate runs as on the host. */
+export interface BecomeSpec {
+  readonly user: string;
+  readonly password?: string | undefined;
+}
+
+/** Per-call options, given as the second argument of a module call; never mixed into module args. */
+export interface CallOptions {
+  check?: boolean;
+  diff?: boolean;
+  /** true: become ansible_become_user (default root); a string: become that user; false: never. */
+  become?: boolean | string;
+  /** Seconds per host; undefined: the session default. */
+  timeout?: number;
+  forks?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: RunProgress) => void;
+}
+
+/** What one host ended with, before timings are added. */
+export interface HostOutcome {
+  readonly status: HostStatus;
+  readonly result: Record<string, unknown>;
+}
+
+/** A call checked and prepared on the controller, once, before any host is touched. */
+export interface PreparedCall {
+  readonly module: string;
+  /** Args as shown to people and logs (no_log values masked). */
+  readonly shownArgs: Record<string, unknown>;
+  /** Runs the call on one host. Must not throw for host-level trouble; returns an outcome. */
+  run(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: { timeoutMs: number; signal: AbortSignal }): Promise<HostOutcome>;
+}
+
+export interface RunnerDefaults {
+  forks: number;
+  timeoutS: number;
+  check: boolean;
+  diff: boolean;
+  /** Become user for every call (the REPL's .become), or undefined. */
+  become: string | undefined;
+}
+
+/** Turns an error thrown while reaching or talking to a host into that host's outcome. */
+export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
+  const msg = describeError(e);
+  if (e instanceof FtlError) {
+    switch (e.code) {
+      case 'FTL_CANCELLED':
+        return { status: 'cancelled', result: { msg: 'cancelled', changed: false } };
+      case 'FTL_GATE_TIMEOUT':
+        return { status: 'failed', result: { failed: true, msg: `timed out after ${timeoutS} s (${e.message})`, changed: false } };
+      case 'FTL_BAD_ARGS':
+      case 'FTL_MODULE_NOT_FOUND':
+      case 'FTL_BECOME':
+      case 'FTL_GATE_ERROR':
+        return { status: 'failed', result: { failed: true, msg, changed: false } };
+      default:
+        if (e.code.startsWith('FTL_SSH_') || e.code.startsWith('FTL_GATE_') || e.code.startsWith('FTL_PROTOCOL_')) {
+          return { status: 'unreachable', result: { unreachable: true, msg, changed: false } };
+        }
+    }
+  }
+  return { status: 'failed', result: { failed: true, msg, changed: false } };
+}
+
+export function becomeFor(facts: HostFacts, opt: boolean | string | undefined, dflt: string | undefined): BecomeSpec | undefined {
+  let user: string | undefined;
+  if (typeof opt === 'string') user = opt;
+  else if (opt === true) user = facts.becomeUser ?? 'root';
+  else if (opt === false) user = undefined;
+  else if (dflt !== undefined) user = dflt;
+  else if (facts.become) user = facts.becomeUser ?? 'root';
+  if (user === undefined) return undefined;
+  return { user, password: facts.becomePassword };
+}
+
+/** Fans a prepared call out to hosts with a concurrency limit, collecting every host's outcome. */
+export async function runOnHosts(
+  pattern: string,
+  hosts: readonly string[],
+  call: PreparedCall,
+  factsOf: (host: string) => HostFacts,
+  defaults: RunnerDefaults,
+  opts: CallOptions,
+  now: () => number = Date.now,
+): Promise<RunResult> {
+  const startedAt = new Date(now());
+  const t0 = now();
+  const timeoutS = opts.timeout ?? defaults.timeoutS;
+  const tracker = new ProgressTracker(hosts.length, now);
+  const abort = new AbortController();
+  const outer = opts.signal;
+  const onOuterAbort = (): void => {
+    abort.abort();
+  };
+  if (outer?.aborted === true) abort.abort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const report = (): void => opts.onProgress?.(tracker.snapshot());
+  try {
+    const results = await mapLimit(hosts, opts.forks ?? defaults.forks, async (host): Promise<HostResult> => {
+      const startedMs = now() - t0;
+      if (abort.signal.aborted) {
+        tracker.finish(host, 'cancelled');
+        return { host, status: 'cancelled', result: { msg: 'cancelled before it started', changed: false }, startedMs, durationMs: 0 };
+      }
+      tracker.start(host);
+      report();
+      let outcome: HostOutcome;
+      try {
+        const facts = factsOf(host);
+        outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal });
+      } catch (e) {
+        outcome = outcomeOfError(e, timeoutS);
+      }
+      tracker.finish(host, outcome.status);
+      report();
+      return { host, status: outcome.status, result: outcome.result, startedMs, durationMs: now() - t0 - startedMs };
+    });
+    return new RunResult({ pattern, module: call.module, args: call.shownArgs, startedAt, durationMs: now() - t0, hosts: results });
+  } finally {
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
