@@ -1,0 +1,98 @@
+import repl, { type REPLServer } from 'node:repl';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * node:repl with two additions and nothing ftl-specific:
+ *  - results that are promises are awaited before they are printed (auto-await), and
+ *  - Ctrl-C while such a promise is pending calls `onInterrupt` instead of the REPL's
+ *    own handler, so the caller can cancel the work and still get a value back.
+ * Everything else (top-level await, multi-line input, completion fallback, `_`) is
+ * node:repl's own.
+ */
+export interface AsyncReplOptions {
+  input: Readable;
+  output: Writable;
+  terminal: boolean;
+  prompt: string;
+  /** Called on Ctrl-C while an awaited result is pending. */
+  onInterrupt: () => void;
+  /** Formats a value for output; node's inspect when undefined. */
+  writer?: (value: unknown) => string;
+  completer?: (line: string) => Promise<[string[], string]> | [string[], string] | undefined;
+  /** Called before and after each awaited evaluation. */
+  onBusy?: (busy: boolean) => void;
+}
+
+type EvalCallback = (err: Error | null, result?: unknown) => void;
+type EvalFn = (code: string, context: object, file: string, cb: EvalCallback) => void;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
+  const server = repl.start({
+    prompt: opts.prompt,
+    input: opts.input,
+    output: opts.output,
+    terminal: opts.terminal,
+    useColors: opts.terminal,
+    ignoreUndefined: true,
+    // Previews evaluate what is being typed; a module call must never run before Enter.
+    preview: false,
+    ...(opts.writer === undefined ? {} : { writer: opts.writer }),
+  });
+
+  const defaultEval = server.eval as EvalFn;
+  const awaitEval: EvalFn = (code, context, file, cb) => {
+    defaultEval.call(server, code, context, file, (err, value) => {
+      if (err !== null || !isThenable(value)) {
+        cb(err, value);
+        return;
+      }
+      // Our own Ctrl-C handling while the promise is pending; the REPL's comes back after.
+      const saved = server.listeners('SIGINT') as ((...a: unknown[]) => void)[];
+      server.removeAllListeners('SIGINT');
+      const onSigint = (): void => {
+        opts.onInterrupt();
+      };
+      server.on('SIGINT', onSigint);
+      opts.onBusy?.(true);
+      const restore = (): void => {
+        server.removeListener('SIGINT', onSigint);
+        for (const l of saved) server.on('SIGINT', l);
+        opts.onBusy?.(false);
+      };
+      Promise.resolve(value).then(
+        (v) => {
+          restore();
+          cb(null, v);
+        },
+        (e: unknown) => {
+          restore();
+          cb(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  };
+  (server as unknown as { eval: EvalFn }).eval = awaitEval;
+
+  if (opts.completer !== undefined) {
+    const fallback = server.completer.bind(server) as (line: string, cb: (err: Error | null, r?: [string[], string]) => void) => void;
+    const ours = opts.completer;
+    (server as unknown as { completer: unknown }).completer = (line: string, cb: (err: Error | null, r?: [string[], string]) => void): void => {
+      Promise.resolve()
+        .then(() => ours(line))
+        .then(
+          (r) => {
+            if (r === undefined) fallback(line, cb);
+            else cb(null, r);
+          },
+          () => {
+            fallback(line, cb);
+          },
+        );
+    };
+  }
+  return server;
+}
