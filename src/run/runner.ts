@@ -110,6 +110,7 @@ export async function runOnHosts(
       const startedMs = now() - t0;
       if (abort.signal.aborted) {
         tracker.finish(host, 'cancelled');
+        report();
         return { host, status: 'cancelled', result: { msg: 'cancelled before it started', changed: false }, startedMs, durationMs: 0 };
       }
       tracker.start(host);

@@ -1,0 +1,91 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { GateError } from '../../src/errors.js';
+import { hostFacts } from '../../src/inventory/facts.js';
+import { runOnHosts, becomeFor, type PreparedCall, type RunnerDefaults } from '../../src/run/runner.js';
+import type { RunProgress } from '../../src/run/types.js';
+
+const defaults: RunnerDefaults = { forks: 10, timeoutS: 5, check: false, diff: false, become: undefined };
+const facts = (h: string) => hostFacts(h, {});
+
+function fakeCall(behaviour: (host: string, signal: AbortSignal) => Promise<Record<string, unknown>>): PreparedCall {
+  return {
+    module: 'ping',
+    shownArgs: {},
+    async run(host, _facts, _become, { signal }) {
+      const result = await behaviour(host, signal);
+      return { status: result.failed === true ? 'failed' : result.changed === true ? 'changed' : 'ok', result };
+    },
+  };
+}
+
+describe('runOnHosts', () => {
+  it('collects every host, a failure being a value', async () => {
+    const call = fakeCall(async (h) => {
+      if (h === 'b') throw new GateError('FTL_GATE_DIED', 'gate exited with code 1', { host: h });
+      if (h === 'c') return { failed: true, msg: 'nope' };
+      return { changed: h === 'd' };
+    });
+    const r = await runOnHosts('all', ['a', 'b', 'c', 'd'], call, facts, defaults, {});
+    assert.deepEqual(r.ok, ['a']);
+    assert.deepEqual(r.unreachable, ['b']);
+    assert.deepEqual(r.failed, ['c']);
+    assert.deepEqual(r.changed, ['d']);
+    assert.equal(r.success, false);
+    assert.match(String(r.host('b')?.msg), /b: gate exited with code 1/);
+    assert.deepEqual(r.hosts.map((h) => h.host), ['a', 'b', 'c', 'd']);
+  });
+
+  it('runs at most `forks` hosts at once', async () => {
+    let running = 0;
+    let peak = 0;
+    const call = fakeCall(async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return {};
+    });
+    const hosts = Array.from({ length: 20 }, (_, i) => `h${i}`);
+    const r = await runOnHosts('all', hosts, call, facts, defaults, { forks: 3 });
+    assert.equal(r.ok.length, 20);
+    assert.equal(peak, 3);
+  });
+
+  it('cancels running and waiting hosts on abort, keeping what finished', async () => {
+    const ac = new AbortController();
+    const call = fakeCall(async (h, signal) => {
+      if (h === 'fast') return {};
+      await new Promise<void>((resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          reject(new GateError('FTL_CANCELLED', 'cancelled', { host: h }));
+        });
+        void resolve;
+      });
+      return {};
+    });
+    const progress: RunProgress[] = [];
+    const p = runOnHosts('all', ['fast', 'slow1', 'slow2', 'waiting'], call, facts, defaults, {
+      forks: 3,
+      signal: ac.signal,
+      onProgress: (x) => progress.push(x),
+    });
+    setTimeout(() => {
+      ac.abort();
+    }, 20);
+    const r = await p;
+    assert.deepEqual(r.ok, ['fast']);
+    assert.deepEqual(r.cancelled, ['slow1', 'slow2', 'waiting']);
+    assert.equal(progress.at(-1)?.done, 4);
+    assert.equal(progress.at(-1)?.counts.cancelled, 3);
+  });
+
+  it('works out who to become', () => {
+    const f = hostFacts('h', { ansible_become: true, ansible_become_user: 'app', ansible_become_password: 's3' });
+    assert.deepEqual(becomeFor(f, undefined, undefined), { user: 'app', password: 's3' });
+    assert.equal(becomeFor(f, false, undefined), undefined);
+    assert.deepEqual(becomeFor(hostFacts('h', {}), true, undefined), { user: 'root', password: undefined });
+    assert.deepEqual(becomeFor(hostFacts('h', {}), 'postgres', undefined)?.user, 'postgres');
+    assert.equal(becomeFor(hostFacts('h', {}), undefined, undefined), undefined);
+  });
+});
