@@ -22,6 +22,7 @@ function fakeCall(behaviour: (host: string, signal: AbortSignal) => Promise<Reco
 describe('runOnHosts', () => {
   it('collects every host, a failure being a value', async () => {
     const call = fakeCall(async (h) => {
+      await Promise.resolve();
       if (h === 'b') throw new GateError('FTL_GATE_DIED', 'gate exited with code 1', { host: h });
       if (h === 'c') return { failed: true, msg: 'nope' };
       return { changed: h === 'd' };
@@ -56,11 +57,10 @@ describe('runOnHosts', () => {
     const ac = new AbortController();
     const call = fakeCall(async (h, signal) => {
       if (h === 'fast') return {};
-      await new Promise<void>((resolve, reject) => {
+      await new Promise<void>((_resolve, reject) => {
         signal.addEventListener('abort', () => {
           reject(new GateError('FTL_CANCELLED', 'cancelled', { host: h }));
         });
-        void resolve;
       });
       return {};
     });
