@@ -1,0 +1,225 @@
+import { dirname, resolve as resolvePath } from 'node:path';
+import { statSync } from 'node:fs';
+import Fuse from 'fuse.js';
+import { InventoryError } from '../errors.js';
+import { hostFacts, type HostFacts } from './facts.js';
+import { InventoryData } from './model.js';
+import { evaluatePattern } from './patterns.js';
+import { loadSource } from './sources.js';
+import { varsFor } from './vars-files.js';
+
+export interface InventoryHost {
+  readonly name: string;
+  /** Merged with Ansible's precedence: group vars by depth, priority and name, then the host's own. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Direct and ancestor groups, without 'all'. */
+  readonly groups: readonly string[];
+}
+
+export interface InventoryGroup {
+  readonly name: string;
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly children: readonly string[];
+  /** Direct members. */
+  readonly hosts: readonly string[];
+}
+
+const LOCALHOST = new Set(['localhost', '127.0.0.1', '::1']);
+
+/** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
+export class Inventory {
+  private merged = new Map<string, Record<string, unknown>>();
+  private readonly implicitHosts = new Map<string, Record<string, unknown>>();
+
+  private constructor(
+    private readonly data: InventoryData,
+    private readonly baseDirs: readonly string[],
+  ) {}
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that every error is a rejection
+  static async load(sources: readonly string[], opts: { cwd?: string } = {}): Promise<Inventory> {
+    const data = new InventoryData();
+    const bases: string[] = [];
+    for (const s of sources) {
+      const path = s.includes(',') && !s.includes('/') ? s : resolvePath(opts.cwd ?? process.cwd(), s);
+      loadSource(data, path);
+      if (path !== s || !s.includes(',')) {
+        try {
+          bases.push(statSync(path).isDirectory() ? path : dirname(path));
+        } catch {
+          // a host list has no directory
+        }
+      }
+    }
+    data.reconcile();
+    for (const g of data.groups.values()) {
+      // Ansible consumes ansible_group_priority: it orders groups and is not a variable.
+      const p = g.vars.ansible_group_priority;
+      if (p !== undefined) {
+        g.priority = Number(p);
+        delete g.vars.ansible_group_priority;
+      }
+    }
+    return new Inventory(data, bases);
+  }
+
+  static empty(): Inventory {
+    const data = new InventoryData();
+    return new Inventory(data, []);
+  }
+
+  get hostNames(): readonly string[] {
+    return [...this.data.hosts.keys()];
+  }
+
+  get groupNames(): readonly string[] {
+    return [...this.data.groups.keys()];
+  }
+
+  private hostVars(name: string): Record<string, unknown> {
+    const known = this.merged.get(name);
+    if (known !== undefined) return known;
+    const h = this.data.hosts.get(name);
+    if (h === undefined) return this.implicitHosts.get(name) ?? {};
+    const groups = new Set<string>(['all']);
+    for (const g of h.groups) {
+      groups.add(g);
+      for (const a of this.data.ancestors(g)) groups.add(a);
+    }
+    const sorted = [...groups].sort((a, b) => {
+      const ga = this.data.groups.get(a);
+      const gb = this.data.groups.get(b);
+      return this.data.depth(a) - this.data.depth(b) || (ga?.priority ?? 1) - (gb?.priority ?? 1) || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    // Ansible's default VARIABLE_PRECEDENCE: inventory-file group vars (all first), then
+    // group_vars/all, then the other groups' group_vars files, then the host's own
+    // (inventory, then host_vars files).
+    let vars: Record<string, unknown> = {};
+    for (const g of sorted) vars = { ...vars, ...this.data.groups.get(g)?.vars };
+    vars = { ...vars, ...varsFor(this.baseDirs, 'group_vars', 'all') };
+    for (const g of sorted.filter((n) => n !== 'all')) vars = { ...vars, ...varsFor(this.baseDirs, 'group_vars', g) };
+    vars = { ...vars, ...h.vars, ...varsFor(this.baseDirs, 'host_vars', name) };
+    this.merged.set(name, vars);
+    return vars;
+  }
+
+  host(name: string): InventoryHost | undefined {
+    const h = this.data.hosts.get(name);
+    if (h === undefined) return undefined;
+    const groups = new Set<string>();
+    for (const g of h.groups) {
+      groups.add(g);
+      for (const a of this.data.ancestors(g)) groups.add(a);
+    }
+    groups.delete('all');
+    return { name, vars: this.hostVars(name), groups: [...groups] };
+  }
+
+  group(name: string): InventoryGroup | undefined {
+    const g = this.data.groups.get(name);
+    if (g === undefined) return undefined;
+    return { name, vars: { ...g.vars, ...varsFor(this.baseDirs, 'group_vars', name) }, children: [...g.children], hosts: [...g.hosts] };
+  }
+
+  hostsOf(group: string): string[] {
+    return this.data.hostsOf(group);
+  }
+
+  hostsOfGroup(name: string): string[] {
+    return this.data.hostsOf(name);
+  }
+
+  allHosts(): string[] {
+    return this.data.hostsOf('all');
+  }
+
+  implicit(name: string): string | undefined {
+    if (!LOCALHOST.has(name) || this.data.hosts.has(name)) return undefined;
+    if (!this.implicitHosts.has(name)) {
+      // Ansible's implicit localhost: local connection, the controller's python, not in 'all'.
+      this.implicitHosts.set(name, { ...this.data.groups.get('all')?.vars, ...varsFor(this.baseDirs, 'group_vars', 'all'), ansible_connection: 'local' });
+    }
+    return name;
+  }
+
+  /** Hosts matching an Ansible host pattern; an empty match is an error naming the closest names. */
+  resolve(pattern: string): string[] {
+    const hosts = evaluatePattern(
+      {
+        groupNames: () => this.groupNames,
+        hostNames: () => this.hostNames,
+        hostsOfGroup: (n) => this.hostsOfGroup(n),
+        allHosts: () => this.allHosts(),
+        implicit: (n) => this.implicit(n),
+      },
+      pattern,
+    );
+    if (hosts.length === 0) {
+      const term = pattern.replace(/^[!&]/, '').split(/[,:]/)[0] ?? pattern;
+      const near = new Fuse([...this.groupNames, ...this.hostNames], { threshold: 0.4 }).search(term, { limit: 3 }).map((r) => `'${r.item}'`);
+      throw new InventoryError('FTL_PATTERN_NO_MATCH', `no host matches '${pattern}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`);
+    }
+    return hosts;
+  }
+
+  facts(host: string): HostFacts {
+    if (!this.data.hosts.has(host)) this.implicit(host);
+    return hostFacts(host, this.hostVars(host));
+  }
+
+  addHost(name: string, vars: Record<string, unknown> = {}, groups: string[] = []): void {
+    for (const g of groups.length === 0 ? ['ungrouped'] : groups) this.data.addHost(g, name);
+    Object.assign(this.data.host(name).vars, vars);
+    this.data.reconcile();
+    this.merged = new Map();
+  }
+
+  removeHost(name: string): void {
+    if (!this.data.hosts.has(name)) throw new InventoryError('FTL_PATTERN_NO_MATCH', `no host '${name}' to remove`);
+    this.data.hosts.delete(name);
+    for (const g of this.data.groups.values()) g.hosts = g.hosts.filter((h) => h !== name);
+    this.merged.delete(name);
+  }
+
+  /** What `ansible-inventory --list` prints. */
+  toAnsibleList(): Record<string, unknown> {
+    const hostvars: Record<string, unknown> = {};
+    for (const h of this.hostNames) {
+      const v = this.hostVars(h);
+      if (Object.keys(v).length > 0) hostvars[h] = v;
+    }
+    const out: Record<string, unknown> = { _meta: { hostvars } };
+    const seen = new Set<string>();
+    const visit = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const g = this.data.groups.get(name);
+      if (g === undefined) return;
+      const entry: Record<string, unknown> = {};
+      const children = g.children;
+      if (children.length > 0) entry.children = [...children];
+      if (g.hosts.length > 0) entry.hosts = [...g.hosts];
+      // Groups with neither hosts nor children are left out, as ansible-inventory does.
+      if (Object.keys(entry).length > 0) out[name] = entry;
+      for (const c of children) visit(c);
+    };
+    visit('all');
+    return out;
+  }
+
+  /** What `ansible-inventory --graph [group]` prints. */
+  toGraph(group = 'all'): string {
+    if (!this.data.groups.has(group)) throw new InventoryError('FTL_PATTERN_NO_MATCH', `no group '${group}'`);
+    const lines: string[] = [];
+    const walk = (name: string, depth: number): void => {
+      const g = this.data.groups.get(name);
+      if (g === undefined) return;
+      const indent = '  |'.repeat(depth);
+      lines.push(depth === 0 ? `@${name}:` : `${indent.slice(0, -1)}|--@${name}:`);
+      for (const c of g.children) walk(c, depth + 1);
+      for (const h of g.hosts) lines.push(`${indent}  |--${h}`);
+    };
+    walk(group, 0);
+    return lines.join('\n');
+  }
+}

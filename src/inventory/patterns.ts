@@ -1,0 +1,125 @@
+import { InventoryError } from '../errors.js';
+
+/** What pattern matching needs of an inventory. */
+export interface PatternSource {
+  groupNames(): readonly string[];
+  hostNames(): readonly string[];
+  hostsOfGroup(name: string): string[];
+  /** Hosts of `all` (every host, inventory order). */
+  allHosts(): string[];
+  /** localhost / 127.0.0.1 when not in the inventory (Ansible's implicit localhost). */
+  implicit(name: string): string | undefined;
+}
+
+/** Ansible's split_host_pattern: commas, else colons outside brackets (IPv6 aside). */
+export function splitPattern(pattern: string): string[] {
+  const p = pattern.trim();
+  if (p.includes(',')) return p.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const c of p) {
+    if (c === '[') depth++;
+    if (c === ']') depth = Math.max(0, depth - 1);
+    if (c === ':' && depth === 0) {
+      if (cur.trim() !== '') out.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? '';
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end === -1) re += '\\[';
+      else {
+        const body = glob.slice(i + 1, end);
+        re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function matchList(names: readonly string[], pattern: string): string[] {
+  if (pattern.startsWith('~')) {
+    let re: RegExp;
+    try {
+      re = new RegExp(pattern.slice(1));
+    } catch (e) {
+      throw new InventoryError('FTL_PATTERN_NO_MATCH', `bad regular expression in pattern '${pattern}': ${(e as Error).message}`);
+    }
+    // Python's re.match: anchored at the start only.
+    return names.filter((n) => re.exec(n)?.index === 0);
+  }
+  if (/[*?[]/.test(pattern)) {
+    const re = globToRegExp(pattern);
+    return names.filter((n) => re.test(n));
+  }
+  return names.filter((n) => n === pattern);
+}
+
+function enumerate(src: PatternSource, pattern: string): string[] {
+  if (pattern === 'all' || pattern === '*') return src.allHosts();
+  const results: string[] = [];
+  const groups = matchList(src.groupNames(), pattern);
+  for (const g of groups) results.push(...src.hostsOfGroup(g));
+  if (groups.length === 0 || pattern.startsWith('~') || /[.?*[]/.test(pattern)) results.push(...matchList(src.hostNames(), pattern));
+  if (results.length === 0) {
+    const implicit = src.implicit(pattern);
+    if (implicit !== undefined) results.push(implicit);
+  }
+  return [...new Set(results)];
+}
+
+/** `web[0]`, `web[1:3]`, `web[-1]`, `web[2:]`: a slice of a pattern's hosts. */
+function subscript(pattern: string): { expr: string; slice: [number, number | undefined] | undefined } {
+  const m = /^(.+)\[(-?\d+)(?:(:)(-?\d*))?\]$/.exec(pattern);
+  if (m === null || pattern.startsWith('~')) return { expr: pattern, slice: undefined };
+  const start = Number(m[2]);
+  if (m[3] === undefined) return { expr: m[1] ?? pattern, slice: [start, start] };
+  return { expr: m[1] ?? pattern, slice: [start, m[4] === '' || m[4] === undefined ? -1 : Number(m[4])] };
+}
+
+function matchOne(src: PatternSource, pattern: string): string[] {
+  const { expr, slice } = subscript(pattern);
+  const hosts = enumerate(src, expr);
+  if (slice === undefined || hosts.length === 0) return hosts;
+  const norm = (i: number): number => (i < 0 ? hosts.length + i : i);
+  const [a, b] = slice;
+  const start = norm(a);
+  const end = b === undefined ? start : norm(b);
+  if (start < 0 || start >= hosts.length) return [];
+  return hosts.slice(start, Math.min(end, hosts.length - 1) + 1);
+}
+
+/** Hosts a pattern matches, as Ansible's InventoryManager.get_hosts evaluates it. */
+export function evaluatePattern(src: PatternSource, pattern: string): string[] {
+  const terms = splitPattern(pattern);
+  // Plain terms first, then intersections (&), then exclusions (!), whatever the order written.
+  const regular = terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'));
+  // Only intersections and exclusions: they apply to all hosts, as in Ansible.
+  const ordered = [...(regular.length === 0 ? ['all'] : regular), ...terms.filter((t) => t.startsWith('&')), ...terms.filter((t) => t.startsWith('!'))];
+  let hosts: string[] = [];
+  for (const term of ordered) {
+    if (term.startsWith('!')) {
+      const out = new Set(matchOne(src, term.slice(1)));
+      hosts = hosts.filter((h) => !out.has(h));
+    } else if (term.startsWith('&')) {
+      const keep = new Set(matchOne(src, term.slice(1)));
+      hosts = hosts.filter((h) => keep.has(h));
+    } else {
+      const seen = new Set(hosts);
+      for (const h of matchOne(src, term)) if (!seen.has(h)) hosts.push(h);
+    }
+  }
+  return hosts;
+}

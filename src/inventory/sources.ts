@@ -1,0 +1,291 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { parseDocument, type Document } from 'yaml';
+import { InventoryError } from '../errors.js';
+import type { InventoryData } from './model.js';
+import { expandHostPattern } from './ranges.js';
+
+const YAML_EXTS = new Set(['', '.yml', '.yaml', '.json']);
+// Ansible's INVENTORY_IGNORE_EXTS default for files in an inventory directory.
+const DIR_IGNORE_EXTS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
+
+type Vars = Record<string, unknown>;
+
+function vaultTag(file: string) {
+  return {
+    tag: '!vault',
+    resolve(): never {
+      throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `vault-encrypted value in ${file} is not supported yet`, {
+        hint: 'decrypt it with ansible-vault, or give the value another way',
+      });
+    },
+  };
+}
+
+/** YAML 1.1 as Ansible reads it (yes/no booleans, 0755 octal); errors name file and line. */
+export function readYaml(text: string, file: string): unknown {
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { version: '1.1', customTags: [vaultTag(file)], prettyErrors: true, uniqueKeys: false });
+  } catch (e) {
+    if (e instanceof InventoryError) throw e;
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+  }
+  const err = doc.errors[0];
+  if (err !== undefined) {
+    if (err.message.includes('vault-encrypted')) {
+      throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `vault-encrypted value in ${file} (line ${err.linePos?.[0].line ?? '?'}) is not supported yet`, {
+        hint: 'decrypt it with ansible-vault, or give the value another way',
+      });
+    }
+    const line = err.linePos?.[0].line;
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `YAML error in ${file}${line === undefined ? '' : ` line ${line}`}: ${err.message.split('\n')[0] ?? ''}`);
+  }
+  return doc.toJS({ maxAliasCount: -1 }) as unknown;
+}
+
+function isObject(v: unknown): v is Vars {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function setVars(target: Vars, vars: unknown, what: string, file: string): void {
+  if (vars === null || vars === undefined) return;
+  if (!isObject(vars)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `vars of ${what} in ${file} must be a mapping`);
+  Object.assign(target, vars);
+}
+
+function yamlGroup(inv: InventoryData, name: string, data: unknown, file: string): void {
+  if (data !== null && data !== undefined && !isObject(data)) return; // Ansible skips it with a warning
+  const g = inv.group(name);
+  if (!isObject(data)) return;
+  for (const [key, value] of Object.entries(data)) {
+    if (key === 'vars') setVars(g.vars, value, `group ${name}`, file);
+    else if (key === 'children') {
+      if (value === null) continue;
+      if (!isObject(value)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `children of group ${name} in ${file} must be a mapping`);
+      for (const [child, childData] of Object.entries(value)) {
+        yamlGroup(inv, child, childData, file);
+        inv.addChild(name, child, file);
+      }
+    } else if (key === 'hosts') {
+      if (value === null) continue;
+      if (!isObject(value)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `hosts of group ${name} in ${file} must be a mapping of host names`);
+      for (const [pattern, hostVars] of Object.entries(value)) {
+        for (const host of expandHostPattern(pattern, file)) {
+          inv.addHost(name, host);
+          setVars(inv.host(host).vars, hostVars, `host ${host}`, file);
+        }
+      }
+    }
+  }
+}
+
+export function loadYamlInventory(inv: InventoryData, text: string, file: string): void {
+  const data = readYaml(text, file);
+  if (data === null || data === undefined) return;
+  if (!isObject(data)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file} is not an inventory: it should be a mapping of groups`);
+  for (const [group, body] of Object.entries(data)) yamlGroup(inv, group, body, file);
+}
+
+/** Python-literal-ish values of INI inventories (Ansible runs ast.literal_eval, else keeps the text). */
+export function iniValue(v: string): unknown {
+  const t = v.trim();
+  if (/^[-+]?\d+$/.test(t)) return Number(t);
+  if (/^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
+  if (t === 'True') return true;
+  if (t === 'False') return false;
+  if (t === 'None') return null;
+  const q = /^(['"])(.*)\1$/s.exec(t);
+  if (q !== null) return q[2];
+  if (/^[[{(]/.test(t)) {
+    try {
+      return JSON.parse(t.replaceAll("'", '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
+    } catch {
+      return v;
+    }
+  }
+  return v;
+}
+
+/** shlex.split, enough for host lines: quotes and backslashes. */
+function shlexSplit(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: string | undefined;
+  let has = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] ?? '';
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i] ?? '';
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      has = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i] ?? '';
+      has = true;
+    } else if (/\s/.test(c)) {
+      if (has || cur !== '') out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += c;
+      has = true;
+    }
+  }
+  if (quote !== undefined) throw new Error('No closing quotation');
+  if (has || cur !== '') out.push(cur);
+  return out;
+}
+
+export function loadIniInventory(inv: InventoryData, text: string, file: string): void {
+  let group = 'ungrouped';
+  let state: 'hosts' | 'vars' | 'children' = 'hosts';
+  const lines = text.split(/\r?\n/);
+  const pendingChildren: { parent: string; child: string; line: number }[] = [];
+  lines.forEach((raw, i) => {
+    const lineNo = i + 1;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
+    const section = /^\[([^\]]+)\]\s*(?:[#;].*)?$/.exec(line);
+    if (section !== null) {
+      const [name = '', kind] = (section[1] ?? '').split(':');
+      if (kind !== undefined && kind !== 'vars' && kind !== 'children') {
+        throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}:${lineNo}: section [${section[1] ?? ''}] has an unknown suffix '${kind}' (use :vars or :children)`);
+      }
+      group = name;
+      state = kind === undefined ? 'hosts' : kind;
+      if (state !== 'vars') inv.group(group);
+      return;
+    }
+    if (line.startsWith('[')) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}:${lineNo}: invalid section header ${line}`);
+    if (state === 'vars') {
+      const eq = line.indexOf('=');
+      if (eq <= 0) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}:${lineNo}: expected key=value in [${group}:vars], got '${line}'`);
+      inv.group(group).vars[line.slice(0, eq).trim()] = iniValue(line.slice(eq + 1));
+      return;
+    }
+    if (state === 'children') {
+      pendingChildren.push({ parent: group, child: line.split(/\s+/)[0] ?? '', line: lineNo });
+      return;
+    }
+    let words: string[];
+    try {
+      words = shlexSplit(line.replace(/\s+#.*$/, ''));
+    } catch (e) {
+      throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}:${lineNo}: ${(e as Error).message}`);
+    }
+    const [first = '', ...rest] = words;
+    let name = first;
+    let port: number | undefined;
+    const hp = /^([^:[\]]+|\[[^\]]+\]|.*\])(?::(\d+))$/.exec(first);
+    if (hp !== null && first.split(':').length === 2) {
+      name = hp[1] ?? first;
+      port = Number(hp[2]);
+    }
+    const vars: Vars = {};
+    for (const w of rest) {
+      const eq = w.indexOf('=');
+      if (eq <= 0) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}:${lineNo}: expected key=value host variable, got '${w}'`);
+      vars[w.slice(0, eq)] = iniValue(w.slice(eq + 1));
+    }
+    if (port !== undefined) vars.ansible_port = port;
+    for (const host of expandHostPattern(name, file)) {
+      inv.addHost(group, host);
+      Object.assign(inv.host(host).vars, vars);
+    }
+  });
+  for (const c of pendingChildren) {
+    if (c.child === '') continue;
+    inv.addChild(c.parent, c.child, `${file}:${c.line}`);
+  }
+}
+
+/** An executable inventory script: `--list` prints groups and _meta.hostvars as JSON. */
+export function loadScriptInventory(inv: InventoryData, path: string): void {
+  let out: string;
+  try {
+    out = execFileSync(path, ['--list'], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} failed: ${(e as Error).message.split('\n')[0] ?? ''}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(out);
+  } catch (e) {
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} printed something that is not JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(data)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} must print a JSON object`);
+  const meta = isObject(data._meta) && isObject(data._meta.hostvars) ? data._meta.hostvars : {};
+  for (const [group, body] of Object.entries(data)) {
+    if (group === '_meta') continue;
+    inv.group(group);
+    const hosts = Array.isArray(body) ? body : isObject(body) && Array.isArray(body.hosts) ? body.hosts : [];
+    for (const h of hosts) inv.addHost(group, String(h));
+    if (isObject(body)) {
+      setVars(inv.group(group).vars, body.vars, `group ${group}`, path);
+      if (Array.isArray(body.children)) for (const c of body.children) inv.addChild(group, String(c), path);
+    }
+  }
+  for (const [host, vars] of Object.entries(meta)) {
+    inv.host(host);
+    setVars(inv.host(host).vars, vars, `host ${host}`, path);
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One -i source: a file (by kind) or a directory of them; a comma list of hosts. */
+export function loadSource(inv: InventoryData, source: string): void {
+  if (!source.includes('/') && source.includes(',')) {
+    for (const h of source.split(',').map((s) => s.trim()).filter((s) => s !== '')) inv.addHost('ungrouped', h);
+    return;
+  }
+  let st;
+  try {
+    st = statSync(source);
+  } catch {
+    throw new InventoryError('FTL_INVENTORY_NOT_FOUND', `inventory source ${source} does not exist`);
+  }
+  if (st.isDirectory()) {
+    for (const name of readdirSync(source).sort()) {
+      if (name === 'group_vars' || name === 'host_vars' || name.startsWith('.')) continue;
+      if (DIR_IGNORE_EXTS.some((e) => name.endsWith(e))) continue;
+      const full = join(source, name);
+      loadSource(inv, full);
+    }
+    return;
+  }
+  const ext = extname(source).toLowerCase();
+  if (ext !== '.yml' && ext !== '.yaml' && ext !== '.json' && isExecutable(source)) {
+    loadScriptInventory(inv, source);
+    return;
+  }
+  const text = readFileSync(source, 'utf8');
+  if (ext === '.yml' || ext === '.yaml' || ext === '.json') {
+    loadYamlInventory(inv, text, source);
+    return;
+  }
+  if (YAML_EXTS.has(ext)) {
+    // No extension: YAML when it reads as a mapping of groups, INI otherwise, as Ansible tries them.
+    try {
+      const data = readYaml(text, source);
+      if (isObject(data)) {
+        loadYamlInventory(inv, text, source);
+        return;
+      }
+    } catch (e) {
+      if (e instanceof InventoryError && e.code === 'FTL_INVENTORY_UNSUPPORTED') throw e;
+    }
+  }
+  loadIniInventory(inv, text, source);
+}

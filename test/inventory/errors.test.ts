@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Inventory } from '../../src/inventory/index.js';
+import { hostFacts } from '../../src/inventory/facts.js';
+
+function withFile(name: string, text: string, fn: (path: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ftl-inv-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return fn(path).finally(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+describe('inventory errors name the file, the line and the fix', () => {
+  it('a YAML syntax error names file and line', () =>
+    withFile('bad.yml', 'all:\n  hosts:\n    web1:\n   bad: [\n', async (path) => {
+      await assert.rejects(Inventory.load([path]), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'FTL_INVENTORY_SYNTAX');
+        assert.match(e.message, /bad\.yml line \d+/);
+        return true;
+      });
+    }));
+  it('an INI error names file:line', () =>
+    withFile('bad.ini', '[web]\nweb1\n[web:vars]\nnot a var\n', async (path) => {
+      await assert.rejects(Inventory.load([path]), /bad\.ini:4: expected key=value/);
+    }));
+  it('a children cycle is refused, naming the groups', () =>
+    withFile('cycle.ini', '[a:children]\nb\n[b:children]\na\n', async (path) => {
+      await assert.rejects(Inventory.load([path]), (e: Error & { code?: string }) => e.code === 'FTL_INVENTORY_CYCLE' && /b -> a/.test(e.message));
+    }));
+  it('a vault value is refused clearly, not a crash', () =>
+    withFile('v.yml', 'all:\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6134\n', async (path) => {
+      await assert.rejects(Inventory.load([path]), /vault-encrypted value in .*v\.yml \(line 3\) is not supported yet/);
+    }));
+  it('a missing source', async () => {
+    await assert.rejects(Inventory.load(['/nonexistent/inv.yml']), /inventory source \/nonexistent\/inv\.yml does not exist/);
+  });
+  it('a pattern matching nothing names the closest names', () =>
+    withFile('ok.yml', 'webservers:\n  hosts:\n    web1:\n', async (path) => {
+      const inv = await Inventory.load([path]);
+      assert.throws(() => inv.resolve('webserver'), /no host matches 'webserver'; did you mean 'webservers'/);
+      assert.deepEqual(inv.resolve('localhost'), ['localhost']);
+      assert.equal(inv.facts('localhost').connection, 'local');
+      assert.ok(!inv.resolve('all').includes('localhost'), 'implicit localhost is not in all');
+    }));
+});
+
+describe('host facts', () => {
+  it('derive connection settings from variables', () => {
+    const f = hostFacts('web1', { ansible_host: '10.0.0.1', ansible_port: '2222', ansible_user: 'deploy', ansible_ssh_common_args: '-o ProxyJump=bastion,jump2', ansible_become: 'yes' });
+    assert.equal(f.address, '10.0.0.1');
+    assert.equal(f.port, 2222);
+    assert.equal(f.connection, 'ssh');
+    assert.deepEqual(f.proxyJump, ['bastion', 'jump2']);
+    assert.equal(f.become, true);
+    assert.equal(hostFacts('localhost', {}).connection, 'local');
+  });
+});
