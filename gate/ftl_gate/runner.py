@@ -1,9 +1,10 @@
-"""Running an Ansible-style module that is not native to the gate.
+"""Running an Ansible module that is not native to the gate.
 
-This is the plain path: the module's source (sent once, kept on the host by
-content hash) runs as a new Python process with its args on stdin, the way a
-"new-style" Ansible module is run. The module-utils-aware path (modules run as
-packages with ansible.module_utils preloaded) builds on this.
+The module's source arrives once (base64, with its content hash) and is kept on the
+host under ~/.ftl/modules by hash, so later calls and later sessions send only the
+name and hash. It runs as a new Python process with its args on stdin, the way a
+new-style Ansible module runs, with the gate's zip on its path: the gate carries
+ansible.module_utils, so the host needs no Ansible of its own.
 """
 import base64
 import hashlib
@@ -16,42 +17,62 @@ import tempfile
 from .context import Cancelled
 
 CACHE_DIR = os.path.join(os.path.expanduser("~"), ".ftl", "modules")
-_known = {}
 
 
 class ModuleNotFound(Exception):
     pass
 
 
+def gate_archive():
+    """The zip (or directory) the gate runs from: the parent of the ftl_gate package."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def has_module_utils():
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec("ansible.module_utils.basic") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _path_for(name, digest):
+    return os.path.join(CACHE_DIR, "%s-%s.py" % (name.replace(".", "_"), digest))
+
+
 def _store(name, source_b64):
     source = base64.b64decode(source_b64)
     digest = hashlib.sha256(source).hexdigest()[:16]
     os.makedirs(CACHE_DIR, mode=0o700, exist_ok=True)
-    path = os.path.join(CACHE_DIR, "%s-%s.py" % (name.replace(".", "_"), digest))
+    path = _path_for(name, digest)
     if not os.path.exists(path):
         fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             f.write(source)
         os.rename(tmp, path)
-    _known[name] = path
     return path
 
 
-def run_ansible_module(name, module_args, source_b64, ctx):
+def run_ansible_module(name, module_args, source_b64, ctx, module_hash=None):
     if source_b64:
         path = _store(name, source_b64)
     else:
-        path = _known.get(name)
-        if path is None or not os.path.exists(path):
+        path = _path_for(name, module_hash or "")
+        if not module_hash or not os.path.exists(path):
             raise ModuleNotFound(name)
     payload = json.dumps({"ANSIBLE_MODULE_ARGS": module_args}).encode("utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = gate_archive() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("LANG", "C.UTF-8")
     proc = subprocess.Popen(
         [sys.executable, path],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        cwd=tempfile.gettempdir(),
+        cwd=os.path.expanduser("~"),
+        env=env,
     )
     ctx.track(proc)
     try:
@@ -79,8 +100,8 @@ def parse_module_output(out, err, rc):
         if "Traceback (most recent call last)" in stderr:
             result["exception"] = stderr
         return result
-    if stderr:
-        result.setdefault("module_stderr", stderr) if result.get("failed") else None
+    if stderr and result.get("failed"):
+        result.setdefault("module_stderr", stderr)
     return result
 
 

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
+import type { ModuleDoc, ModuleInfo, ModuleOption } from './types.js';
+
+type RawOption = {
+  type?: string;
+  required?: boolean;
+  default?: unknown;
+  choices?: unknown[] | Record<string, unknown>;
+  aliases?: string[];
+  no_log?: boolean;
+  elements?: string;
+  description?: string | string[];
+  suboptions?: Record<string, RawOption>;
+  options?: Record<string, RawOption>;
+};
+type RawDoc = { short_description?: string; description?: string | string[]; options?: Record<string, RawOption> };
+
+function text(v: string | string[] | undefined): string {
+  if (v === undefined) return '';
+  return Array.isArray(v) ? v.map(String).join('\n') : v;
+}
+
+function toOptions(raw: Record<string, RawOption> | undefined): ModuleOption[] {
+  return Object.entries(raw ?? {}).map(([name, o]) => {
+    const sub = o.suboptions ?? o.options;
+    const choices = Array.isArray(o.choices) ? o.choices : o.choices !== undefined ? Object.keys(o.choices) : undefined;
+    return {
+      name,
+      type: o.type ?? 'str',
+      required: o.required === true,
+      ...(o.default === undefined || o.default === null ? {} : { default: o.default }),
+      ...(choices === undefined ? {} : { choices }),
+      aliases: o.aliases ?? [],
+      noLog: o.no_log === true,
+      ...(o.elements === undefined ? {} : { elements: o.elements }),
+      description: text(o.description),
+      ...(sub === undefined ? {} : { suboptions: toOptions(sub) }),
+    };
+  });
+}
+
+export function toModuleDoc(info: ModuleInfo, raw: RawDoc, examples: string): ModuleDoc {
+  return { ...info, shortDescription: raw.short_description ?? '', description: text(raw.description), options: toOptions(raw.options), examples };
+}
+
+/** ftl's own fast facts module has no Ansible doc to read. */
+const FACTS_DOC: RawDoc = {
+  short_description: "A host's basic facts, fast (hostname, OS, kernel, CPU, memory, python)",
+  description: "Runs inside the gate. Returns ansible_facts with the keys Ansible's setup module uses, for a small, quick subset of them.",
+  options: {},
+};
+
+interface Extracted {
+  fqcn: string;
+  doc?: RawDoc;
+  examples?: string;
+  error?: string;
+}
+
+/** Module docs read by Ansible's own doc loader (doc fragments merged), cached on disk per file version. */
+export class DocLoader {
+  private readonly memory = new Map<string, ModuleDoc>();
+
+  constructor(
+    private readonly python: string,
+    private readonly cacheDir: string,
+  ) {}
+
+  private cachePath(info: ModuleInfo): string | undefined {
+    if (info.path === undefined) return undefined;
+    try {
+      const st = statSync(info.path);
+      return join(this.cacheDir, 'docs', `${info.fqcn}-${st.size}-${Math.round(st.mtimeMs)}.json`);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async load(info: ModuleInfo): Promise<ModuleDoc | undefined> {
+    const r = (await this.loadMany([info])).get(info.fqcn);
+    return r === undefined || 'error' in r ? undefined : r;
+  }
+
+  async loadMany(infos: readonly ModuleInfo[]): Promise<Map<string, ModuleDoc | { error: string }>> {
+    const out = new Map<string, ModuleDoc | { error: string }>();
+    const todo: ModuleInfo[] = [];
+    for (const info of infos) {
+      const known = this.memory.get(info.fqcn);
+      if (known !== undefined) {
+        out.set(info.fqcn, { ...known, ...info });
+        continue;
+      }
+      if (info.path === undefined) {
+        if (info.shortName === 'facts') out.set(info.fqcn, toModuleDoc(info, FACTS_DOC, ''));
+        continue;
+      }
+      const cached = this.readCache(info);
+      if (cached !== undefined) {
+        this.memory.set(info.fqcn, cached);
+        out.set(info.fqcn, cached);
+      } else todo.push(info);
+    }
+    if (todo.length === 0) return out;
+    for (const e of await this.extract(todo)) {
+      const info = todo.find((i) => i.fqcn === e.fqcn);
+      if (info === undefined) continue;
+      if (e.doc === undefined) {
+        out.set(info.fqcn, { error: e.error ?? 'no documentation' });
+        continue;
+      }
+      const doc = toModuleDoc(info, e.doc, e.examples ?? '');
+      this.memory.set(info.fqcn, doc);
+      this.writeCache(info, doc);
+      out.set(info.fqcn, doc);
+    }
+    return out;
+  }
+
+  private readCache(info: ModuleInfo): ModuleDoc | undefined {
+    const path = this.cachePath(info);
+    if (path === undefined) return undefined;
+    try {
+      return { ...(JSON.parse(readFileSync(path, 'utf8')) as ModuleDoc), ...info };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writeCache(info: ModuleInfo, doc: ModuleDoc): void {
+    const path = this.cachePath(info);
+    if (path === undefined) return;
+    try {
+      mkdirSync(join(this.cacheDir, 'docs'), { recursive: true, mode: 0o700 });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(doc));
+      renameSync(tmp, path);
+    } catch {
+      // a cache that cannot be written only costs time
+    }
+  }
+
+  private extract(infos: readonly ModuleInfo[]): Promise<Extracted[]> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.python, [join(packageRoot(), 'python', 'ansible_docs.py')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONWARNINGS: 'ignore', ANSIBLE_DEPRECATION_WARNINGS: 'False' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+      child.once('error', reject);
+      child.once('close', (code) => {
+        const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+        if (code !== 0 && lines.length === 0) {
+          reject(new Error(`reading module docs with ${this.python} failed: ${stderr.trim().split('\n').slice(-1).join('')}`));
+          return;
+        }
+        resolve(lines.map((l) => JSON.parse(l) as Extracted));
+      });
+      child.stdin.end(JSON.stringify(infos.map((i) => [i.fqcn, i.path])));
+    });
+  }
+}

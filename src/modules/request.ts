@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { GateError } from '../errors.js';
+import type { HostOutcome } from '../run/runner.js';
+import type { ModuleInfo } from './types.js';
+
+export interface ModuleRequest {
+  readonly type: 'FTLModule' | 'Module';
+  readonly data: Record<string, unknown>;
+  /** For a Module request sent without source: the same request with it. */
+  readonly withSource?: () => ModuleRequest;
+}
+
+export interface RequestOptions {
+  check: boolean;
+  diff: boolean;
+  verbosity: number;
+  ansibleVersion?: string | undefined;
+  /** Module hashes this gate process has received; the source is sent only once per gate. */
+  sentHashes: Set<string>;
+}
+
+const sources = new Map<string, { b64: string; hash: string }>();
+
+function sourceOf(path: string): { b64: string; hash: string } {
+  let s = sources.get(path);
+  if (s === undefined) {
+    const bytes = readFileSync(path);
+    s = { b64: bytes.toString('base64'), hash: createHash('sha256').update(bytes).digest('hex').slice(0, 16) };
+    sources.set(path, s);
+  }
+  return s;
+}
+
+/** The `_ansible_*` args Ansible's controller passes every module (module_utils/common/parameters.py). */
+function ansibleArgs(info: ModuleInfo, o: RequestOptions): Record<string, unknown> {
+  return {
+    _ansible_check_mode: o.check,
+    _ansible_diff: o.diff,
+    _ansible_verbosity: o.verbosity,
+    _ansible_no_log: false,
+    _ansible_debug: false,
+    _ansible_version: o.ansibleVersion ?? '2.14.0',
+    _ansible_module_name: info.fqcn,
+    _ansible_keep_remote_files: false,
+    _ansible_syslog_facility: 'LOG_USER',
+    _ansible_selinux_special_fs: ['fuse', 'nfs', 'vboxsf', 'ramfs', '9p', 'vfat'],
+    _ansible_string_conversion_action: 'warn',
+    _ansible_shell_executable: '/bin/sh',
+    _ansible_remote_tmp: '~/.ansible/tmp',
+    _ansible_tmpdir: null,
+    _ansible_socket: null,
+  };
+}
+
+export function buildModuleRequest(info: ModuleInfo, args: Readonly<Record<string, unknown>>, o: RequestOptions): ModuleRequest {
+  const moduleArgs = { ...args, ...ansibleArgs(info, o) };
+  if (info.native) {
+    return { type: 'FTLModule', data: { module_name: info.shortName, module_args: moduleArgs } };
+  }
+  if (info.path === undefined) throw new GateError('FTL_MODULE_NOT_FOUND', `module ${info.fqcn} has no source file on this controller`);
+  const src = sourceOf(info.path);
+  const base = { module_name: info.fqcn, module_args: moduleArgs, module_hash: src.hash };
+  const full: ModuleRequest = { type: 'Module', data: { ...base, module: src.b64 } };
+  if (!o.sentHashes.has(src.hash)) {
+    o.sentHashes.add(src.hash);
+    return full;
+  }
+  return { type: 'Module', data: base, withSource: () => full };
+}
+
+/** Lines as Ansible's controller adds them to a result that has stdout/stderr text. */
+function addLines(result: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...result };
+  for (const key of ['stdout', 'stderr'] as const) {
+    const v = out[key];
+    if (typeof v === 'string' && !(`${key}_lines` in out)) out[`${key}_lines`] = v === '' ? [] : v.replace(/\n$/, '').split('\n');
+  }
+  return out;
+}
+
+function messageOf(data: Record<string, unknown>): string {
+  const m = data.message;
+  return typeof m === 'string' ? m : JSON.stringify(m ?? 'unknown');
+}
+
+/** A gate's reply as a host outcome, by Ansible's rules (failed, then skipped, then changed). */
+export function interpretReply(reply: { type: string; data: Record<string, unknown> }, module: string): HostOutcome {
+  switch (reply.type) {
+    case 'FTLModuleResult':
+    case 'ModuleResult': {
+      const raw = reply.type === 'FTLModuleResult' ? reply.data.result : reply.data;
+      const result = addLines(raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : { value: raw });
+      if (!('changed' in result)) result.changed = false;
+      const failed = result.failed === true || result.failed === 'true';
+      if (failed) return { status: 'failed', result };
+      if (result.skipped === true) return { status: 'skipped', result };
+      return { status: result.changed === true ? 'changed' : 'ok', result };
+    }
+    case 'ModuleNotFound':
+      return { status: 'failed', result: { failed: true, changed: false, msg: `the gate has no module ${module}: ${messageOf(reply.data)}` } };
+    case 'Error':
+      if (reply.data.cancelled === true) return { status: 'cancelled', result: { msg: 'cancelled', changed: false } };
+      return { status: 'failed', result: { failed: true, changed: false, msg: `gate error running ${module}: ${messageOf(reply.data)}` } };
+    default:
+      return { status: 'failed', result: { failed: true, changed: false, msg: `unexpected reply ${reply.type} to ${module}` } };
+  }
+}

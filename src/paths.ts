@@ -1,0 +1,17 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | undefined;
+
+/** The ftl package's root directory, from src/ (tsx) or dist/src/ alike. */
+export function packageRoot(): string {
+  if (root !== undefined) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'gate'))) return (root = dir);
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the ftl package root (package.json next to gate/)');
+    dir = parent;
+  }
+}
