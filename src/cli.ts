@@ -1,19 +1,42 @@
-import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { describeError } from './errors.js';
+import { Command, CommanderError } from 'commander';
+import { registerGateCommand } from './commands/gate.js';
+import { registerInventoryCommand } from './commands/inventory.js';
+import { addCommonOptions, automationOptions, type CommonCliOptions } from './commands/options.js';
+import { registerRunCommand } from './commands/run.js';
+import { FtlError, describeError } from './errors.js';
+import { runRepl } from './repl/session.js';
+import { packageVersion } from './version.js';
 
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('ftl')
+    .description('Run Ansible modules on fleets of hosts through persistent gates.\nWith no command: the REPL (localhost only without -i).')
+    .version(packageVersion())
+    .showSuggestionAfterError(true)
+    .enablePositionalOptions();
+  addCommonOptions(program);
+  program.action(async (o: CommonCliOptions) => {
+    process.exitCode = await runRepl({ ...automationOptions(o), json: o.json === true });
+  });
+  registerRunCommand(program);
+  registerInventoryCommand(program);
+  registerGateCommand(program);
+  return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = new Command();
-  program.name('ftl').description('Run Ansible modules on fleets of hosts through persistent gates').version(packageVersion());
+  const program = buildProgram();
+  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    console.error(`ftl: ${describeError(e)}`);
+    if (e instanceof CommanderError) {
+      // commander already printed its message (or the help/version).
+      process.exitCode = e.exitCode;
+      return;
+    }
+    console.error(`ftl: ${e instanceof FtlError ? e.oneLine() : describeError(e)}`);
     process.exitCode = 1;
   }
 }

@@ -18,7 +18,12 @@ export interface AsyncReplOptions {
   onInterrupt: () => void;
   /** Formats a value for output; node's inspect when undefined. */
   writer?: (value: unknown) => string;
-  completer?: (line: string) => Promise<[string[], string]> | [string[], string] | undefined;
+  completer?: (line: string) => Promise<[string[], string] | undefined> | [string[], string] | undefined;
+  /**
+   * Shows an evaluation error its own way; true means shown (the REPL then prints
+   * nothing more). Never called for incomplete input that continues on the next line.
+   */
+  onError?: (e: unknown) => boolean;
   /** Called before and after each awaited evaluation. */
   onBusy?: (busy: boolean) => void;
 }
@@ -46,8 +51,13 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
   const defaultEval = server.eval as EvalFn;
   const awaitEval: EvalFn = (code, context, file, cb) => {
     defaultEval.call(server, code, context, file, (err, value) => {
-      if (err !== null || !isThenable(value)) {
-        cb(err, value);
+      if (err !== null) {
+        if (!(err instanceof repl.Recoverable) && opts.onError?.(err) === true) cb(null, undefined);
+        else cb(err);
+        return;
+      }
+      if (!isThenable(value)) {
+        cb(null, value);
         return;
       }
       // Our own Ctrl-C handling while the promise is pending; the REPL's comes back after.
@@ -70,12 +80,30 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
         },
         (e: unknown) => {
           restore();
-          cb(e instanceof Error ? e : new Error(String(e)));
+          if (opts.onError?.(e) === true) cb(null, undefined);
+          else cb(e instanceof Error ? e : new Error(String(e)));
         },
       );
     });
   };
   (server as unknown as { eval: EvalFn }).eval = awaitEval;
+
+  // Errors thrown while evaluating reach the REPL's domain, not the eval callback; let
+  // onError show ours (one line) and leave the rest to node's own handler.
+  const dom = (server as unknown as { _domain?: NodeJS.EventEmitter })._domain;
+  if (dom !== undefined && opts.onError !== undefined) {
+    const onError = opts.onError;
+    const original = dom.listeners('error') as ((e: unknown) => void)[];
+    dom.removeAllListeners('error');
+    dom.on('error', (e: unknown) => {
+      if (onError(e)) {
+        server.clearBufferedCommand();
+        server.displayPrompt();
+        return;
+      }
+      for (const l of original) l.call(dom, e);
+    });
+  }
 
   if (opts.completer !== undefined) {
     const fallback = server.completer.bind(server) as (line: string, cb: (err: Error | null, r?: [string[], string]) => void) => void;

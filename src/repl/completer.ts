@@ -38,6 +38,14 @@ function filter(names: Iterable<string>, partial: string): string[] {
   return [...seen].sort();
 }
 
+/** The module whose call's object literal the line ends inside, e.g. 'dnf' for `ftl.web.dnf({ na`. */
+export function moduleOfOpenCall(line: string): string | undefined {
+  const call = CALL_OPEN.exec(line);
+  if (call === null) return undefined;
+  const [, chain = '', moduleShort = ''] = call;
+  return [...segments(chain).slice(1), moduleShort].join('.');
+}
+
 export function complete(line: string, src: CompletionSource): Completion | undefined {
   const dot = /^\s*\.(\w*)$/.exec(line);
   if (dot !== null) {

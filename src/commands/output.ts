@@ -1,0 +1,29 @@
+import type { Writable } from 'node:stream';
+import type { RunResultData } from '../run/types.js';
+import { formatJsonLines, formatPlain, renderResult } from '../ui/index.js';
+
+/** How results reach the screen: an Ink table on a terminal, plain text in a pipe, or JSON lines. */
+export type OutputMode = { kind: 'json' } | { kind: 'plain'; columns: number } | { kind: 'table'; columns: number; colors: boolean };
+
+export function outputMode(json: boolean, out: Writable & { isTTY?: boolean; columns?: number }): OutputMode {
+  if (json) return { kind: 'json' };
+  const columns = out.columns ?? 100;
+  if (out.isTTY === true) return { kind: 'table', columns, colors: process.env.NO_COLOR === undefined };
+  return { kind: 'plain', columns: Math.max(columns, 100) };
+}
+
+export function formatResult(result: RunResultData, mode: OutputMode): string {
+  switch (mode.kind) {
+    case 'json':
+      return formatJsonLines(result);
+    case 'plain':
+      return formatPlain(result, { columns: mode.columns });
+    case 'table':
+      return renderResult(result, { columns: mode.columns, colors: mode.colors });
+  }
+}
+
+export function printResult(result: RunResultData, mode: OutputMode, out: Writable = process.stdout): void {
+  const text = formatResult(result, mode);
+  out.write(text.endsWith('\n') ? text : `${text}\n`);
+}

@@ -1,0 +1,151 @@
+import { UsageError } from '../errors.js';
+
+/** What the dot-commands read and change; the REPL session implements it. */
+export interface DotContext {
+  /** Writes text (a trailing newline is added when missing). */
+  print(text: string): void;
+  hosts(pattern: string | undefined): string[];
+  groups(): { name: string; hosts: number }[];
+  modules(filter: string | undefined): { names: string[]; hint: string | undefined };
+  moduleNames(): string[];
+  targetNames(): string[];
+  doc(module: string): Promise<string>;
+  gates(): string;
+  help(): string;
+  setTarget(pattern: string): void;
+  setFlag(flag: 'check' | 'diff' | 'json', on: boolean): void;
+  setBecome(user: string | undefined): void;
+  setForks(n: number): void;
+  setTimeout(s: number): void;
+  settings(): string;
+  exit(): Promise<void>;
+}
+
+export interface DotCommand {
+  readonly name: string;
+  readonly usage: string;
+  readonly help: string;
+  /** Completions for the argument. */
+  args(ctx: DotContext): string[];
+  run(arg: string, ctx: DotContext): Promise<void> | void;
+}
+
+function onOff(command: string, arg: string): boolean {
+  const a = arg.trim().toLowerCase();
+  if (a === 'on' || a === 'true' || a === '1') return true;
+  if (a === 'off' || a === 'false' || a === '0') return false;
+  throw new UsageError('FTL_USAGE', `.${command} takes on or off, not '${arg.trim()}'`, { hint: `e.g. .${command} on` });
+}
+
+function positive(command: string, arg: string, integer: boolean): number {
+  const n = Number(arg.trim());
+  if (arg.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError('FTL_USAGE', `.${command} takes a positive ${integer ? 'whole number' : 'number'}, not '${arg.trim()}'`, {
+      hint: `e.g. .${command} ${integer ? '20' : '60'}`,
+    });
+  }
+  return n;
+}
+
+function columns(names: readonly string[], width = 100): string {
+  if (names.length === 0) return '';
+  const w = Math.max(...names.map((n) => n.length)) + 2;
+  const perLine = Math.max(1, Math.floor(width / w));
+  const lines: string[] = [];
+  for (let i = 0; i < names.length; i += perLine) {
+    lines.push(
+      names
+        .slice(i, i + perLine)
+        .map((n) => n.padEnd(w))
+        .join('')
+        .trimEnd(),
+    );
+  }
+  return lines.join('\n');
+}
+
+const ON_OFF = (): string[] => ['on', 'off'];
+
+export const DOT_COMMANDS: readonly DotCommand[] = [
+  { name: 'help', usage: '.help', help: 'this help', args: () => [], run: (_a, c) => { c.print(c.help()); } },
+  {
+    name: 'hosts',
+    usage: '.hosts [pattern]',
+    help: 'the hosts of the inventory, or of a pattern',
+    args: (c) => c.targetNames(),
+    run(arg, c) {
+      const hosts = c.hosts(arg.trim() === '' ? undefined : arg.trim());
+      c.print(`${columns(hosts)}\n(${hosts.length} host${hosts.length === 1 ? '' : 's'})`);
+    },
+  },
+  {
+    name: 'groups',
+    usage: '.groups',
+    help: 'the groups of the inventory with their host counts',
+    args: () => [],
+    run(_a, c) {
+      const groups = c.groups();
+      c.print(groups.length === 0 ? '(no groups: the inventory is empty; localhost works without one)' : groups.map((g) => `${g.name} (${g.hosts})`).join('\n'));
+    },
+  },
+  {
+    name: 'modules',
+    usage: '.modules [filter]',
+    help: 'module names, optionally those containing the filter',
+    args: () => [],
+    run(arg, c) {
+      const { names, hint } = c.modules(arg.trim() === '' ? undefined : arg.trim());
+      const lines = [columns(names), `(${names.length} module${names.length === 1 ? '' : 's'})`];
+      if (hint !== undefined) lines.push(hint);
+      c.print(lines.filter((l) => l !== '').join('\n'));
+    },
+  },
+  {
+    name: 'doc',
+    usage: '.doc MODULE',
+    help: "a module's description, options and examples",
+    args: (c) => c.moduleNames(),
+    async run(arg, c) {
+      const name = arg.trim();
+      if (name === '') throw new UsageError('FTL_USAGE', '.doc needs a module name', { hint: 'e.g. .doc command' });
+      c.print(await c.doc(name));
+    },
+  },
+  {
+    name: 'target',
+    usage: '.target PATTERN',
+    help: 'the default target, used by ftl.here',
+    args: (c) => c.targetNames(),
+    run(arg, c) {
+      if (arg.trim() === '') throw new UsageError('FTL_USAGE', '.target needs a host pattern', { hint: 'e.g. .target webservers' });
+      c.setTarget(arg.trim());
+    },
+  },
+  { name: 'check', usage: '.check on|off', help: 'check mode for every call: report, change nothing', args: ON_OFF, run: (a, c) => { c.setFlag('check', onOff('check', a)); } },
+  { name: 'diff', usage: '.diff on|off', help: 'ask modules for the differences they make', args: ON_OFF, run: (a, c) => { c.setFlag('diff', onOff('diff', a)); } },
+  {
+    name: 'become',
+    usage: '.become [user|off]',
+    help: 'run every call as another user through sudo (default root)',
+    args: () => ['root', 'off'],
+    run(arg, c) {
+      const a = arg.trim();
+      c.setBecome(a === 'off' ? undefined : a === '' ? 'root' : a);
+    },
+  },
+  { name: 'forks', usage: '.forks N', help: 'hosts worked on at once', args: () => [], run: (a, c) => { c.setForks(positive('forks', a, true)); } },
+  { name: 'timeout', usage: '.timeout S', help: 'seconds per host per call', args: () => [], run: (a, c) => { c.setTimeout(positive('timeout', a, false)); } },
+  { name: 'gates', usage: '.gates', help: 'the open gates: host, state, python, pid, uptime, calls', args: () => [], run: (_a, c) => { c.print(c.gates()); } },
+  { name: 'json', usage: '.json on|off', help: 'print results as JSON lines', args: ON_OFF, run: (a, c) => { c.setFlag('json', onOff('json', a)); } },
+  { name: 'settings', usage: '.settings', help: 'the current target, check, diff, become, forks, timeout', args: () => [], run: (_a, c) => { c.print(c.settings()); } },
+  { name: 'exit', usage: '.exit', help: 'shut every gate down and leave (also Ctrl-D)', args: () => [], run: (_a, c) => c.exit() },
+];
+
+export function dotCommand(name: string): DotCommand | undefined {
+  return DOT_COMMANDS.find((c) => c.name === name);
+}
+
+export function dotHelp(): string {
+  const w = Math.max(...DOT_COMMANDS.map((c) => c.usage.length)) + 2;
+  return DOT_COMMANDS.map((c) => `  ${c.usage.padEnd(w)}${c.help}`).join('\n');
+}

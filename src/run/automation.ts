@@ -1,0 +1,192 @@
+import { UsageError } from '../errors.js';
+import { Inventory } from '../inventory/index.js';
+import { ModuleIndex } from '../modules/index.js';
+import { GateProvider, type GateProviderOptions } from './gates.js';
+import { prepareCall } from './prepare.js';
+import { rootProxy, targetProxy, type ProxyCore } from './proxy.js';
+import type { RunResult } from './result.js';
+import type { RunProgress } from './types.js';
+import { runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { looksLikePattern, targetName } from './targets.js';
+import Fuse from 'fuse.js';
+
+export interface AutomationOptions extends GateProviderOptions {
+  /** Inventory sources (-i); none: localhost only. */
+  inventory?: string | string[];
+  /** Restrict every call to hosts also matching this pattern (--limit). */
+  limit?: string;
+  check?: boolean;
+  diff?: boolean;
+  forks?: number;
+  /** Seconds per host per call. */
+  timeout?: number;
+  become?: string;
+  /** A module index already loaded (the REPL shares one). */
+  modules?: ModuleIndex;
+}
+
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'signal', 'onProgress'];
+
+/** The automation core behind the `ftl` object: inventory, modules, gates and defaults. */
+export class FtlCore implements ProxyCore {
+  readonly defaults: RunnerDefaults;
+  last: RunResult | undefined;
+  limit: string | undefined;
+  /** The target of `ftl.here` (the REPL's .target). */
+  defaultTarget: string;
+  /** Progress of every call that has no onProgress of its own (the REPL's live display). */
+  onProgress: ((p: RunProgress) => void) | undefined;
+  private interruption = new AbortController();
+  private targetFuse: Fuse<string> | undefined;
+
+  constructor(
+    readonly inventory: Inventory,
+    readonly modules: ModuleIndex,
+    readonly gates: GateProvider,
+    opts: AutomationOptions,
+  ) {
+    this.defaults = {
+      forks: opts.forks ?? 50,
+      timeoutS: opts.timeout ?? 300,
+      check: opts.check ?? false,
+      diff: opts.diff ?? false,
+      become: opts.become,
+    };
+    this.limit = opts.limit;
+    this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
+  }
+
+  /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
+  interrupt(): void {
+    this.interruption.abort();
+    this.interruption = new AbortController();
+  }
+
+  target(prop: string): string | undefined {
+    if (looksLikePattern(prop)) return prop;
+    return targetName(prop, (n) => this.inventory.host(n) !== undefined || this.inventory.group(n) !== undefined || n === 'localhost');
+  }
+
+  suggestTargets(prop: string): string[] {
+    this.targetFuse ??= new Fuse([...this.inventory.groupNames, ...this.inventory.hostNames, 'local'], { threshold: 0.4 });
+    return this.targetFuse.search(prop, { limit: 3 }).map((r) => r.item);
+  }
+
+  /** Forget cached name lists after the inventory changes. */
+  inventoryChanged(): void {
+    this.targetFuse = undefined;
+  }
+
+  isModule(name: string): boolean {
+    return this.modules.resolve(name) !== undefined;
+  }
+
+  isNamespace(prefix: string): boolean {
+    return this.modules.collections().some((c) => c === prefix || c.startsWith(`${prefix}.`));
+  }
+
+  suggestModules(name: string): string[] {
+    return this.modules.suggest(name, 3);
+  }
+
+  hostsOf(pattern: string): string[] {
+    const hosts = this.inventory.resolve(pattern);
+    if (this.limit === undefined) return hosts;
+    const allowed = new Set(this.inventory.resolve(this.limit));
+    const limited = hosts.filter((h) => allowed.has(h));
+    if (limited.length === 0) {
+      throw new UsageError('FTL_PATTERN_NO_MATCH', `no host of '${pattern}' is within the limit '${this.limit}'`, { hint: 'change or clear the limit' });
+    }
+    return limited;
+  }
+
+  async call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+    const o = opts ?? {};
+    if (typeof o !== 'object' || Array.isArray(o)) {
+      throw new UsageError('FTL_USAGE', 'call options must be an object such as { check: true, timeout: 30 }');
+    }
+    for (const key of Object.keys(o)) {
+      if (!CALL_OPTION_KEYS.includes(key)) {
+        throw new UsageError('FTL_USAGE', `unknown call option '${key}' for ${module}; call options are ${CALL_OPTION_KEYS.slice(0, 5).join(', ')}`, {
+          hint: 'module args go in the first object, call options in the second',
+        });
+      }
+    }
+    // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
+    const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
+    const hosts = this.hostsOf(pattern);
+    const call = await prepareCall(this.modules, this.gates, module, args, {
+      check: o.check ?? this.defaults.check,
+      diff: o.diff ?? this.defaults.diff,
+    });
+    const onProgress = o.onProgress ?? this.onProgress;
+    const result = await runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, {
+      ...o,
+      signal,
+      ...(onProgress === undefined ? {} : { onProgress }),
+    });
+    this.last = result;
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.gates.closeAll();
+  }
+}
+
+/** The members of the `ftl` object besides targets. */
+export interface FtlMembers {
+  readonly core: FtlCore;
+  readonly hosts: string[];
+  readonly groups: string[];
+  readonly last: RunResult | undefined;
+  /** The default target (all hosts, or localhost without an inventory; .target changes it). */
+  readonly here: object;
+  addHost(name: string, vars?: Record<string, unknown>, groups?: string[]): void;
+  removeHost(name: string): void;
+  /** ftl.run('web:&prod', 'dnf', { name: 'nginx' }) */
+  run(pattern: string, module: string, args?: Record<string, unknown> | string, opts?: CallOptions): Promise<RunResult>;
+  /** A target by pattern, the same as ftl['pattern']. */
+  target(pattern: string): object;
+  close(): Promise<void>;
+}
+
+export type Ftl = FtlMembers & Record<string, unknown>;
+
+export function ftlObject(core: FtlCore): Ftl {
+  const members: FtlMembers = {
+    core,
+    get hosts() {
+      return [...core.inventory.hostNames];
+    },
+    get groups() {
+      return [...core.inventory.groupNames];
+    },
+    get last() {
+      return core.last;
+    },
+    get here() {
+      return targetProxy(core, core.defaultTarget);
+    },
+    addHost(name, vars, groups) {
+      core.inventory.addHost(name, vars, groups);
+      core.inventoryChanged();
+    },
+    removeHost(name) {
+      core.inventory.removeHost(name);
+      core.inventoryChanged();
+    },
+    run: (pattern, module, args, opts) => core.call(pattern, module, args, opts),
+    target: (pattern) => targetProxy(core, pattern),
+    close: () => core.close(),
+  };
+  return rootProxy(core, members);
+}
+
+/** `import { automation } from 'ftl'`: the same object the REPL gives, for scripts. */
+export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
+  const sources = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
+  const [inventory, modules] = await Promise.all([Inventory.load(sources), opts.modules ?? ModuleIndex.load()]);
+  const gates = new GateProvider(inventory, opts);
+  return ftlObject(new FtlCore(inventory, modules, gates, opts));
+}

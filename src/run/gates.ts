@@ -1,0 +1,96 @@
+import { GateError } from '../errors.js';
+import { spawnLocalGate } from '../gate/local.js';
+import { GatePool } from '../gate/pool.js';
+import type { GateSession } from '../gate/session.js';
+import type { GateTransport } from '../gate/transport.js';
+import type { HostFacts } from '../inventory/facts.js';
+import type { Inventory } from '../inventory/index.js';
+import { gateBuild } from './gate-build.js';
+import type { BecomeSpec } from './runner.js';
+
+export interface GateProviderOptions {
+  /** Record host keys not yet in known_hosts (never changed ones). */
+  acceptNew?: boolean;
+  /** Skip host key checking entirely (labs). */
+  noHostKeyCheck?: boolean;
+  connectTimeoutMs?: number;
+  /** Asks for a password the inventory does not give (the REPL prompts; scripts leave it out). */
+  askPassword?: (prompt: string) => Promise<string>;
+}
+
+/** One row of `.gates`. */
+export interface GateInfo {
+  readonly key: string;
+  readonly host: string;
+  readonly status: string;
+  readonly python: string | undefined;
+  readonly pid: number | undefined;
+  readonly openedAt: number;
+  readonly calls: number;
+}
+
+interface Pending {
+  facts: HostFacts;
+  become: BecomeSpec | undefined;
+}
+
+/**
+ * One gate per (host, become user), opened on first use and reused; a gate that died
+ * is replaced on the next call. Local hosts get a child process, others an SSH channel.
+ */
+export class GateProvider {
+  private readonly pool: GatePool;
+  private readonly wanted = new Map<string, Pending>();
+  private readonly shipped = new WeakMap<GateSession, Set<string>>();
+
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly opts: GateProviderOptions = {},
+  ) {
+    this.pool = new GatePool((key) => this.openTransport(key), {});
+  }
+
+  static keyOf(host: string, become: BecomeSpec | undefined): string {
+    return become === undefined ? host : `${host}|${become.user}`;
+  }
+
+  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined): Promise<GateSession> {
+    const key = GateProvider.keyOf(host, become);
+    this.wanted.set(key, { facts, become });
+    return this.pool.get(key);
+  }
+
+  /** Module sources a gate process has received already, so later calls send only the hash. */
+  shippedTo(session: GateSession): Set<string> {
+    let set = this.shipped.get(session);
+    if (set === undefined) this.shipped.set(session, (set = new Set()));
+    return set;
+  }
+
+  private async openTransport(key: string): Promise<GateTransport> {
+    const want = this.wanted.get(key);
+    if (want === undefined) throw new GateError('FTL_GATE_START', `no host known for gate ${key}`);
+    const build = await gateBuild();
+    const { facts, become } = want;
+    if (facts.connection === 'local') {
+      return spawnLocalGate(build.path, { python: facts.python ?? 'python3', ...(become === undefined ? {} : { become }) });
+    }
+    throw new GateError('FTL_SSH_CONNECT', `${facts.name}: SSH hosts are not supported by this build yet`, { host: facts.name });
+  }
+
+  list(): GateInfo[] {
+    return this.pool.list().map((g) => ({
+      key: g.key,
+      host: g.host,
+      status: g.status,
+      python: g.hello?.python_version,
+      pid: g.hello?.pid,
+      openedAt: g.openedAt,
+      calls: g.calls,
+    }));
+  }
+
+  async closeAll(): Promise<void> {
+    await this.pool.closeAll();
+  }
+}

@@ -1,0 +1,104 @@
+import { UsageError } from '../errors.js';
+import type { ModuleIndex } from '../modules/index.js';
+import { buildModuleRequest, interpretReply } from '../modules/request.js';
+import { maskNoLog, validateArgs } from '../modules/validate.js';
+import type { GateProvider } from './gates.js';
+import type { PreparedCall } from './runner.js';
+
+/** Modules that take free-form text (`command uptime`) besides k=v args. */
+const FREE_FORM = new Set(['command', 'shell', 'raw', 'script', 'ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.raw', 'ansible.builtin.script']);
+
+/** What to write in JavaScript instead of a controller-only action. */
+const JS_INSTEAD: Record<string, string> = {
+  debug: 'print with console.log(...)',
+  assert: 'test with if (...) throw new Error(...)',
+  fail: 'throw new Error(...)',
+  set_fact: 'keep values in JavaScript variables',
+  include_tasks: 'call a JavaScript function',
+  import_tasks: 'call a JavaScript function',
+  include_role: 'call a JavaScript function',
+  import_role: 'call a JavaScript function',
+  include_vars: 'read the file with fs and yaml',
+  pause: 'await new Promise((r) => setTimeout(r, ms))',
+  meta: 'use the REPL and JavaScript control flow',
+  add_host: 'use ftl.addHost(name, vars, groups)',
+  group_by: 'build a list of hosts in JavaScript and use ftl[list]',
+  set_stats: 'keep values in JavaScript variables',
+};
+
+function argsObject(module: string, args: unknown): Record<string, unknown> {
+  if (args === undefined || args === null) return {};
+  if (typeof args === 'string') {
+    if (!FREE_FORM.has(module)) {
+      throw new UsageError('FTL_BAD_ARGS', `${module} takes an object of options, not a string`, { hint: `e.g. ftl.local.${module}({ ... }); .doc ${module} lists them` });
+    }
+    return { _raw_params: args };
+  }
+  // Objects typed in the REPL come from another realm: check the tag, not the prototype.
+  if (typeof args !== 'object' || Object.prototype.toString.call(args) !== '[object Object]') {
+    throw new UsageError('FTL_BAD_ARGS', `${module} takes an object of options such as { name: 'x' }`, { hint: `.doc ${module} lists them` });
+  }
+  return args as Record<string, unknown>;
+}
+
+function renameCmd(args: Record<string, unknown>): Record<string, unknown> {
+  const { cmd, ...rest } = args;
+  return { ...rest, _raw_params: cmd };
+}
+
+/** Checks a module call on the controller, once, before any host is touched. */
+export async function prepareCall(
+  modules: ModuleIndex,
+  gates: GateProvider,
+  name: string,
+  rawArgs: unknown,
+  opts: { check: boolean; diff: boolean },
+): Promise<PreparedCall> {
+  const info = modules.resolve(name);
+  if (info === undefined) {
+    const near = modules.suggest(name, 3);
+    throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${name}'${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : ''}`);
+  }
+  if (info.kind === 'action') {
+    throw new UsageError('FTL_BAD_ARGS', `${info.fqcn} needs controller-side work (an Ansible action plugin) that ftl does not do yet`, {
+      hint: 'use command, shell, copy with content, or run it with ansible',
+    });
+  }
+  if (info.kind === 'controller-only') {
+    const instead = JS_INSTEAD[info.shortName];
+    throw new UsageError('FTL_BAD_ARGS', `${info.fqcn} is a playbook action that runs on the controller, not on hosts`, {
+      hint: instead === undefined ? 'write it in JavaScript in the REPL or a script' : `in ftl, ${instead}`,
+    });
+  }
+  const given = argsObject(info.shortName, rawArgs);
+  // As Ansible's task parser does for free-form modules: cmd is the free-form text.
+  const args = FREE_FORM.has(info.shortName) && typeof given.cmd === 'string' && !('_raw_params' in given) ? renameCmd(given) : given;
+  const doc = await modules.doc(info.fqcn);
+  const validated = doc === undefined ? { args, noLogKeys: [] } : validateArgs(doc, args);
+  // Ansible's shell is an action over the command module with _uses_shell (shell.py is docs only).
+  const isShell = info.fqcn === 'ansible.builtin.shell' && !info.native;
+  const runs = isShell ? (modules.resolve('ansible.builtin.command') ?? info) : info;
+  const checked = isShell ? { ...validated, args: { ...validated.args, _uses_shell: true } } : validated;
+  const shownArgs = maskNoLog(validated.args, checked.noLogKeys);
+  return {
+    module: info.fqcn,
+    shownArgs,
+    async run(host, facts, become, { timeoutMs, signal }) {
+      const session = await gates.session(host, facts, become);
+      const request = buildModuleRequest(runs, checked.args, {
+        check: opts.check,
+        diff: opts.diff,
+        verbosity: 0,
+        ansibleVersion: modules.ansibleVersion,
+        sentHashes: gates.shippedTo(session),
+      });
+      let reply = await session.request(request.type, request.data, { timeoutMs, signal });
+      // A gate that lost its copy (a new home directory, a cleaned cache) gets the source again.
+      if (reply.type === 'ModuleNotFound' && request.withSource !== undefined) {
+        const full = request.withSource();
+        reply = await session.request(full.type, full.data, { timeoutMs, signal });
+      }
+      return interpretReply(reply, info.fqcn);
+    },
+  };
+}
