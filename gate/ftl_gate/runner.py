@@ -99,6 +99,8 @@ def parse_module_output(out, err, rc):
         }
         if "Traceback (most recent call last)" in stderr:
             result["exception"] = stderr
+        if "No module named 'ansible" in stderr and not has_module_utils():
+            result["msg"] = "MODULE FAILURE: this gate carries no Ansible module_utils (the controller has no ansible-core); native modules still work"
         return result
     if stderr and result.get("failed"):
         result.setdefault("module_stderr", stderr)

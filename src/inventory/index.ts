@@ -1,6 +1,6 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { statSync } from 'node:fs';
-import Fuse from 'fuse.js';
+import { closest } from '../suggest.js';
 import { InventoryError } from '../errors.js';
 import { hostFacts, type HostFacts } from './facts.js';
 import { InventoryData } from './model.js';
@@ -156,7 +156,7 @@ export class Inventory {
     );
     if (hosts.length === 0) {
       const term = pattern.replace(/^[!&]/, '').split(/[,:]/)[0] ?? pattern;
-      const near = new Fuse([...this.groupNames, ...this.hostNames], { threshold: 0.4 }).search(term, { limit: 3 }).map((r) => `'${r.item}'`);
+      const near = closest(term, [...this.groupNames, ...this.hostNames]).map((n) => `'${n}'`);
       throw new InventoryError('FTL_PATTERN_NO_MATCH', `no host matches '${pattern}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`);
     }
     return hosts;

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { basename, delimiter, join, resolve as resolvePath } from 'node:path';
 import Fuse from 'fuse.js';
 import { parse as parseYaml } from 'yaml';
+import { closest } from '../suggest.js';
 import { probeAnsible, type AnsibleEnv } from './ansible-env.js';
 import { DocLoader } from './docs.js';
 import { NATIVE_MODULES } from './native.js';
@@ -190,8 +191,10 @@ export class ModuleIndex {
   }
 
   suggest(name: string, n = 3): string[] {
-    this.fuse ??= new Fuse(this.names(), { threshold: 0.4 });
-    return this.fuse.search(name, { limit: n }).map((r) => r.item);
+    const names = this.names();
+    this.fuse ??= new Fuse(names, { threshold: 0.4 });
+    // Compare short names with short names, FQCNs with FQCNs.
+    return closest(name, name.includes('.') ? names : [...this.byShort.keys()], n, this.fuse);
   }
 
   async doc(name: string): Promise<ModuleDoc | undefined> {

@@ -1,4 +1,4 @@
-import Fuse from 'fuse.js';
+import { closest } from '../suggest.js';
 import { UsageError } from '../errors.js';
 import type { ModuleDoc, ModuleOption } from './types.js';
 
@@ -61,7 +61,7 @@ export function validateArgs(doc: ModuleDoc, args: Readonly<Record<string, unkno
     if (INTERNAL.test(key)) continue;
     const opt = byName.get(key);
     if (opt === undefined) {
-      const near = new Fuse([...byName.keys()], { threshold: 0.4 }).search(key, { limit: 3 }).map((r) => `'${r.item}'`);
+      const near = closest(key, [...byName.keys()]).map((n) => `'${n}'`);
       throw new UsageError('FTL_BAD_ARGS', `unknown option '${key}' for ${name}${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`, {
         hint: `.doc ${name} lists its options`,
       });

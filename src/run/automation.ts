@@ -9,6 +9,7 @@ import type { RunProgress } from './types.js';
 import { runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
 import Fuse from 'fuse.js';
+import { closest } from '../suggest.js';
 
 export interface AutomationOptions extends GateProviderOptions {
   /** Inventory sources (-i); none: localhost only. */
@@ -69,7 +70,7 @@ export class FtlCore implements ProxyCore {
 
   suggestTargets(prop: string): string[] {
     this.targetFuse ??= new Fuse([...this.inventory.groupNames, ...this.inventory.hostNames, 'local'], { threshold: 0.4 });
-    return this.targetFuse.search(prop, { limit: 3 }).map((r) => r.item);
+    return closest(prop, [...this.inventory.groupNames, ...this.inventory.hostNames, 'local'], 3, this.targetFuse);
   }
 
   /** Forget cached name lists after the inventory changes. */

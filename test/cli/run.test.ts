@@ -1,0 +1,80 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ftl, jsonLines } from '../helpers/ftl.js';
+
+describe('ftl run on localhost (no inventory)', () => {
+  it('ping prints one result and exits 0', async () => {
+    const r = await ftl(['run', 'localhost', 'ping']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /ok\s+localhost \(1\)/);
+    assert.match(r.stdout, /ping: pong/);
+  });
+  it('command cmd=uptime, and --json prints one JSON line per host then a summary', async () => {
+    const r = await ftl(['run', 'localhost', 'command', 'cmd=uptime', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const [host, summary] = jsonLines(r.stdout);
+    assert.equal(host?.host, 'localhost');
+    assert.equal(host?.status, 'changed');
+    const result = host?.result as { rc: number; stdout: string; stdout_lines: string[] };
+    assert.equal(result.rc, 0);
+    assert.match(result.stdout, /load average/);
+    assert.deepEqual(result.stdout_lines, [result.stdout]);
+    assert.deepEqual(summary?.summary, { changed: 1 });
+  });
+  it('a failing host exits 2; free-form words are the command', async () => {
+    const r = await ftl(['run', 'localhost', 'command', 'false']);
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /failed\s+localhost \(1\)/);
+    assert.match(r.stdout, /rc=1 non-zero return code/);
+  });
+  it('bad input is one line naming the thing and the fix, exit 1', async () => {
+    const cases: [string[], RegExp][] = [
+      [['run', 'localhost', 'pnig'], /no module 'pnig'; did you mean 'ping'/],
+      [['run', 'localhost', 'stat', 'paht=/etc'], /unknown option 'paht' for stat; did you mean 'path'\?/],
+      [['run', 'webz', 'ping'], /no host matches 'webz'/],
+      [['run', 'localhost', 'debug', 'msg=hi'], /ansible\.builtin\.debug is a playbook action .* console\.log/],
+      [['run', '-i', '/nope.yml', 'all', 'ping'], /inventory source \/nope\.yml does not exist/],
+      [['run', 'localhost', 'ping', '--forks', 'x'], /--forks must be a positive whole number, not 'x'/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await ftl(args);
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+  it('ftl gate build prints the gate path and hash', async () => {
+    const r = await ftl(['gate', 'build']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\.ftl\/gates\/([0-9a-f]{16})\.pyz\nhash \1 · \d+ bytes/);
+  });
+});
+
+describe('the REPL with piped input', () => {
+  it('evaluates lines in order, prints plain results and one-line errors, exit code says a call failed', async () => {
+    const input = [
+      'ftl.local.ping()',
+      '_.ok',
+      "ftl.local.command({ cmd: 'echo hello' })",
+      '_.host("localhost").stdout',
+      'ftl.nosuch.ping()',
+      "ftl.local.command({ cmd: 'false' })",
+      '.check on',
+      "ftl.local.file({ path: '/tmp/ftl-piped-check', state: 'touch' })",
+      '.settings',
+    ].join('\n');
+    const r = await ftl([], { input });
+    assert.match(r.stdout, /ping: pong/);
+    assert.match(r.stdout, /\[ 'localhost' \]/);
+    assert.match(r.stdout, /'hello'/);
+    assert.match(r.stdout, /✘ no host or group 'nosuch'/);
+    assert.match(r.stdout, /failed\s+localhost/);
+    assert.match(r.stdout, /check\s+on/);
+    assert.equal(r.code, 1, 'the first trouble (a bad name) decides the exit code');
+  });
+  it('exits 0 when every line succeeded, and --json gives JSON lines', async () => {
+    const r = await ftl(['--json'], { input: 'ftl.local.ping()\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(jsonLines(r.stdout)[0]?.status, 'ok');
+  });
+});
