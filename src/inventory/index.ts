@@ -29,6 +29,7 @@ const LOCALHOST = new Set(['localhost', '127.0.0.1', '::1']);
 /** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
 export class Inventory {
   private merged = new Map<string, Record<string, unknown>>();
+  private readonly varsFiles = new Map<string, Record<string, unknown>>();
   private readonly implicitHosts = new Map<string, Record<string, unknown>>();
 
   private constructor(
@@ -68,6 +69,14 @@ export class Inventory {
     return new Inventory(data, []);
   }
 
+  /** group_vars/host_vars files, read once per name. */
+  private filesVars(kind: 'group_vars' | 'host_vars', name: string): Record<string, unknown> {
+    const key = `${kind}/${name}`;
+    let v = this.varsFiles.get(key);
+    if (v === undefined) this.varsFiles.set(key, (v = varsFor(this.baseDirs, kind, name)));
+    return v;
+  }
+
   get hostNames(): readonly string[] {
     return [...this.data.hosts.keys()];
   }
@@ -96,9 +105,9 @@ export class Inventory {
     // (inventory, then host_vars files).
     let vars: Record<string, unknown> = {};
     for (const g of sorted) vars = { ...vars, ...this.data.groups.get(g)?.vars };
-    vars = { ...vars, ...varsFor(this.baseDirs, 'group_vars', 'all') };
-    for (const g of sorted.filter((n) => n !== 'all')) vars = { ...vars, ...varsFor(this.baseDirs, 'group_vars', g) };
-    vars = { ...vars, ...h.vars, ...varsFor(this.baseDirs, 'host_vars', name) };
+    vars = { ...vars, ...this.filesVars('group_vars', 'all') };
+    for (const g of sorted.filter((n) => n !== 'all')) vars = { ...vars, ...this.filesVars('group_vars', g) };
+    vars = { ...vars, ...h.vars, ...this.filesVars('host_vars', name) };
     this.merged.set(name, vars);
     return vars;
   }
@@ -118,7 +127,7 @@ export class Inventory {
   group(name: string): InventoryGroup | undefined {
     const g = this.data.groups.get(name);
     if (g === undefined) return undefined;
-    return { name, vars: { ...g.vars, ...varsFor(this.baseDirs, 'group_vars', name) }, children: [...g.children], hosts: [...g.hosts] };
+    return { name, vars: { ...g.vars, ...this.filesVars('group_vars', name) }, children: [...g.children], hosts: [...g.hosts] };
   }
 
   hostsOf(group: string): string[] {
@@ -137,7 +146,7 @@ export class Inventory {
     if (!LOCALHOST.has(name) || this.data.hosts.has(name)) return undefined;
     if (!this.implicitHosts.has(name)) {
       // Ansible's implicit localhost: local connection, the controller's python, not in 'all'.
-      this.implicitHosts.set(name, { ...this.data.groups.get('all')?.vars, ...varsFor(this.baseDirs, 'group_vars', 'all'), ansible_connection: 'local' });
+      this.implicitHosts.set(name, { ...this.data.groups.get('all')?.vars, ...this.filesVars('group_vars', 'all'), ansible_connection: 'local' });
     }
     return name;
   }

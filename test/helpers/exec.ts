@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 
 /** Runs a command and returns its stdout; rejects with its stderr on failure. */
-export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<string> {
+export function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000, okCodes: readonly number[] = [0]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_DEPRECATION_WARNINGS: 'False', ...env }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err !== null) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr || err.message}`));
+      if (err !== null && !okCodes.includes(typeof err.code === 'number' ? err.code : -1)) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Inventory } from '../../src/inventory/index.js';
 import { limited, run } from '../helpers/exec.js';
+import { ftl } from '../helpers/ftl.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 const SOURCES: Record<string, string[]> = {
@@ -13,6 +14,15 @@ const SOURCES: Record<string, string[]> = {
   'json in the yaml shape': ['json/inv.json'],
   'precedence by depth, ansible_group_priority and name': ['prio/inv.yml'],
   'two sources merged': ['basic/inventory.yml', 'ini/hosts.ini'],
+  'ini ranges with strides, letters and padding': ['strides/hosts'],
+  'YAML 1.1 booleans, octal, nulls and lists': ['yaml11/inv.yaml'],
+  'three levels of children and a host_vars directory (yml + json)': ['deep/inv.yml'],
+  'same-depth groups ordered by name, not by file order': ['order/inv.ini'],
+  'a later source overrides an earlier one': ['merge/a.yml', 'merge/b.yml'],
+  'hosts in several groups, ungrouped hosts, :children': ['multi/inv.ini'],
+  'empty groups and null sections': ['emptygroups/inv.yml'],
+  '[all:vars] under host-line vars': ['allvars/inv.ini'],
+  'host_vars as JSON files': ['hvjson/inv.yml'],
 };
 
 const iArgs = (srcs: string[]): string[] => srcs.flatMap((s) => ['-i', join(FIX, s)]);
@@ -20,10 +30,15 @@ const iArgs = (srcs: string[]): string[] => srcs.flatMap((s) => ['-i', join(FIX,
 describe('inventories read as ansible-inventory reads them', () => {
   for (const [what, srcs] of Object.entries(SOURCES)) {
     it(what, async () => {
-      const inv = await Inventory.load(srcs.map((s) => join(FIX, s)));
-      const [list, graph] = await Promise.all([run('ansible-inventory', [...iArgs(srcs), '--list']), run('ansible-inventory', [...iArgs(srcs), '--graph'])]);
-      assert.deepEqual(inv.toAnsibleList(), JSON.parse(list));
-      assert.equal(inv.toGraph(), graph.trimEnd());
+      const [list, graph, ours, ourGraph] = await Promise.all([
+        run('ansible-inventory', [...iArgs(srcs), '--list']),
+        run('ansible-inventory', [...iArgs(srcs), '--graph']),
+        ftl(['inventory', ...iArgs(srcs), '--list']),
+        ftl(['inventory', ...iArgs(srcs), '--graph']),
+      ]);
+      assert.equal(ours.code, 0, ours.stderr);
+      assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(list));
+      assert.equal(ourGraph.stdout, graph);
     });
   }
 });
@@ -42,6 +57,20 @@ async function ansibleHosts(pattern: string): Promise<string[]> {
     .map((l) => l.trim())
     .filter((l) => l !== '');
 }
+
+describe('hosts added and removed in a session', () => {
+  it('join groups and patterns, and leave them', async () => {
+    const inv = await Inventory.load([join(FIX, 'basic/inventory.yml')]);
+    inv.addHost('web09', { http_port: 9090 }, ['webservers']);
+    assert.ok(inv.resolve('webservers').includes('web09'));
+    assert.equal(inv.host('web09')?.vars.http_port, 9090);
+    assert.equal(inv.host('web09')?.vars.from_file, 'web', 'group_vars apply to added hosts');
+    assert.ok(inv.resolve('prod').includes('web09'), 'parent groups contain it');
+    inv.removeHost('web09');
+    assert.ok(!inv.resolve('all').includes('web09'));
+    assert.throws(() => inv.resolve('web09'), /no host matches 'web09'/);
+  });
+});
 
 describe('host patterns match what `ansible PATTERN --list-hosts` lists', () => {
   it('for every operator', async () => {

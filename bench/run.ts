@@ -1,0 +1,19 @@
+import { arch, cpus, release } from 'node:os';
+import { benchInventory } from './inventory.js';
+import { benchLocalGate } from './gate-local.js';
+
+/** `npm run bench`: figures, never assertions. Each bench prints its own lines. */
+const benches: [string, () => Promise<void>][] = [
+  ['inventory', benchInventory],
+  ['local gate', benchLocalGate],
+];
+
+console.log(`ftl benchmarks · node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? '?'} · ${release()} ${arch()} · ${new Date().toISOString()}`);
+for (const [name, fn] of benches) {
+  try {
+    await fn();
+  } catch (e) {
+    console.log(`${name}: failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+}
