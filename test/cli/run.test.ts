@@ -13,13 +13,14 @@ describe('ftl run on localhost (no inventory)', () => {
     const r = await ftl(['run', 'localhost', 'command', 'cmd=uptime', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const [host, summary] = jsonLines(r.stdout);
+    assert.ok(host !== undefined && summary !== undefined, r.stdout);
     assert.equal(host.host, 'localhost');
     assert.equal(host.status, 'changed');
     const result = host.result as { rc: number; stdout: string; stdout_lines: string[] };
     assert.equal(result.rc, 0);
     assert.match(result.stdout, /load average/);
     assert.deepEqual(result.stdout_lines, [result.stdout]);
-    assert.deepEqual(summary?.summary, { changed: 1 });
+    assert.deepEqual(summary.summary, { changed: 1 });
   });
   it('a failing host exits 2; free-form words are the command', async () => {
     const r = await ftl(['run', 'localhost', 'command', 'false']);

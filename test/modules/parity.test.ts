@@ -50,7 +50,7 @@ describe("Ansible modules through ftl's gate return what ansible returns", () =>
     const theirs = await ansible(module, args, check);
     const ours = (await ftl.run('localhost', module, args, { check })).host('localhost') ?? {};
     assert.deepEqual(normalise(ours), normalise(theirs), `${module} ${JSON.stringify(args)}${check ? ' --check' : ''}`);
-    return ours as Record<string, unknown>;
+    return ours;
   };
 
   it('stat: a file, a directory, a missing path', async () => {
