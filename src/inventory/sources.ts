@@ -205,18 +205,7 @@ export function loadIniInventory(inv: InventoryData, text: string, file: string)
 
 /** An executable inventory script: `--list` prints groups and _meta.hostvars as JSON. */
 export function loadScriptInventory(inv: InventoryData, path: string): void {
-  let out: string;
-  try {
-    out = execFileSync(path, ['--list'], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} failed: ${(e as Error).message.split('\n')[0] ?? ''}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(out);
-  } catch (e) {
-    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} printed something that is not JSON: ${(e as Error).message}`);
-  }
+  const data = scriptJson(path, ['--list']);
   if (!isObject(data)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} must print a JSON object`);
   const meta = isObject(data._meta) && isObject(data._meta.hostvars) ? data._meta.hostvars : {};
   for (const [group, body] of Object.entries(data)) {
@@ -232,6 +221,24 @@ export function loadScriptInventory(inv: InventoryData, path: string): void {
   for (const [host, vars] of Object.entries(meta)) {
     inv.host(host);
     setVars(inv.host(host).vars, vars, `host ${host}`, path);
+  }
+  if (!isObject(data._meta)) {
+    // A script without _meta answers `--host NAME` for each host, as Ansible asks it.
+    for (const host of inv.hosts.keys()) setVars(inv.host(host).vars, scriptJson(path, ['--host', host]), `host ${host}`, path);
+  }
+}
+
+function scriptJson(path: string, args: string[]): unknown {
+  let out: string;
+  try {
+    out = execFileSync(path, args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} ${args.join(' ')} failed: ${(e as Error).message.split('\n')[0] ?? ''}`);
+  }
+  try {
+    return JSON.parse(out);
+  } catch (e) {
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} ${args.join(' ')} printed something that is not JSON: ${(e as Error).message}`);
   }
 }
 

@@ -23,6 +23,7 @@ const SOURCES: Record<string, string[]> = {
   'empty groups and null sections': ['emptygroups/inv.yml'],
   '[all:vars] under host-line vars': ['allvars/inv.ini'],
   'host_vars as JSON files': ['hvjson/inv.yml'],
+  'a script without _meta, asked --host for each host': ['script-host/inv.sh'],
 };
 
 const iArgs = (srcs: string[]): string[] => srcs.flatMap((s) => ['-i', join(FIX, s)]);
@@ -49,8 +50,8 @@ const PATTERNS = [
   'web0?', 'prod:!dbservers:&web*', 'ungrouped',
 ];
 
-async function ansibleHosts(pattern: string): Promise<string[]> {
-  const out = await run('ansible', [pattern, '-i', join(FIX, 'basic/inventory.yml'), '--list-hosts']).catch(() => '');
+async function ansibleHosts(pattern: string, inventory = 'basic/inventory.yml'): Promise<string[]> {
+  const out = await run('ansible', [pattern, '-i', join(FIX, inventory), '--list-hosts']).catch(() => '');
   return out
     .split('\n')
     .slice(1)
@@ -75,7 +76,7 @@ describe('hosts added and removed in a session', () => {
 describe('host patterns match what `ansible PATTERN --list-hosts` lists', () => {
   it('for every operator', async () => {
     const inv = await Inventory.load([join(FIX, 'basic/inventory.yml')]);
-    const theirs = await limited(PATTERNS, 2, ansibleHosts);
+    const theirs = await limited(PATTERNS, 2, (p) => ansibleHosts(p));
     PATTERNS.forEach((p, i) => {
       let ours: string[];
       try {
@@ -85,5 +86,25 @@ describe('host patterns match what `ansible PATTERN --list-hosts` lists', () => 
       }
       assert.deepEqual(ours, theirs[i], `pattern ${p}`);
     });
+  });
+});
+
+const INI_PATTERNS = ['c', 'a:&b', 'c:!a', 'h*', '~h[12]', 'c[1:]', 'web', 'web:db:!db-x', 'db[a:c]', 'db*', 'stack[-2]', 'solo,web3.example.com'];
+
+describe('host patterns on INI inventories', () => {
+  it('match ansible too', async () => {
+    for (const inventory of ['multi/inv.ini', 'ini/hosts.ini']) {
+      const inv = await Inventory.load([join(FIX, inventory)]);
+      const theirs = await limited(INI_PATTERNS, 2, (p) => ansibleHosts(p, inventory));
+      INI_PATTERNS.forEach((p, i) => {
+        let ours: string[];
+        try {
+          ours = inv.resolve(p);
+        } catch {
+          ours = [];
+        }
+        assert.deepEqual(ours, theirs[i], `pattern ${p} on ${inventory}`);
+      });
+    }
   });
 });
