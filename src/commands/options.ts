@@ -12,8 +12,6 @@ export interface CommonCliOptions {
   timeout?: string;
   become?: string | boolean;
   json?: boolean;
-  acceptNew?: boolean;
-  hostKeyCheck?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -29,9 +27,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-f, --forks <n>', 'hosts worked on at once (default 50)')
     .option('-T, --timeout <seconds>', 'per host per call (default 300)')
     .addOption(new Option('-b, --become [user]', 'run modules as another user through sudo (default root)'))
-    .option('--json', 'results as JSON lines')
-    .option('--accept-new', 'record host keys of hosts not yet in known_hosts (never changed ones)')
-    .option('--no-host-key-check', 'skip host key checking (labs only)');
+    .option('--json', 'results as JSON lines');
 }
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -58,7 +54,5 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.forks === undefined ? {} : { forks: positiveInt('--forks', o.forks) }),
     ...(o.timeout === undefined ? {} : { timeout: positiveNumber('--timeout', o.timeout) }),
     ...(become === undefined ? {} : { become }),
-    acceptNew: o.acceptNew === true,
-    noHostKeyCheck: o.hostKeyCheck === false,
   };
 }
