@@ -16,7 +16,29 @@ import tempfile
 
 from .context import Cancelled
 
-CACHE_DIR = os.path.join(os.path.expanduser("~"), ".ftl", "modules")
+_cache_dir = None
+
+
+def cache_dir():
+    """~/.ftl/modules, or a private temp dir for users without a usable home (nobody)."""
+    global _cache_dir
+    if _cache_dir is None:
+        for d in (os.path.join(os.path.expanduser("~"), ".ftl", "modules"), os.path.join(tempfile.gettempdir(), "ftl-modules-%d" % os.getuid())):
+            try:
+                os.makedirs(d, mode=0o700, exist_ok=True)
+                if os.stat(d).st_uid == os.getuid() and os.access(d, os.W_OK):
+                    _cache_dir = d
+                    break
+            except OSError:
+                continue
+        else:
+            raise OSError("no writable directory for module files (home and %s)" % tempfile.gettempdir())
+    return _cache_dir
+
+
+def _workdir():
+    home = os.path.expanduser("~")
+    return home if os.path.isdir(home) else tempfile.gettempdir()
 
 
 class ModuleNotFound(Exception):
@@ -38,16 +60,15 @@ def has_module_utils():
 
 
 def _path_for(name, digest):
-    return os.path.join(CACHE_DIR, "%s-%s.py" % (name.replace(".", "_"), digest))
+    return os.path.join(cache_dir(), "%s-%s.py" % (name.replace(".", "_"), digest))
 
 
 def _store(name, source_b64):
     source = base64.b64decode(source_b64)
     digest = hashlib.sha256(source).hexdigest()[:16]
-    os.makedirs(CACHE_DIR, mode=0o700, exist_ok=True)
     path = _path_for(name, digest)
     if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=cache_dir(), prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
             f.write(source)
         os.rename(tmp, path)
@@ -71,7 +92,7 @@ def run_ansible_module(name, module_args, source_b64, ctx, module_hash=None):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        cwd=os.path.expanduser("~"),
+        cwd=_workdir(),
         env=env,
     )
     ctx.track(proc)

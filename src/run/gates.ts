@@ -1,3 +1,6 @@
+import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { GateError } from '../errors.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool } from '../gate/pool.js';
@@ -16,6 +19,24 @@ export interface GateProviderOptions {
   connectTimeoutMs?: number;
   /** Asks for a password the inventory does not give (the REPL prompts; scripts leave it out). */
   askPassword?: (prompt: string) => Promise<string>;
+}
+
+let sharedDir: string | undefined;
+
+/**
+ * The become user cannot read ~/.ftl (0700): give it a copy in a directory only we can
+ * write to (0711: others may open a file they know the name of, never list or replace it).
+ * The gate is public code; nothing secret is in it.
+ */
+function readableCopy(path: string): string {
+  sharedDir ??= mkdtempSync(join(tmpdir(), 'ftl-gate-'));
+  chmodSync(sharedDir, 0o711);
+  const target = join(sharedDir, basename(path));
+  if (!existsSync(target)) {
+    copyFileSync(path, target);
+    chmodSync(target, 0o644);
+  }
+  return target;
 }
 
 /** One row of `.gates`. */
@@ -47,7 +68,7 @@ export class GateProvider {
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
   ) {
-    this.pool = new GatePool((key) => this.openTransport(key), {});
+    this.pool = new GatePool((key) => this.openTransport(key), { hostOf: (key) => key.split('|')[0] ?? key });
   }
 
   static keyOf(host: string, become: BecomeSpec | undefined): string {
@@ -73,7 +94,8 @@ export class GateProvider {
     const build = await gateBuild();
     const { facts, become } = want;
     if (facts.connection === 'local') {
-      return spawnLocalGate(build.path, { python: facts.python ?? 'python3', ...(become === undefined ? {} : { become }) });
+      const path = become === undefined ? build.path : readableCopy(build.path);
+      return spawnLocalGate(path, { python: facts.python ?? 'python3', ...(become === undefined ? {} : { become }) });
     }
     throw new GateError('FTL_SSH_CONNECT', `${facts.name}: SSH hosts are not supported by this build yet`, { host: facts.name });
   }

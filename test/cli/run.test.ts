@@ -44,6 +44,18 @@ describe('ftl run on localhost (no inventory)', () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
     }
   });
+  it('--become runs the module as another user through sudo', async (t) => {
+    const probe = await ftl(['run', 'localhost', 'command', 'cmd=true', '--become', 'nobody']);
+    if (probe.code !== 0 && /sudo|password/i.test(probe.stdout + probe.stderr)) {
+      t.skip('sudo -n -u nobody is not allowed for this user here');
+      return;
+    }
+    const r = await ftl(['run', 'localhost', 'command', 'cmd=whoami', '--become', 'nobody', '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal((jsonLines(r.stdout)[0]?.result as { stdout: string }).stdout, 'nobody');
+    const plain = await ftl(['run', 'localhost', 'command', 'cmd=whoami', '--json']);
+    assert.notEqual((jsonLines(plain.stdout)[0]?.result as { stdout: string }).stdout, 'nobody');
+  });
   it('ftl gate build prints the gate path and hash', async () => {
     const r = await ftl(['gate', 'build']);
     assert.equal(r.code, 0, r.stderr);
