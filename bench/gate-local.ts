@@ -22,11 +22,19 @@ export async function benchLocalGate(): Promise<void> {
       seq.push(performance.now() - t0);
     }
     const st = summarise(seq);
-    console.log(`gate, local: warm ping round trip, 1000 sequential: median ${ms(st.median)}, p95 ${ms(st.p95)}, p99 ${ms(st.p99)}`);
+    const seqWall = seq.reduce((a, b) => a + b, 0);
+    console.log(`gate, local: warm ping round trip, 1000 sequential: median ${ms(st.median)}, p95 ${ms(st.p95)}, p99 ${ms(st.p99)} (${Math.round(1000 / (seqWall / 1000))} calls/s)`);
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: 1000 }, () => s.request('FTLModule', { module_name: 'ping', module_args: {} })));
+    const conc = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const start = performance.now();
+        await s.request('FTLModule', { module_name: 'ping', module_args: {} });
+        return performance.now() - start;
+      }),
+    );
     const wall = performance.now() - t0;
-    console.log(`gate, local: 1000 concurrent pings in ${ms(wall)} (${Math.round(1000 / (wall / 1000))} calls/s)`);
+    const ct = summarise(conc);
+    console.log(`gate, local: 1000 concurrent pings in ${ms(wall)} (${Math.round(1000 / (wall / 1000))} calls/s); each: median ${ms(ct.median)}, p95 ${ms(ct.p95)}, p99 ${ms(ct.p99)}`);
   } finally {
     await s.close();
   }

@@ -1,0 +1,73 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normalise, runAnsible } from '../helpers/ansible.js';
+import { compareSteps, openNativeGate, type NativeGate, type Step } from './native-gate.js';
+
+// Reading a file for its checksum may move its atime between Ansible's run and ours.
+const ATIME = { volatile: ['atime'] };
+
+describe('native stat and slurp return what ansible returns', () => {
+  let gate: NativeGate;
+  let dir: string;
+  before(async () => {
+    gate = await openNativeGate();
+    dir = mkdtempSync(join(tmpdir(), 'ftl-native-stat-'));
+    writeFileSync(join(dir, 'text'), 'hello\nworld\n');
+    writeFileSync(join(dir, 'bin'), Buffer.from([0, 1, 2, 255, 254, 10]));
+    writeFileSync(join(dir, 'script'), '#!/bin/sh\necho hi\n');
+    chmodSync(join(dir, 'script'), 0o4755);
+    writeFileSync(join(dir, 'secret'), 'x');
+    chmodSync(join(dir, 'secret'), 0o000);
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync(join(dir, 'text'), join(dir, 'link'));
+    symlinkSync('missing-target', join(dir, 'dangling'));
+  });
+  after(async () => {
+    await gate.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stat: files, directories, links, devices, options and mistakes', async () => {
+    const steps: Step[] = [
+      { label: 'a text file', module: 'stat', args: { path: join(dir, 'text') } },
+      { label: 'binary, sha256', module: 'stat', args: { path: join(dir, 'bin'), checksum_algorithm: 'sha256' } },
+      { label: 'setuid script, md5 too', module: 'stat', args: { path: join(dir, 'script'), get_md5: true } },
+      { label: 'unreadable (to root it is readable)', module: 'stat', args: { path: join(dir, 'secret') } },
+      { label: 'a directory', module: 'stat', args: { path: join(dir, 'sub') } },
+      { label: 'a link, not followed', module: 'stat', args: { path: join(dir, 'link') } },
+      { label: 'a link, followed', module: 'stat', args: { path: join(dir, 'link'), follow: true } },
+      { label: 'a dangling link', module: 'stat', args: { path: join(dir, 'dangling') } },
+      { label: 'a dangling link, followed', module: 'stat', args: { path: join(dir, 'dangling'), follow: true } },
+      { label: 'missing', module: 'stat', args: { path: join(dir, 'missing') } },
+      { label: 'a character device', module: 'stat', args: { path: '/dev/null' } },
+      { label: 'aliases, nothing extra', module: 'stat', args: { dest: join(dir, 'text'), get_checksum: false, mime: false, attributes: 'no' } },
+      { label: 'check mode is the same', module: 'stat', args: { path: join(dir, 'text') }, check: true },
+      { label: 'missing path', module: 'stat', args: { follow: true } },
+      { label: 'a typo', module: 'stat', args: { paht: '/', path: '/' } },
+      { label: 'a bad choice', module: 'stat', args: { path: '/', checksum_algorithm: 'crc' } },
+    ];
+    await compareSteps(gate, steps.map((s) => ({ ...s, normalise: ATIME })), () => undefined);
+  });
+
+  it('slurp: text, binary, and the errors', async () => {
+    const steps: Step[] = [
+      { label: 'text', module: 'slurp', args: { src: join(dir, 'text') } },
+      { label: 'binary, by alias', module: 'slurp', args: { path: join(dir, 'bin') } },
+      { label: 'check mode', module: 'slurp', args: { src: join(dir, 'text') }, check: true },
+      { label: 'missing', module: 'slurp', args: { src: join(dir, 'missing') } },
+      { label: 'a directory', module: 'slurp', args: { src: join(dir, 'sub') } },
+      { label: 'no src', module: 'slurp', args: {} },
+    ];
+    const ours = await compareSteps(gate, steps, () => undefined);
+    assert.equal(Buffer.from(String(ours[0]?.content), 'base64').toString(), 'hello\nworld\n');
+  });
+
+  it('ad hoc `ansible -m` gives what the playbook batch gives', async () => {
+    const args = { src: join(dir, 'text') };
+    const adHoc = await runAnsible('localhost', 'slurp', args);
+    assert.deepEqual(normalise(await gate.call({ module: 'slurp', args })), normalise(adHoc));
+  });
+});
