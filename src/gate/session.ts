@@ -273,7 +273,16 @@ export class GateSession extends EventEmitter {
       await bye;
     }
     this.transport.stdin.end();
-    const exited = await Promise.race([this.transport.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => { r(false); }, 2000).unref())]);
+    let grace: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      this.transport.exited.then(() => true),
+      new Promise<boolean>((r) => {
+        grace = setTimeout(() => {
+          r(false);
+        }, 2000);
+      }),
+    ]);
+    clearTimeout(grace);
     if (!exited) this.transport.kill();
     this.die(new GateError('FTL_GATE_CLOSED', 'the gate was shut down', { host: this.host }));
   }
