@@ -29,6 +29,10 @@ export interface HostFacts {
   readonly proxyJump: readonly string[];
   /** ansible_host_key_checking (default true). */
   readonly hostKeyChecking: boolean;
+  /** -o UserKnownHostsFile=... in ansible_ssh_common_args / ansible_ssh_extra_args, ~ expanded. */
+  readonly knownHostsFile?: string | undefined;
+  /** -o StrictHostKeyChecking=... there (yes | no | accept-new | ask | off), as written. */
+  readonly strictHostKeyChecking?: string | undefined;
 }
 
 function str(v: unknown): string | undefined {
@@ -74,6 +78,20 @@ export function parseProxyJump(commonArgs: string | undefined): string[] {
   return [];
 }
 
+/** The value of `-o Name=value` (or `-o 'Name value'`, `-oName=value`) in ssh arguments, the first one winning as in ssh. */
+export function sshOption(args: string | undefined, option: string): string | undefined {
+  if (args === undefined) return undefined;
+  const words = (args.match(/'[^']*'|"[^"]*"|\S+/g) ?? []).map((w) => w.replace(/^['"]|['"]$/g, ''));
+  const re = new RegExp(`^${option}(?:\\s*=\\s*|\\s+)(.+)$`, 'i');
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] ?? '';
+    const text = w === '-o' ? words[i + 1] : w.startsWith('-o') ? w.slice(2) : undefined;
+    const m = text === undefined ? null : re.exec(text);
+    if (m?.[1] !== undefined) return m[1].trim();
+  }
+  return undefined;
+}
+
 const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
 export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>, home = process.env.HOME ?? ''): HostFacts {
@@ -82,6 +100,7 @@ export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>,
   const portText = str(vars.ansible_port) ?? str(vars.ansible_ssh_port);
   const port = portText === undefined ? undefined : Number.parseInt(portText, 10);
   const become = bool(vars.ansible_become, false);
+  const sshArgs = [str(vars.ansible_ssh_common_args), str(vars.ansible_ssh_extra_args)].filter((a) => a !== undefined).join(' ');
   return {
     name,
     connection: conn === 'local' || (conn === undefined && LOCAL_NAMES.has(name) && address === name) ? 'local' : 'ssh',
@@ -96,5 +115,7 @@ export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>,
     becomePassword: str(vars.ansible_become_password) ?? str(vars.ansible_become_pass),
     proxyJump: parseProxyJump(str(vars.ansible_ssh_common_args)),
     hostKeyChecking: bool(vars.ansible_host_key_checking, true),
+    knownHostsFile: expandHome(sshOption(sshArgs, 'UserKnownHostsFile')?.split(/\s+/)[0], home),
+    strictHostKeyChecking: sshOption(sshArgs, 'StrictHostKeyChecking'),
   };
 }

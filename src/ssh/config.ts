@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { homedir } from 'node:os';
+
+/** What ~/.ssh/config (as `ssh -G` resolves it) says about one host. */
+export interface SshConfigEntry {
+  readonly hostname: string | undefined;
+  readonly user: string | undefined;
+  readonly port: number | undefined;
+  readonly identityFiles: readonly string[];
+  readonly proxyJump: readonly string[];
+  readonly knownHostsFiles: readonly string[];
+  readonly globalKnownHostsFiles: readonly string[];
+  /** yes | no | accept-new | ask | off, as written. */
+  readonly strictHostKeyChecking: string | undefined;
+}
+
+/** Looks a host up in the ssh client configuration; undefined when there is none to ask. */
+export type SshConfigLookup = (host: string, opts: { user?: string | undefined; port?: number | undefined }) => Promise<SshConfigEntry | undefined>;
+
+export function expandTilde(p: string, home = homedir()): string {
+  return p === '~' || p.startsWith('~/') ? home + p.slice(1) : p;
+}
+
+/** Parses `ssh -G` output: one lowercase `key value` per line; some keys repeat. */
+export function parseSshG(text: string, home = homedir()): SshConfigEntry {
+  const values = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const at = line.indexOf(' ');
+    if (at <= 0) continue;
+    const key = line.slice(0, at).toLowerCase();
+    const list = values.get(key) ?? [];
+    list.push(line.slice(at + 1).trim());
+    values.set(key, list);
+  }
+  const one = (k: string): string | undefined => values.get(k)?.[0];
+  const port = Number.parseInt(one('port') ?? '', 10);
+  const jump = one('proxyjump');
+  return {
+    hostname: one('hostname'),
+    user: one('user'),
+    port: Number.isFinite(port) ? port : undefined,
+    identityFiles: (values.get('identityfile') ?? []).map((p) => expandTilde(p, home)),
+    proxyJump: jump === undefined || jump.toLowerCase() === 'none' ? [] : jump.split(',').map((h) => h.trim()).filter(Boolean),
+    knownHostsFiles: (one('userknownhostsfile') ?? '').split(/\s+/).filter(Boolean).map((p) => expandTilde(p, home)),
+    globalKnownHostsFiles: (one('globalknownhostsfile') ?? '').split(/\s+/).filter(Boolean),
+    strictHostKeyChecking: one('stricthostkeychecking'),
+  };
+}
+
+/**
+ * The ssh binary resolves the configuration exactly as `ssh` would (Include, Match, tokens).
+ * Without an ssh binary (or when it fails) there is no configuration: inventory values and
+ * defaults only.
+ */
+export function sshGLookup(opts: { sshBin?: string; configFile?: string; timeoutMs?: number } = {}): SshConfigLookup {
+  const cache = new Map<string, Promise<SshConfigEntry | undefined>>();
+  return (host, o) => {
+    const args = ['-G'];
+    if (opts.configFile !== undefined) args.push('-F', opts.configFile);
+    if (o.user !== undefined) args.push('-l', o.user);
+    if (o.port !== undefined) args.push('-p', String(o.port));
+    // `--` so a host name can never be read as an option.
+    args.push('--', host);
+    const key = args.join('\0');
+    let p = cache.get(key);
+    if (p === undefined) {
+      p = new Promise((resolve) => {
+        execFile(opts.sshBin ?? 'ssh', args, { timeout: opts.timeoutMs ?? 10_000 }, (err, stdout) => {
+          resolve(err === null ? parseSshG(stdout) : undefined);
+        });
+      });
+      cache.set(key, p);
+    }
+    return p;
+  };
+}

@@ -1,0 +1,127 @@
+import type { GateBuild } from '../gate/pyz.js';
+import type { GateTransport } from '../gate/transport.js';
+import type { HostFacts } from '../inventory/facts.js';
+import { sshGLookup, type SshConfigLookup } from './config.js';
+import { becomeCopy, deployGate, type RemoteGate } from './deploy.js';
+import { collect, type RemoteRunner } from './exec.js';
+import { SshConnectionPool, type SshPoolOptions } from './pool.js';
+import { resolveTarget, targetKey, type SshTarget } from './target.js';
+import { openSshGate } from './transport.js';
+
+export interface SshGateFactoryOptions {
+  gate: GateBuild;
+  /** Facts of an inventory host by name, for ProxyJump hops that name one. */
+  resolveFacts: (name: string) => HostFacts | undefined;
+  /** Record host keys not yet in known_hosts (never changed ones). */
+  acceptNew?: boolean;
+  /** Skip host key checking entirely (labs). */
+  noHostKeyCheck?: boolean;
+  connectTimeoutMs?: number;
+  keepaliveMs?: number;
+  /** Asked when authentication fails and the inventory gives no password; kept in memory only. */
+  askPassword?: (prompt: string) => Promise<string>;
+  /** Where gates live on hosts: relative to $HOME or absolute (default .ftl). */
+  remoteDir?: string;
+  /** ~/.ssh/config lookup (default: `ssh -G`); null for none. */
+  sshConfig?: SshConfigLookup | null;
+  maxChannelsPerConnection?: number;
+  maxConcurrentConnects?: number;
+}
+
+export interface SshGateFactoryStats {
+  /** Gate files uploaded (at most one per host per gate hash). */
+  uploads: number;
+  /** Probes run (one per host and gate hash per factory, unless one failed). */
+  probes: number;
+  /** SSH connections opened, and open now. */
+  connections: number;
+  openConnections: number;
+  gatesOpened: number;
+}
+
+export interface SshGateFactory {
+  open(facts: HostFacts, become?: { user: string; password?: string | undefined }): Promise<GateTransport>;
+  closeAll(): Promise<void>;
+  stats(): SshGateFactoryStats;
+}
+
+/** A discovered interpreter under the login user's home (pyenv, a venv) is out of the become user's reach; a system one is not. */
+function becomePython(target: SshTarget, remote: RemoteGate): string {
+  if (target.python !== undefined || remote.systemPython === undefined) return remote.python;
+  return remote.home !== '' && remote.python.startsWith(`${remote.home}/`) ? remote.systemPython : remote.python;
+}
+
+/**
+ * Gates on SSH hosts: resolves where and how to connect, makes sure the host has the
+ * gate (probe, upload once), then starts it on a channel of a pooled connection.
+ */
+export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactory {
+  const poolOpts: SshPoolOptions = {
+    connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
+    keepaliveMs: opts.keepaliveMs ?? 15_000,
+    askPassword: opts.askPassword,
+    ...(opts.maxChannelsPerConnection === undefined ? {} : { maxChannelsPerConnection: opts.maxChannelsPerConnection }),
+    ...(opts.maxConcurrentConnects === undefined ? {} : { maxConcurrentConnects: opts.maxConcurrentConnects }),
+  };
+  const pool = new SshConnectionPool(poolOpts);
+  const lookup = opts.sshConfig === null ? undefined : (opts.sshConfig ?? sshGLookup());
+  const remoteDir = opts.remoteDir ?? '.ftl';
+  const deployed = new Map<string, Promise<RemoteGate>>();
+  const copies = new Map<string, Promise<string>>();
+  const counts = { uploads: 0, probes: 0, gatesOpened: 0 };
+
+  const runner =
+    (target: SshTarget): RemoteRunner =>
+    async (command, stdin) =>
+      collect(await pool.exec(target, command), stdin);
+
+  /** Once per (connection path, hash): a failure is forgotten so the next call tries again. */
+  const ensureDeployed = (target: SshTarget): Promise<RemoteGate> => {
+    const key = `${targetKey(target)}|${opts.gate.hash}|${target.python ?? ''}`;
+    let p = deployed.get(key);
+    if (p === undefined) {
+      counts.probes++;
+      p = deployGate(runner(target), opts.gate, { host: target.name, python: target.python, remoteDir }).then((r) => {
+        if (r.uploaded) counts.uploads++;
+        return r;
+      });
+      p.catch(() => deployed.delete(key));
+      deployed.set(key, p);
+    }
+    return p;
+  };
+
+  const readableCopy = (target: SshTarget, remote: RemoteGate): Promise<string> => {
+    const key = `${targetKey(target)}|${remote.path}`;
+    let p = copies.get(key);
+    if (p === undefined) {
+      p = becomeCopy(runner(target), opts.gate, remote.path, target.name);
+      p.catch(() => copies.delete(key));
+      copies.set(key, p);
+    }
+    return p;
+  };
+
+  return {
+    async open(facts, become) {
+      const target = await resolveTarget(facts, {
+        lookup,
+        resolveFacts: opts.resolveFacts,
+        acceptNew: opts.acceptNew === true,
+        noHostKeyCheck: opts.noHostKeyCheck === true,
+      });
+      const remote = await ensureDeployed(target);
+      // root reads the login user's file as it is; anyone else needs the readable copy.
+      const needsCopy = become !== undefined && become.user !== 'root' && become.user !== target.user;
+      const path = needsCopy ? await readableCopy(target, remote) : remote.path;
+      const transport = await openSshGate(pool, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, become });
+      counts.gatesOpened++;
+      return transport;
+    },
+    closeAll: () => pool.closeAll(),
+    stats: () => {
+      const s = pool.stats();
+      return { ...counts, connections: s.connections, openConnections: s.open };
+    },
+  };
+}

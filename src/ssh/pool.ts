@@ -1,0 +1,226 @@
+import type { Client, ClientChannel } from 'ssh2';
+import { SshError } from '../errors.js';
+import { connectTarget, isTransientConnectError, type ConnectOptions } from './connect.js';
+import { describeTarget, targetKey, type SshTarget } from './target.js';
+
+export interface SshPoolOptions extends ConnectOptions {
+  /** Session channels per connection; OpenSSH's MaxSessions is 10 by default, so stay under it. */
+  maxChannelsPerConnection?: number;
+  /** New connections being set up at once, over all hosts (sshd's MaxStartups drops bursts). */
+  maxConcurrentConnects?: number;
+  /** Retries of a connection dropped during set-up, with exponential backoff. */
+  connectRetries?: number;
+  /** Asked once per user@host:port when authentication fails and the inventory gives no password. */
+  askPassword?: ((prompt: string) => Promise<string>) | undefined;
+  /** Injectable for unit tests. */
+  connect?: (target: SshTarget, opts: ConnectOptions) => Promise<Client>;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface ConnState {
+  readonly key: string;
+  used: number;
+  limit: number;
+  dead: boolean;
+  client: Client | undefined;
+}
+
+type Conn = ConnState & { readonly ready: Promise<Client> };
+
+/** A slot on a connection: release it when the channel opened in it closes. */
+export interface ChannelLease {
+  readonly client: Client;
+  release(): void;
+  /** The server refused a channel: no more on this connection. */
+  markFull(): void;
+}
+
+export interface SshPoolStats {
+  /** Connections opened since the pool was made (hops not counted). */
+  connections: number;
+  open: number;
+  connectRetries: number;
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/**
+ * SSH connections shared by key (user, address, port, hops). A connection carries at
+ * most maxChannelsPerConnection channels at once; past that a second one is opened.
+ */
+export class SshConnectionPool {
+  private readonly conns = new Map<string, Conn[]>();
+  private readonly connectGate: Semaphore;
+  private readonly passwords = new Map<string, Promise<string>>();
+  private opened = 0;
+  private retries = 0;
+
+  constructor(private readonly opts: SshPoolOptions) {
+    this.connectGate = new Semaphore(opts.maxConcurrentConnects ?? 8);
+  }
+
+  stats(): SshPoolStats {
+    let open = 0;
+    for (const list of this.conns.values()) open += list.filter((c) => !c.dead && c.client !== undefined).length;
+    return { connections: this.opened, open, connectRetries: this.retries };
+  }
+
+  /** A channel slot on a connection to the target, opening a connection when all are full. */
+  async lease(target: SshTarget): Promise<ChannelLease> {
+    const key = targetKey(target);
+    const list = this.conns.get(key) ?? [];
+    this.conns.set(key, list);
+    let conn = list.find((c) => !c.dead && c.used < c.limit);
+    if (conn === undefined) {
+      conn = this.openConn(key, target);
+      list.push(conn);
+    }
+    const c = conn;
+    c.used++;
+    let client: Client;
+    try {
+      client = await c.ready;
+    } catch (e) {
+      c.used--;
+      throw e;
+    }
+    let released = false;
+    return {
+      client,
+      release: () => {
+        if (released) return;
+        released = true;
+        c.used--;
+      },
+      markFull: () => {
+        c.limit = Math.max(1, c.used - 1);
+      },
+    };
+  }
+
+  /** Runs a command on a channel of its own; the slot is freed when the channel closes. */
+  async exec(target: SshTarget, command: string): Promise<ClientChannel> {
+    for (let attempt = 0; ; attempt++) {
+      const lease = await this.lease(target);
+      try {
+        const channel = await new Promise<ClientChannel>((resolve, reject) => {
+          lease.client.exec(command, (err, ch) => {
+            if (err !== undefined) reject(err);
+            else resolve(ch);
+          });
+        });
+        channel.once('close', () => {
+          lease.release();
+        });
+        return channel;
+      } catch (e) {
+        lease.release();
+        const msg = (e as Error).message;
+        // The server's own session limit (MaxSessions lower than ours): use another connection.
+        if (/open failed|administratively prohibited/i.test(msg) && attempt < 3) {
+          lease.markFull();
+          continue;
+        }
+        throw new SshError('FTL_SSH_CONNECT', `cannot open a channel to ${describeTarget(target)}: ${msg}`, { host: target.name, cause: e });
+      }
+    }
+  }
+
+  private openConn(key: string, target: SshTarget): Conn {
+    const conn: ConnState = { key, used: 0, limit: this.opts.maxChannelsPerConnection ?? 8, dead: false, client: undefined };
+    const ready = this.connectWithRetry(target).then(
+      (client) => {
+        this.opened++;
+        conn.client = client;
+        const forget = (): void => {
+          conn.dead = true;
+          const list = this.conns.get(key) ?? [];
+          const i = list.findIndex((x) => x === conn);
+          if (i >= 0) list.splice(i, 1);
+        };
+        client.once('close', forget);
+        client.once('end', forget);
+        return client;
+      },
+      (e: unknown) => {
+        conn.dead = true;
+        const list = this.conns.get(key) ?? [];
+        const i = list.findIndex((x) => x === conn);
+        if (i >= 0) list.splice(i, 1);
+        throw e;
+      },
+    );
+    // Nobody may be waiting when it fails (all leases gave up): no unhandled rejection.
+    ready.catch(() => undefined);
+    return Object.assign(conn, { ready });
+  }
+
+  private async connectWithRetry(target: SshTarget): Promise<Client> {
+    const connect = this.opts.connect ?? connectTarget;
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const maxRetries = this.opts.connectRetries ?? 4;
+    let t = target;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.connectGate.run(() => connect(t, this.opts));
+      } catch (e) {
+        if (isTransientConnectError(e) && attempt < maxRetries) {
+          this.retries++;
+          await sleep(150 * 2 ** attempt + Math.random() * 100);
+          continue;
+        }
+        if (e instanceof SshError && e.code === 'FTL_SSH_AUTH' && t.password === undefined && this.opts.askPassword !== undefined) {
+          t = { ...t, password: await this.askPassword(t) };
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private askPassword(t: SshTarget): Promise<string> {
+    const who = describeTarget(t);
+    let p = this.passwords.get(who);
+    if (p === undefined) {
+      const ask = this.opts.askPassword;
+      p = ask === undefined ? Promise.resolve('') : ask(`SSH password for ${t.user}@${t.host}: `);
+      this.passwords.set(who, p);
+    }
+    return p;
+  }
+
+  /** Ends every connection (their channels close with them). */
+  async closeAll(): Promise<void> {
+    const all = [...this.conns.values()].flat();
+    this.conns.clear();
+    await Promise.all(
+      all.map(async (c) => {
+        c.dead = true;
+        const client = await c.ready.catch(() => undefined);
+        if (client === undefined) return;
+        await new Promise<void>((resolve) => {
+          const done = setTimeout(resolve, 2000);
+          client.once('close', () => {
+            clearTimeout(done);
+            resolve();
+          });
+          client.end();
+        });
+      }),
+    );
+  }
+}
