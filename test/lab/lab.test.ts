@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Command } from 'commander';
+import { registerLabCommand } from '../../src/commands/lab.js';
+import { FtlError } from '../../src/errors.js';
+import { labUp } from '../../src/lab/lab.js';
+import { tcpAccepts } from '../../src/lab/procs.js';
+import { runAnsible } from '../helpers/ansible.js';
+import { withLab } from '../helpers/lab.js';
+
+test('a lab of 2 real sshd hosts: inventory for ansible, hosts stop and start, down cleans up', { timeout: 180_000 }, async () => {
+  let pids: number[] = [];
+  let dir = '';
+  await withLab(2, async (lab) => {
+    dir = lab.dir;
+    const inv = readFileSync(lab.inventoryPath, 'utf8');
+    assert.match(inv, /lab:\n\s+hosts:\n\s+lab01:/);
+    assert.match(inv, /UserKnownHostsFile=.*known_hosts -o StrictHostKeyChecking=yes/);
+    // Real Ansible reaches the lab hosts with strict host key checking.
+    const r = await runAnsible('lab02', 'ping', { data: 'pong' }, { inventory: lab.inventoryPath });
+    assert.equal(r.ping, 'pong');
+
+    const lab01 = lab.host('lab01');
+    lab.status().forEach((h) => {
+      assert.equal(h.running, true, `${h.name} runs`);
+    });
+    pids = lab.status().map((h) => h.pid ?? -1);
+    await lab.stopHost('lab01');
+    assert.equal(lab.isRunning('lab01'), false);
+    assert.equal(await tcpAccepts(lab01.address, lab01.port), false, 'a stopped host refuses connections');
+    assert.equal(lab.isRunning('lab02'), true, 'the other host runs on');
+    await lab.startHost('lab01');
+    assert.equal(await tcpAccepts(lab01.address, lab01.port), true);
+    pids.push(lab.status()[0]?.pid ?? -1);
+  });
+  assert.equal(existsSync(dir), false, 'lab down removes the directory');
+  for (const pid of pids) assert.throws(() => process.kill(pid, 0), `sshd ${String(pid)} is gone`);
+});
+
+test('a missing sshd is a clear FTL_LAB error naming openssh-server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ftl-lab-nosshd-'));
+  try {
+    await assert.rejects(labUp({ count: 1, dir: join(dir, 'lab'), sshd: '/nonexistent/sshd' }), (e: unknown) => {
+      assert.ok(e instanceof FtlError);
+      assert.equal(e.code, 'FTL_LAB');
+      assert.match(e.message, /openssh-server/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ftl lab up / status / down from the command line', { timeout: 120_000 }, async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ftl-lab-cli-'));
+  const dir = join(parent, 'lab');
+  const cli = async (...args: string[]): Promise<string> => {
+    const out: string[] = [];
+    const program = new Command().exitOverride();
+    registerLabCommand(program, { write: (text: string) => out.push(text) });
+    await program.parseAsync(['node', 'ftl', 'lab', ...args]);
+    return out.join('');
+  };
+  try {
+    const up = await cli('up', '2', '--dir', dir);
+    assert.match(up, /2 lab hosts up/);
+    assert.ok(up.includes(`ftl -i ${dir}/inventory.yml`), up);
+    assert.ok(up.includes(`ftl run -i ${dir}/inventory.yml lab ping`), up);
+    const status = await cli('status', '--dir', dir);
+    assert.match(status, /lab01 .* running \(pid \d+\)/);
+    assert.match(status, /2\/2 running/);
+    await assert.rejects(cli('up', '1', '--dir', dir), /a lab exists in/);
+    assert.match(await cli('down', '--dir', dir), /stopped and removed/);
+    assert.equal(existsSync(dir), false);
+  } finally {
+    await cli('down', '--dir', dir).catch(() => undefined);
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
