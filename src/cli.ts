@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerGateCommand } from './commands/gate.js';
 import { registerInventoryCommand } from './commands/inventory.js';
+import { registerLabCommand } from './commands/lab.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './commands/options.js';
 import { registerRunCommand } from './commands/run.js';
 import { FtlError, describeError } from './errors.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerInventoryCommand(program);
   registerGateCommand(program);
+  registerLabCommand(program);
   return program;
 }
 

@@ -12,6 +12,8 @@ export interface CommonCliOptions {
   timeout?: string;
   become?: string | boolean;
   json?: boolean;
+  acceptNew?: boolean;
+  hostKeyCheck?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -27,7 +29,9 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-f, --forks <n>', 'hosts worked on at once (default 50)')
     .option('-T, --timeout <seconds>', 'per host per call (default 300)')
     .addOption(new Option('-b, --become [user]', 'run modules as another user through sudo (default root)'))
-    .option('--json', 'results as JSON lines');
+    .option('--json', 'results as JSON lines')
+    .option('--accept-new', 'record host keys not yet in known_hosts (a changed key is still refused)')
+    .option('--no-host-key-check', 'do not check host keys at all (throwaway labs only)');
 }
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -54,5 +58,7 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.forks === undefined ? {} : { forks: positiveInt('--forks', o.forks) }),
     ...(o.timeout === undefined ? {} : { timeout: positiveNumber('--timeout', o.timeout) }),
     ...(become === undefined ? {} : { become }),
+    ...(o.acceptNew === true ? { acceptNew: true } : {}),
+    ...(o.hostKeyCheck === false ? { noHostKeyCheck: true } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { GateSession } from '../gate/session.js';
 import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../inventory/facts.js';
 import type { Inventory } from '../inventory/index.js';
+import { createSshGateFactory, type SshGateFactory } from '../ssh/index.js';
 import { gateBuild } from './gate-build.js';
 import type { BecomeSpec } from './runner.js';
 
@@ -63,6 +64,7 @@ export class GateProvider {
   private readonly pool: GatePool;
   private readonly wanted = new Map<string, Pending>();
   private readonly shipped = new WeakMap<GateSession, Set<string>>();
+  private ssh: Promise<SshGateFactory> | undefined;
 
   constructor(
     private readonly inventory: Inventory,
@@ -97,7 +99,23 @@ export class GateProvider {
       const path = become === undefined ? build.path : readableCopy(build.path);
       return spawnLocalGate(path, { python: facts.python ?? 'python3', ...(become === undefined ? {} : { become }) });
     }
-    throw new GateError('FTL_SSH_CONNECT', `${facts.name}: SSH hosts are not supported by this build yet`, { host: facts.name });
+    const ssh = await this.sshFactory();
+    return ssh.open(facts, become);
+  }
+
+  /** Made on the first SSH host: a REPL on localhost never loads ssh settings. */
+  private sshFactory(): Promise<SshGateFactory> {
+    this.ssh ??= gateBuild().then((gate) =>
+      createSshGateFactory({
+        gate,
+        resolveFacts: (name) => (this.inventory.host(name) === undefined ? undefined : this.inventory.facts(name)),
+        ...(this.opts.acceptNew === undefined ? {} : { acceptNew: this.opts.acceptNew }),
+        ...(this.opts.noHostKeyCheck === undefined ? {} : { noHostKeyCheck: this.opts.noHostKeyCheck }),
+        ...(this.opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.opts.connectTimeoutMs }),
+        ...(this.opts.askPassword === undefined ? {} : { askPassword: this.opts.askPassword }),
+      }),
+    );
+    return this.ssh;
   }
 
   list(): GateInfo[] {
@@ -114,5 +132,8 @@ export class GateProvider {
 
   async closeAll(): Promise<void> {
     await this.pool.closeAll();
+    const ssh = this.ssh;
+    this.ssh = undefined;
+    if (ssh !== undefined) await (await ssh.catch(() => undefined))?.closeAll();
   }
 }
