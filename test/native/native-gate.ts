@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { ensureGate } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
 import { GateSession } from '../../src/gate/session.js';
-import { normalise, runAnsibleCalls, type AnsibleCall, type AnsibleResult, type NormaliseOptions } from '../helpers/ansible.js';
+import { runAnsibleCalls, type AnsibleCall, type AnsibleResult } from '../helpers/ansible.js';
+import { compareWith, type Step } from '../helpers/compare.js';
 
 /** The interpreter the oracle runs modules with (ansible_python_interpreter), so python facts compare. */
 export const ORACLE_PYTHON = '/usr/bin/python3';
@@ -36,46 +37,9 @@ export async function openNativeGate(): Promise<NativeGate> {
   };
 }
 
-export interface Step extends AnsibleCall {
-  /** Why the call is here, shown when it differs. */
-  label: string;
-  /** Runs before this step, on both sides (e.g. to reset a file between ansible's run and ftl's). */
-  before?: () => void;
-  /** Checks on ftl's raw result, after the comparison. */
-  after?: (ours: AnsibleResult) => void;
-  normalise?: NormaliseOptions;
-}
+export type { Step } from '../helpers/compare.js';
 
-/**
- * Runs the steps through ansible-playbook in one go, then the same steps in the same order
- * through the gate, after putting the world back with `reset`. Both see the same sequence of
- * states, so idempotency (a second call reports no change) is compared too.
- */
-export async function compareSteps(gate: NativeGate, steps: readonly Step[], reset: () => void): Promise<AnsibleResult[]> {
-  reset();
-  // before-hooks cannot run between playbook tasks; steps with one are run one by one.
-  const theirs: AnsibleResult[] = [];
-  let batch: Step[] = [];
-  const flush = async (): Promise<void> => {
-    if (batch.length > 0) theirs.push(...(await runAnsibleCalls('localhost', batch)));
-    batch = [];
-  };
-  for (const s of steps) {
-    if (s.before !== undefined) {
-      await flush();
-      s.before();
-    }
-    batch.push(s);
-  }
-  await flush();
-  reset();
-  const ours: AnsibleResult[] = [];
-  for (const [i, s] of steps.entries()) {
-    s.before?.();
-    const r = await gate.call(s);
-    ours.push(r);
-    assert.deepEqual(normalise(r, s.normalise), normalise(theirs[i], s.normalise), `${s.label}: ${s.module} ${JSON.stringify(s.args)}${s.check === true ? ' (check)' : ''}${s.diff === true ? ' (diff)' : ''}`);
-    s.after?.(r);
-  }
-  return ours;
+/** The steps through ansible-playbook on localhost, then through the native gate (see compareWith). */
+export function compareSteps(gate: NativeGate, steps: readonly Step[], reset: () => void): Promise<AnsibleResult[]> {
+  return compareWith((calls) => runAnsibleCalls('localhost', calls), (c) => gate.call(c), steps, reset);
 }
