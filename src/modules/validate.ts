@@ -75,7 +75,9 @@ export function validateArgs(doc: ModuleDoc, args: Readonly<Record<string, unkno
     if (problem !== undefined) throw new UsageError('FTL_BAD_ARGS', `option '${key}' of ${name} must be ${problem}`, { hint: `.doc ${name} shows its type` });
     if (opt.choices !== undefined && value !== null && !Array.isArray(value)) {
       const allowed = opt.choices.map(String);
-      if (!allowed.includes(typeof value === 'string' ? value : JSON.stringify(value))) {
+      // Docs write '*regex*' among choices (lineinfile's insertafter): any value goes; the module decides.
+      const open = allowed.some((c) => /^\*.+\*$/.test(c));
+      if (!open && !allowed.includes(typeof value === 'string' ? value : JSON.stringify(value))) {
         throw new UsageError('FTL_BAD_ARGS', `option '${key}' of ${name} must be one of ${allowed.join(', ')}; got ${opt.noLog ? MASK : show(value)}`);
       }
     }
