@@ -23,7 +23,20 @@ function text(v: string | string[] | undefined): string {
   return Array.isArray(v) ? v.map(String).join('\n') : v;
 }
 
-function toOptions(raw: Record<string, RawOption> | undefined): ModuleOption[] {
+/** Ansible's PASSWORD_MATCH (module_utils/basic.py): such options are masked in logs unless no_log is set false. */
+const PASSWORD_MATCH = /^(?:.+[-_\s])?pass(?:[-_\s]?(?:word|phrase|wrd|wd)?)(?:[-_\s].+)?$/i;
+
+/**
+ * no_log as Ansible applies it: the argument_spec's flag (read from the source, since
+ * DOCUMENTATION often omits it), else the docs' own, else a password-like name.
+ */
+function isNoLog(name: string, o: RawOption, argspec: Readonly<Record<string, boolean>>): boolean {
+  const declared = argspec[name] ?? o.no_log;
+  if (declared !== undefined) return declared;
+  return PASSWORD_MATCH.test(name) && o.type !== 'bool' && o.choices === undefined;
+}
+
+function toOptions(raw: Record<string, RawOption> | undefined, argspec: Readonly<Record<string, boolean>>): ModuleOption[] {
   return Object.entries(raw ?? {}).map(([name, o]) => {
     const sub = o.suboptions ?? o.options;
     const choices = Array.isArray(o.choices) ? o.choices : o.choices !== undefined ? Object.keys(o.choices) : undefined;
@@ -34,17 +47,19 @@ function toOptions(raw: Record<string, RawOption> | undefined): ModuleOption[] {
       ...(o.default === undefined || o.default === null ? {} : { default: o.default }),
       ...(choices === undefined ? {} : { choices }),
       aliases: o.aliases ?? [],
-      noLog: o.no_log === true,
+      noLog: isNoLog(name, o, argspec),
       ...(o.elements === undefined ? {} : { elements: o.elements }),
       description: text(o.description),
-      ...(sub === undefined ? {} : { suboptions: toOptions(sub) }),
+      ...(sub === undefined ? {} : { suboptions: toOptions(sub, argspec) }),
     };
   });
 }
 
-export function toModuleDoc(info: ModuleInfo, raw: RawDoc, examples: string): ModuleDoc {
-  return { ...info, shortDescription: raw.short_description ?? '', description: text(raw.description), options: toOptions(raw.options), examples };
+export function toModuleDoc(info: ModuleInfo, raw: RawDoc, examples: string, argspecNoLog: Readonly<Record<string, boolean>> = {}): ModuleDoc {
+  return { ...info, shortDescription: raw.short_description ?? '', description: text(raw.description), options: toOptions(raw.options, argspecNoLog), examples };
 }
+
+const DOC_CACHE_VERSION = 2;
 
 /** ftl's own fast facts module has no Ansible doc to read. */
 const FACTS_DOC: RawDoc = {
@@ -57,6 +72,7 @@ interface Extracted {
   fqcn: string;
   doc?: RawDoc;
   examples?: string;
+  no_log?: Record<string, boolean>;
   error?: string;
 }
 
@@ -73,7 +89,8 @@ export class DocLoader {
     if (info.path === undefined) return undefined;
     try {
       const st = statSync(info.path);
-      return join(this.cacheDir, 'docs', `${info.fqcn}-${st.size}-${Math.round(st.mtimeMs)}.json`);
+      // DOC_CACHE_VERSION changes when what is read from a module changes.
+      return join(this.cacheDir, 'docs', `${info.fqcn}-${st.size}-${Math.round(st.mtimeMs)}-v${String(DOC_CACHE_VERSION)}.json`);
     } catch {
       return undefined;
     }
@@ -111,7 +128,7 @@ export class DocLoader {
         out.set(info.fqcn, { error: e.error ?? 'no documentation' });
         continue;
       }
-      const doc = toModuleDoc(info, e.doc, e.examples ?? '');
+      const doc = toModuleDoc(info, e.doc, e.examples ?? '', e.no_log);
       this.memory.set(info.fqcn, doc);
       this.writeCache(info, doc);
       out.set(info.fqcn, doc);
