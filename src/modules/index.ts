@@ -17,7 +17,7 @@ const CONTROLLER_ONLY = new Set([
   'meta', 'pause', 'add_host', 'group_by', 'set_stats', 'include', 'async_status',
 ]);
 /** Modules whose Ansible action plugin does controller-side work ftl has not built yet. */
-const NEEDS_ACTION = new Set(['template', 'fetch', 'script', 'assemble', 'unarchive', 'synchronize', 'wait_for_connection', 'raw', 'reboot', 'gather_facts']);
+const NEEDS_ACTION = new Set(['template', 'fetch', 'script', 'unarchive', 'synchronize', 'wait_for_connection', 'raw', 'reboot', 'gather_facts']);
 
 function kindOf(collection: string, short: string): ModuleKind {
   if (collection !== 'ansible.builtin') return 'module';

@@ -71,6 +71,10 @@ export async function prepareCall(
     });
   }
   const given = argsObject(info.shortName, rawArgs);
+  // assemble's module does the remote_src (default) case; fragments on the controller need its action.
+  if (info.fqcn === 'ansible.builtin.assemble' && ['false', 'no', 'off', '0'].includes(String(given.remote_src).toLowerCase())) {
+    throw new UsageError('FTL_BAD_ARGS', 'assemble with remote_src: false (fragments on the controller) is not supported yet', { hint: 'put the fragments on the host (remote_src: true), or copy them there first with copy' });
+  }
   // As Ansible's task parser does for free-form modules: cmd is the free-form text.
   const args = FREE_FORM.has(info.shortName) && typeof given.cmd === 'string' && !('_raw_params' in given) ? renameCmd(given) : given;
   const doc = await modules.doc(info.fqcn);
