@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   FTL_SSH_NO_PYTHON: 'install python3 (3.8 or newer) on the host, or set ansible_python_interpreter',
   FTL_SSH_DEPLOY: 'the gate could not be uploaded; check disk space and permissions of ~/.ftl on the host',
   FTL_BECOME: 'become failed; check sudo rights for the user, or give the become password',
+  FTL_BECOME_PASSWORD: 'sudo wants a password: give it with -K (--ask-become-pass), when the REPL asks, or as ansible_become_password in the inventory',
+  FTL_NO_TERMINAL: 'a password is needed and there is no terminal to ask on: put it in the inventory (ansible_password, ansible_become_password) or use a key',
   // usage
   FTL_USAGE: 'see ftl --help',
   FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',
@@ -83,6 +85,20 @@ export class SshError extends FtlError {
 
 export class UsageError extends FtlError {
   override readonly name = 'UsageError';
+}
+
+/** Why sudo would not start the gate: the REPL asks for a password on the first two. */
+export type BecomeFailure = 'password-required' | 'password-refused' | 'refused';
+
+export class BecomeError extends FtlError {
+  override readonly name = 'BecomeError';
+  constructor(
+    readonly reason: BecomeFailure,
+    message: string,
+    options: FtlErrorOptions = {},
+  ) {
+    super(reason === 'refused' ? 'FTL_BECOME' : 'FTL_BECOME_PASSWORD', message, options);
+  }
 }
 
 export function isFtlError(e: unknown): e is FtlError {
