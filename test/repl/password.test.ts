@@ -41,7 +41,7 @@ function filesUnder(dir: string): { path: string; text: string }[] {
 /** ftl with stdin a pipe and no controlling terminal at all (setsid), as under cron or CI. */
 function ftlWithoutTerminal(args: string[], input: string, home: string): Promise<FtlRun> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, HOME: home, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_COLOR: '1' };
     delete env.SSH_AUTH_SOCK;
     const child = spawn(process.execPath, [FTL_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
