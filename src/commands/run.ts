@@ -48,7 +48,7 @@ export function registerRunCommand(program: Command): void {
     process.once('SIGINT', onSigint);
     try {
       const result = await ftl.run(pattern, module, args, { signal: abort.signal });
-      printResult(result, outputMode(o.json === true, process.stdout));
+      await printResult(result, outputMode(o.json === true, process.stdout));
       process.exitCode = exitCodeOf(result);
     } finally {
       process.removeListener('SIGINT', onSigint);

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { foldHosts } from '../hostset/index.js';
+import { foldHosts, naturalCompare } from '../hostset/index.js';
 import { renderModuleDoc } from '../ui/index.js';
 import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
@@ -51,10 +51,11 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         const near = core.modules.suggest(module, 3);
         throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${module}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`);
       }
-      return renderModuleDoc(doc, { columns: s.out.columns ?? 100, colors: s.colors });
+      return await renderModuleDoc(doc, { columns: s.out.columns ?? 100, colors: s.colors });
     },
     gates() {
-      const gates = core.gates.list();
+      // By host, as .hosts lists them, not in the order they happened to open.
+      const gates = core.gates.list().sort((a, b) => naturalCompare(a.key, b.key));
       if (gates.length === 0) return '(no gate open yet: the first call on a host opens one)';
       const now = Date.now();
       const rows = gates.map((g) => [g.key, g.status, g.python ?? '?', String(g.pid ?? '?'), uptime(now - g.openedAt), String(g.calls)]);

@@ -7,7 +7,8 @@ import { inspect } from 'node:util';
 import { packageVersion } from '../version.js';
 import { FtlError, UsageError, describeError } from '../errors.js';
 import { exitCodeOf, EXIT } from '../commands/run.js';
-import { formatResult, outputMode } from '../commands/output.js';
+import { formatResult, outputMode, prepareOutput } from '../commands/output.js';
+import { loadRenderer } from '../ui/index.js';
 import { automation, type AutomationOptions, type Ftl, type FtlCore } from '../run/automation.js';
 import { RunResult } from '../run/result.js';
 import { askUpFront, type UpFrontOptions } from '../commands/secrets.js';
@@ -51,6 +52,8 @@ export interface Shared {
   print(text: string): void;
   printError(e: unknown): void;
   show(value: unknown): string;
+  /** Loads what show(value) needs (Ink, for a table); undefined when nothing. */
+  ready(value: unknown): Promise<void> | undefined;
 }
 
 function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number }, json: boolean): Shared {
@@ -69,6 +72,9 @@ function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number },
     printError(e) {
       const text = e instanceof FtlError ? e.oneLine() : describeError(e);
       print(colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`);
+    },
+    ready(value) {
+      return value instanceof RunResult ? prepareOutput(outputMode(state.on, out)) : undefined;
     },
     show(value) {
       if (value instanceof RunResult) return formatResult(value, outputMode(state.on, out)).replace(/\n$/, '');
@@ -183,6 +189,7 @@ function interactive(s: Shared, input: Readable, opts: ReplOptions, hooks: AskHo
       terminal: true,
       prompt: prompt(),
       writer: (v) => s.show(v),
+      beforeWrite: (v) => s.ready(v),
       onInterrupt: () => {
         progress.clear();
         s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
@@ -241,6 +248,12 @@ function interactive(s: Shared, input: Readable, opts: ReplOptions, hooks: AskHo
     });
 
     setupHistory(srv, opts.historyPath === undefined ? join(homedir(), '.ftl', 'history') : opts.historyPath);
+    // The prompt is up: load the table renderer while the person types the first call.
+    if (outputMode(s.json.on, s.out).kind === 'table') {
+      setTimeout(() => {
+        loadRenderer().catch(() => undefined);
+      }, 20).unref();
+    }
     srv.on('exit', () => {
       progress.clear();
       core.onProgress = undefined;
@@ -342,7 +355,10 @@ async function piped(s: Shared, input: Readable): Promise<number> {
     }
     (server as unknown as { last: unknown }).last = r.value;
     if (r.value instanceof RunResult) outcome.note(exitCodeOf(r.value));
-    if (r.value !== undefined) s.print(s.show(r.value));
+    if (r.value !== undefined) {
+      await s.ready(r.value);
+      s.print(s.show(r.value));
+    }
   }
   if (buffer.trim() !== '') {
     s.printError(new UsageError('FTL_USAGE', 'the input ended inside an unfinished statement', { hint: 'close the brackets or quotes of the last statement' }));

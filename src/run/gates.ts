@@ -9,7 +9,7 @@ import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../inventory/facts.js';
 import type { Inventory } from '../inventory/index.js';
 import type { AskPassword } from '../passwords.js';
-import { createSshGateFactory, type SshGateFactory } from '../ssh/index.js';
+import type { SshGateFactory } from '../ssh/index.js';
 import { gateBuild } from './gate-build.js';
 import type { BecomeSpec } from './runner.js';
 
@@ -142,7 +142,8 @@ export class GateProvider {
 
   /** Made on the first SSH host: a REPL on localhost never loads ssh settings. */
   private sshFactory(): Promise<SshGateFactory> {
-    this.ssh ??= gateBuild().then((gate) =>
+    // ssh2 is loaded here, not at start-up: a session on localhost never needs it.
+    this.ssh ??= Promise.all([gateBuild(), import('../ssh/index.js')]).then(([gate, { createSshGateFactory }]) =>
       createSshGateFactory({
         gate,
         resolveFacts: (name) => (this.inventory.host(name) === undefined ? undefined : this.inventory.facts(name)),
