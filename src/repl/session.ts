@@ -248,12 +248,12 @@ function interactive(s: Shared, input: Readable, opts: ReplOptions, hooks: AskHo
     });
 
     setupHistory(srv, opts.historyPath === undefined ? join(homedir(), '.ftl', 'history') : opts.historyPath);
-    // The prompt is up: load the table renderer while the person types the first call.
-    if (outputMode(s.json.on, s.out).kind === 'table') {
-      setTimeout(() => {
-        loadRenderer().catch(() => undefined);
-      }, 20).unref();
-    }
+    // The prompt is up: get completion and the table renderer ready while the person types.
+    setTimeout(() => {
+      source.warm();
+      dot.moduleNames();
+      if (outputMode(s.json.on, s.out).kind === 'table') loadRenderer().catch(() => undefined);
+    }, 20).unref();
     srv.on('exit', () => {
       progress.clear();
       core.onProgress = undefined;
