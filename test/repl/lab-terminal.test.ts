@@ -100,6 +100,18 @@ describe('the REPL in a terminal, on 5 lab hosts', { skip: hasTmux() ? false : '
     term.clearLine();
   });
 
+  it('completes dot-commands and their arguments', async () => {
+    const at = term.mark();
+    term.type('.ta');
+    await term.tabUntil(/> \.target$/m, at);
+    term.type(' lab0');
+    await term.tabUntil(/^lab01\s+lab02\s+lab03\s+lab04\s+lab05\s*$/m, at);
+    term.clearLine();
+    term.type('.doc community.general.ini_');
+    await term.tabUntil(/> \.doc community\.general\.ini_file$/m, at);
+    term.clearLine();
+  });
+
   it('renders a call as a table: one folded row for the 5 hosts and a summary line; .gates shows the SSH gates', async () => {
     const at = term.mark();
     term.type('ftl.lab.ping()');
