@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   FTL_PATTERN_NO_MATCH: 'no host matches the pattern; .hosts lists the hosts',
   // ssh
   FTL_SSH_CONNECT: 'check that the host is up and sshd listens on that port',
-  FTL_SSH_AUTH: 'check the user and key (ansible_user, ansible_ssh_private_key_file) or ssh-agent',
+  FTL_SSH_AUTH: 'check the user and key (ansible_user, ansible_ssh_private_key_file) or ssh-agent, or give the password (-k, ansible_password)',
   FTL_SSH_HOSTKEY_UNKNOWN: 'the host key is not in known_hosts; check its fingerprint and rerun with --accept-new to record it',
   FTL_SSH_HOSTKEY_CHANGED: 'the host key differs from known_hosts: possible man-in-the-middle; if the host was rebuilt, remove the old key with ssh-keygen -R',
   FTL_SSH_NO_PYTHON: 'install python3 (3.8 or newer) on the host, or set ansible_python_interpreter',
