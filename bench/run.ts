@@ -6,6 +6,7 @@ import { benchLocalGate } from './gate-local.js';
 const benches: [string, () => Promise<void>][] = [
   ['inventory', benchInventory],
   ['local gate', benchLocalGate],
+  ['repl', (await import('./repl.js')).benchRepl],
 ];
 
 console.log(`ftl benchmarks · node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? '?'} · ${release()} ${arch()} · ${new Date().toISOString()}`);

@@ -18,7 +18,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   addCommonOptions(program);
   program.action(async (o: CommonCliOptions) => {
-    process.exitCode = await runRepl({ ...automationOptions(o), json: o.json === true });
+    process.exitCode = await runRepl({ ...automationOptions(o), json: o.json === true, askPass: o.askPass === true, askBecomePass: o.askBecomePass === true });
   });
   registerRunCommand(program);
   registerInventoryCommand(program);

@@ -25,12 +25,14 @@ export const ERROR_CODES = {
   FTL_PATTERN_NO_MATCH: 'no host matches the pattern; .hosts lists the hosts',
   // ssh
   FTL_SSH_CONNECT: 'check that the host is up and sshd listens on that port',
-  FTL_SSH_AUTH: 'check the user and key (ansible_user, ansible_ssh_private_key_file) or ssh-agent',
+  FTL_SSH_AUTH: 'check the user and key (ansible_user, ansible_ssh_private_key_file) or ssh-agent, or give the password (-k, ansible_password)',
   FTL_SSH_HOSTKEY_UNKNOWN: 'the host key is not in known_hosts; check its fingerprint and rerun with --accept-new to record it',
   FTL_SSH_HOSTKEY_CHANGED: 'the host key differs from known_hosts: possible man-in-the-middle; if the host was rebuilt, remove the old key with ssh-keygen -R',
   FTL_SSH_NO_PYTHON: 'install python3 (3.8 or newer) on the host, or set ansible_python_interpreter',
   FTL_SSH_DEPLOY: 'the gate could not be uploaded; check disk space and permissions of ~/.ftl on the host',
   FTL_BECOME: 'become failed; check sudo rights for the user, or give the become password',
+  FTL_BECOME_PASSWORD: 'sudo wants a password: give it with -K (--ask-become-pass), when the REPL asks, or as ansible_become_password in the inventory',
+  FTL_NO_TERMINAL: 'a password is needed and there is no terminal to ask on: put it in the inventory (ansible_password, ansible_become_password) or use a key',
   // usage
   FTL_USAGE: 'see ftl --help',
   FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',
@@ -83,6 +85,20 @@ export class SshError extends FtlError {
 
 export class UsageError extends FtlError {
   override readonly name = 'UsageError';
+}
+
+/** Why sudo would not start the gate: the REPL asks for a password on the first two. */
+export type BecomeFailure = 'password-required' | 'password-refused' | 'refused';
+
+export class BecomeError extends FtlError {
+  override readonly name = 'BecomeError';
+  constructor(
+    readonly reason: BecomeFailure,
+    message: string,
+    options: FtlErrorOptions = {},
+  ) {
+    super(reason === 'refused' ? 'FTL_BECOME' : 'FTL_BECOME_PASSWORD', message, options);
+  }
 }
 
 export function isFtlError(e: unknown): e is FtlError {

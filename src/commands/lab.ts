@@ -17,12 +17,13 @@ export function registerLabCommand(program: Command, out: { write(text: string):
     .argument('<count>', 'how many hosts (1-250)')
     .option('--dir <dir>', 'where the lab lives (keys, configs, inventory)', defaultDir())
     .option('--port <port>', 'the port the hosts listen on', '2222')
-    .action(async (countText: string, o: { dir: string; port: string }) => {
+    .option('--password-auth', "sshd also takes system users' passwords (needs root; to try -k and the REPL's password question)")
+    .action(async (countText: string, o: { dir: string; port: string; passwordAuth?: boolean }) => {
       const count = Number.parseInt(countText, 10);
       const port = Number.parseInt(o.port, 10);
       if (!Number.isInteger(count) || String(count) !== countText.trim()) throw new UsageError('FTL_USAGE', `ftl lab up: the host count must be a number, not '${countText}'`);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('FTL_USAGE', `ftl lab up: --port must be a port number, not '${o.port}'`);
-      const up = await labUp({ count, dir: o.dir, basePort: port });
+      const up = await labUp({ count, dir: o.dir, basePort: port, passwordAuth: o.passwordAuth === true });
       const first = up.hosts[0];
       const last = up.hosts[up.hosts.length - 1];
       const where = first === undefined || last === undefined ? '' : ` (${first.address}:${String(first.port)} … ${last.address}:${String(last.port)})`;

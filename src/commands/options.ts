@@ -14,6 +14,8 @@ export interface CommonCliOptions {
   json?: boolean;
   acceptNew?: boolean;
   hostKeyCheck?: boolean;
+  askPass?: boolean;
+  askBecomePass?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -29,6 +31,8 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-f, --forks <n>', 'hosts worked on at once (default 50)')
     .option('-T, --timeout <seconds>', 'per host per call (default 300)')
     .addOption(new Option('-b, --become [user]', 'run modules as another user through sudo (default root)'))
+    .option('-k, --ask-pass', 'ask for the SSH password once, on the terminal (for hosts whose inventory gives none)')
+    .option('-K, --ask-become-pass', 'ask for the become (sudo) password once, on the terminal')
     .option('--json', 'results as JSON lines')
     .option('--accept-new', 'record host keys not yet in known_hosts (a changed key is still refused)')
     .option('--no-host-key-check', 'do not check host keys at all (throwaway labs only)');

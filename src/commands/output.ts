@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { RunResultData } from '../run/types.js';
-import { formatJsonLines, formatPlain, renderResult } from '../ui/index.js';
+import { formatJsonLines, formatPlain, loadRenderer, renderResult } from '../ui/index.js';
 
 /** How results reach the screen: an Ink table on a terminal, plain text in a pipe, or JSON lines. */
 export type OutputMode = { kind: 'json' } | { kind: 'plain'; columns: number } | { kind: 'table'; columns: number; colors: boolean };
@@ -10,6 +10,11 @@ export function outputMode(json: boolean, out: Writable & { isTTY?: boolean; col
   const columns = out.columns ?? 100;
   if (out.isTTY === true) return { kind: 'table', columns, colors: process.env.NO_COLOR === undefined };
   return { kind: 'plain', columns: Math.max(columns, 100) };
+}
+
+/** Loads what the mode needs (Ink, for tables) so that formatResult can answer at once. */
+export async function prepareOutput(mode: OutputMode): Promise<void> {
+  if (mode.kind === 'table') await loadRenderer();
 }
 
 export function formatResult(result: RunResultData, mode: OutputMode): string {
@@ -23,7 +28,8 @@ export function formatResult(result: RunResultData, mode: OutputMode): string {
   }
 }
 
-export function printResult(result: RunResultData, mode: OutputMode, out: Writable = process.stdout): void {
+export async function printResult(result: RunResultData, mode: OutputMode, out: Writable = process.stdout): Promise<void> {
+  await prepareOutput(mode);
   const text = formatResult(result, mode);
   out.write(text.endsWith('\n') ? text : `${text}\n`);
 }

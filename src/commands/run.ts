@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { automation } from '../run/automation.js';
 import type { RunResult } from '../run/result.js';
+import { readHiddenFromTerminal } from '../repl/hidden-input.js';
 import { parseKvArgs } from './kv.js';
+import { askUpFront } from './secrets.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './options.js';
 import { printResult, outputMode } from './output.js';
 
@@ -35,7 +37,10 @@ export function registerRunCommand(program: Command): void {
   );
   cmd.action(async (pattern: string, module: string, words: string[], o: RunCliOptions) => {
     const args = parseKvArgs(words, o.args);
-    const ftl = await automation(automationOptions(o));
+    const options = automationOptions(o);
+    // Asked on the terminal even when stdin is a pipe; never taken from the command line.
+    const passwords = await askUpFront(o, (prompt) => readHiddenFromTerminal(prompt));
+    const ftl = await automation({ ...options, ...passwords });
     const abort = new AbortController();
     const onSigint = (): void => {
       abort.abort();
@@ -43,7 +48,7 @@ export function registerRunCommand(program: Command): void {
     process.once('SIGINT', onSigint);
     try {
       const result = await ftl.run(pattern, module, args, { signal: abort.signal });
-      printResult(result, outputMode(o.json === true, process.stdout));
+      await printResult(result, outputMode(o.json === true, process.stdout));
       process.exitCode = exitCodeOf(result);
     } finally {
       process.removeListener('SIGINT', onSigint);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { GateError } from '../errors.js';
+import { sudoArgs, watchSudo } from './become.js';
 import type { GateExit, GateTransport } from './transport.js';
 
 export interface LocalGateOptions {
@@ -10,7 +11,7 @@ export interface LocalGateOptions {
   become?: { user: string; password?: string | undefined };
 }
 
-const SUDO_PROMPT = '[ftl-sudo-prompt]';
+const BECOME_MARKER = '@@FTL-BECOME-OK@@';
 
 /** A gate as a child process of this one: localhost and ansible_connection=local. */
 export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): GateTransport {
@@ -19,23 +20,19 @@ export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): Ga
   let args = [pyzPath];
   const become = opts.become;
   if (become !== undefined) {
-    cmd = 'sudo';
-    args = become.password === undefined ? ['-n', '-H', '-u', become.user, python, pyzPath] : ['-S', '-p', SUDO_PROMPT, '-H', '-u', become.user, python, pyzPath];
+    // sudo runs a shell that prints the marker, then becomes the gate: until the marker, sudo owns stdin.
+    const [sudo = 'sudo', ...rest] = sudoArgs(become.user, become.password !== undefined);
+    cmd = sudo;
+    args = [...rest, '/bin/sh', '-c', `printf '%s' '${BECOME_MARKER}'; exec "$0" "$1"`, python, pyzPath];
   }
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
-  const password = become?.password;
-  if (password !== undefined) {
-    // Only after sudo asks: without a prompt (NOPASSWD) the line would reach the gate.
-    let seen = '';
-    const onErr = (b: Buffer): void => {
-      seen += b.toString('utf8');
-      if (seen.includes(SUDO_PROMPT)) {
-        child.stderr.off('data', onErr);
-        child.stdin.write(`${password}\n`);
-      }
-    };
-    child.stderr.on('data', onErr);
-  }
+  const kill = (): void => {
+    child.kill('SIGKILL');
+  };
+  const sudo =
+    become === undefined
+      ? undefined
+      : watchSudo(child, { marker: BECOME_MARKER, host: 'localhost', user: become.user, password: become.password, kill });
   const exited = new Promise<GateExit>((resolve) => {
     let done = false;
     const finish = (code: number | null, signal: string | null): void => {
@@ -49,19 +46,29 @@ export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): Ga
       finish(127, null);
     });
     child.once('exit', (code, signal) => {
-      finish(code, signal);
+      if (sudo === undefined) {
+        finish(code, signal);
+        return;
+      }
+      // What sudo said on stderr must be read before anyone asks why the gate did not start.
+      const late = setTimeout(() => {
+        finish(code, signal);
+      }, 500);
+      child.once('close', () => {
+        clearTimeout(late);
+        finish(code, signal);
+      });
     });
   });
   // A gate that is gone must not turn a write into an unhandled 'error' event.
   child.stdin.on('error', () => undefined);
   return {
-    stdin: child.stdin,
-    stdout: child.stdout,
+    stdin: sudo?.stdin ?? child.stdin,
+    stdout: sudo?.stdout ?? child.stdout,
     stderr: child.stderr,
     exited,
-    kill: () => {
-      child.kill('SIGKILL');
-    },
+    kill,
     label: become === undefined ? `local ${python}` : `local sudo -u ${become.user} ${python}`,
+    ...(sudo === undefined ? {} : { failure: () => sudo.failure() }),
   };
 }

@@ -134,7 +134,7 @@ export class GateSession extends EventEmitter {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.helloWaiter = undefined;
-        const err = new GateError('FTL_GATE_START', `the gate (${this.transport.label}) did not answer Hello within ${timeoutMs / 1000} s${this.stderrHint()}`, { host: this.host });
+        const err = this.transport.failure?.() ?? new GateError('FTL_GATE_START', `the gate (${this.transport.label}) did not answer Hello within ${timeoutMs / 1000} s${this.stderrHint()}`, { host: this.host });
         this.die(err);
         this.transport.kill();
         reject(err);
@@ -144,10 +144,11 @@ export class GateSession extends EventEmitter {
         this.helloWaiter = undefined;
         if (m === undefined) {
           reject(
-            new GateError('FTL_GATE_START', `the gate (${this.transport.label}) could not start: ${e?.message ?? 'no answer'}`, {
-              host: this.host,
-              cause: e,
-            }),
+            this.transport.failure?.() ??
+              new GateError('FTL_GATE_START', `the gate (${this.transport.label}) could not start: ${e?.message ?? 'no answer'}`, {
+                host: this.host,
+                cause: e,
+              }),
           );
           return;
         }

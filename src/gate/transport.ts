@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { FtlError } from '../errors.js';
 
 /**
  * How a GateSession reaches a running gate process: a local child process or an
@@ -14,6 +15,8 @@ export interface GateTransport {
   kill(): void;
   /** A short label for messages, e.g. "local python3" or "ssh web01". */
   readonly label: string;
+  /** Why the gate never started, when the transport knows better than the session (sudo refused). */
+  failure?(): FtlError | undefined;
 }
 
 export interface GateExit {

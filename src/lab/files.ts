@@ -39,7 +39,8 @@ export function labHostName(i: number, count: number): string {
   return `lab${String(i).padStart(Math.max(2, String(count).length), '0')}`;
 }
 
-export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean): string {
+/** passwordAuth: sshd also takes passwords of the system's users (for teaching -k and the REPL's password question). */
+export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean, passwordAuth = false): string {
   const p = hostPaths(host);
   return [
     '# Written by ftl lab: one disposable sshd of a local lab.',
@@ -51,7 +52,8 @@ export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean): 
     // The lab lives in a temp or home directory whose modes sshd would otherwise reject.
     'StrictModes no',
     'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
+    // Checked against /etc/shadow by sshd itself (UsePAM no), which needs root.
+    `PasswordAuthentication ${passwordAuth ? 'yes' : 'no'}`,
     'KbdInteractiveAuthentication no',
     // PAM needs root; without it sshd runs as any user.
     'UsePAM no',

@@ -17,6 +17,8 @@ export interface LabUpOptions {
   basePort?: number;
   /** The login user written into the inventory (default: the current user, the only one a non-root sshd can log in). */
   user?: string;
+  /** Let sshd take passwords of system users too (it can check them only when it runs as root). */
+  passwordAuth?: boolean;
   /** For tests: where sshd and ssh-keygen are. */
   sshd?: string;
   sshKeygen?: string;
@@ -236,7 +238,7 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     hosts.map(async (h) => {
       mkdirSync(h.dir, { recursive: true, mode: 0o700 });
       const pub = await keygen(keygenBin, hostPaths(h).hostKey, `ftl-lab-${h.name}`);
-      writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot));
+      writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, opts.passwordAuth === true));
       return knownHostsLine(h.address, h.port, pub);
     }),
   );

@@ -26,6 +26,8 @@ export interface AsyncReplOptions {
   onError?: (e: unknown) => boolean;
   /** Called before and after each awaited evaluation. */
   onBusy?: (busy: boolean) => void;
+  /** Awaited before a value goes to the writer (which is synchronous): load what printing it needs. */
+  beforeWrite?: (value: unknown) => Promise<void> | undefined;
 }
 
 type EvalCallback = (err: Error | null, result?: unknown) => void;
@@ -49,7 +51,22 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
   });
 
   const defaultEval = server.eval as EvalFn;
-  const awaitEval: EvalFn = (code, context, file, cb) => {
+  const awaitEval: EvalFn = (code, context, file, done) => {
+    const cb: EvalCallback = (err, value) => {
+      const ready = err === null ? opts.beforeWrite?.(value) : undefined;
+      if (ready === undefined) {
+        done(err, value);
+        return;
+      }
+      ready.then(
+        () => {
+          done(null, value);
+        },
+        (e: unknown) => {
+          done(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    };
     defaultEval.call(server, code, context, file, (err, value) => {
       if (err !== null) {
         if (!(err instanceof repl.Recoverable) && opts.onError?.(err) === true) cb(null, undefined);

@@ -46,6 +46,11 @@ export class CoreCompletionSource implements CompletionSource {
     return tree;
   }
 
+  /** Builds the name tree now (the REPL calls it once the prompt shows), so that the first Tab is as quick as the rest. */
+  warm(): void {
+    this.tree();
+  }
+
   moduleNames(namespace: readonly string[]): string[] {
     return [...(this.tree().get(namespace.join('.')) ?? [])];
   }

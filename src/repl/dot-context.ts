@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { foldHosts } from '../hostset/index.js';
+import { foldHosts, naturalCompare } from '../hostset/index.js';
 import { renderModuleDoc } from '../ui/index.js';
 import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
@@ -22,6 +22,7 @@ function uptime(ms: number): string {
 /** The DotContext of a REPL session: reads and changes the session's defaults. */
 export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: () => Promise<void> }): DotContext {
   const { core } = s;
+  let moduleNames: string[] | undefined;
   const ctx: DotContext = {
     print: (t) => {
       s.print(t);
@@ -43,7 +44,8 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         : 'only the native modules: install Ansible (apt-get install ansible-core) for the others';
       return { names, hint };
     },
-    moduleNames: () => core.modules.names(),
+    // The index does not change during a session; sorting 8,000 names on every Tab would show.
+    moduleNames: () => (moduleNames ??= core.modules.names()),
     targetNames: () => [...core.inventory.groupNames, ...core.inventory.hostNames],
     async doc(module) {
       const doc = await core.modules.doc(module);
@@ -51,10 +53,11 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         const near = core.modules.suggest(module, 3);
         throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${module}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`);
       }
-      return renderModuleDoc(doc, { columns: s.out.columns ?? 100, colors: s.colors });
+      return await renderModuleDoc(doc, { columns: s.out.columns ?? 100, colors: s.colors });
     },
     gates() {
-      const gates = core.gates.list();
+      // By host, as .hosts lists them, not in the order they happened to open.
+      const gates = core.gates.list().sort((a, b) => naturalCompare(a.key, b.key));
       if (gates.length === 0) return '(no gate open yet: the first call on a host opens one)';
       const now = Date.now();
       const rows = gates.map((g) => [g.key, g.status, g.python ?? '?', String(g.pid ?? '?'), uptime(now - g.openedAt), String(g.calls)]);

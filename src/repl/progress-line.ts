@@ -22,6 +22,7 @@ export class ProgressLine {
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private receivedAt = 0;
+  private held = false;
 
   constructor(
     private readonly out: Writable & { columns?: number },
@@ -38,8 +39,15 @@ export class ProgressLine {
     }, 100);
   }
 
+  /** While a question is on screen the line steps aside, so it never writes over what is typed. */
+  hold(on: boolean): void {
+    if (on && this.shown) this.out.write('\r\x1b[K');
+    if (on) this.shown = false;
+    this.held = on;
+  }
+
   private draw(): void {
-    if (this.latest === undefined || Date.now() - this.startedAt < this.delayMs) return;
+    if (this.held || this.latest === undefined || Date.now() - this.startedAt < this.delayMs) return;
     // Elapsed times move even when no host finished.
     const age = Date.now() - this.receivedAt;
     const p = { ...this.latest, running: this.latest.running.map((r) => ({ ...r, elapsedMs: r.elapsedMs + age })) };

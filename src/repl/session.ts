@@ -7,9 +7,13 @@ import { inspect } from 'node:util';
 import { packageVersion } from '../version.js';
 import { FtlError, UsageError, describeError } from '../errors.js';
 import { exitCodeOf, EXIT } from '../commands/run.js';
-import { formatResult, outputMode } from '../commands/output.js';
+import { formatResult, outputMode, prepareOutput } from '../commands/output.js';
+import { loadRenderer } from '../ui/index.js';
 import { automation, type AutomationOptions, type Ftl, type FtlCore } from '../run/automation.js';
 import { RunResult } from '../run/result.js';
+import { askUpFront, type UpFrontOptions } from '../commands/secrets.js';
+import { PasswordBook } from '../passwords.js';
+import { readHidden, readHiddenFromTerminal, type KeyInput } from './hidden-input.js';
 import { startAsyncRepl } from './async-repl.js';
 import { complete, moduleOfOpenCall } from './completer.js';
 import { CoreCompletionSource } from './completion-source.js';
@@ -19,7 +23,7 @@ import { HistoryFile, holdsSecret } from './history.js';
 import { ProgressLine } from './progress-line.js';
 import { promptText } from './prompt.js';
 
-export interface ReplOptions extends AutomationOptions {
+export interface ReplOptions extends AutomationOptions, UpFrontOptions {
   json?: boolean;
   input?: Readable & { isTTY?: boolean };
   output?: Writable & { isTTY?: boolean; columns?: number };
@@ -48,6 +52,8 @@ export interface Shared {
   print(text: string): void;
   printError(e: unknown): void;
   show(value: unknown): string;
+  /** Loads what show(value) needs (Ink, for a table); undefined when nothing. */
+  ready(value: unknown): Promise<void> | undefined;
 }
 
 function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number }, json: boolean): Shared {
@@ -67,6 +73,9 @@ function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number },
       const text = e instanceof FtlError ? e.oneLine() : describeError(e);
       print(colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`);
     },
+    ready(value) {
+      return value instanceof RunResult ? prepareOutput(outputMode(state.on, out)) : undefined;
+    },
     show(value) {
       if (value instanceof RunResult) return formatResult(value, outputMode(state.on, out)).replace(/\n$/, '');
       return inspect(value, { colors, depth: 4 });
@@ -74,14 +83,52 @@ function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number },
   };
 }
 
+/** What the interactive session does around a password question. */
+interface AskHooks {
+  /** Before the question shows (the progress line steps aside) and after it is answered. */
+  hold(on: boolean): void;
+  /** Ctrl-C at the question cancels the call it was asked for. */
+  interrupt(): void;
+}
+
+/**
+ * Passwords are read with echo off: through the REPL's own terminal when it has one,
+ * else from /dev/tty; without a terminal the question fails with a clear error.
+ */
+function passwordReader(input: Readable & { isTTY?: boolean }, output: Writable, hooks: AskHooks): (prompt: string) => Promise<string> {
+  if (input.isTTY !== true) return (prompt) => readHiddenFromTerminal(prompt);
+  return async (prompt) => {
+    hooks.hold(true);
+    try {
+      const onInterrupt = (): void => {
+        hooks.interrupt();
+      };
+      return await readHidden(input as Readable & KeyInput, output, prompt, { onInterrupt });
+    } finally {
+      hooks.hold(false);
+    }
+  };
+}
+
 /** Starts the REPL; resolves with the exit code once it ends (Ctrl-D, .exit, or end of piped input). */
 export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
-  const ftl = await automation(opts);
+  const hooks: AskHooks = { hold: () => undefined, interrupt: () => undefined };
+  const read = passwordReader(input, output, {
+    hold: (on) => {
+      hooks.hold(on);
+    },
+    interrupt: () => {
+      hooks.interrupt();
+    },
+  });
+  const given = await askUpFront(opts, read);
+  const book = new PasswordBook(read, { ssh: given.sshPassword, become: given.becomePassword });
+  const ftl = await automation({ ...opts, ...given, askPassword: book.ask });
   const s = shared(ftl, output, opts.json === true);
   try {
-    if (input.isTTY === true) return await interactive(s, input, opts);
+    if (input.isTTY === true) return await interactive(s, input, opts, hooks);
     return await piped(s, input);
   } finally {
     await ftl.close();
@@ -99,9 +146,16 @@ function banner(s: Shared): string {
   return `ftl ${packageVersion()} · ${what} · ${ansible}\nTry ftl.${hosts === 0 ? 'local' : 'here'}.ping() · .help · Tab completes · Ctrl-C cancels a call · Ctrl-D leaves`;
 }
 
-function interactive(s: Shared, input: Readable, opts: ReplOptions): Promise<number> {
+function interactive(s: Shared, input: Readable, opts: ReplOptions, hooks: AskHooks): Promise<number> {
   const { core } = s;
   const progress = new ProgressLine(s.out);
+  hooks.hold = (on) => {
+    progress.hold(on);
+  };
+  hooks.interrupt = () => {
+    s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
+    core.interrupt();
+  };
   core.onProgress = (p) => {
     progress.update(p);
   };
@@ -135,6 +189,7 @@ function interactive(s: Shared, input: Readable, opts: ReplOptions): Promise<num
       terminal: true,
       prompt: prompt(),
       writer: (v) => s.show(v),
+      beforeWrite: (v) => s.ready(v),
       onInterrupt: () => {
         progress.clear();
         s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
@@ -193,6 +248,12 @@ function interactive(s: Shared, input: Readable, opts: ReplOptions): Promise<num
     });
 
     setupHistory(srv, opts.historyPath === undefined ? join(homedir(), '.ftl', 'history') : opts.historyPath);
+    // The prompt is up: get completion and the table renderer ready while the person types.
+    setTimeout(() => {
+      source.warm();
+      dot.moduleNames();
+      if (outputMode(s.json.on, s.out).kind === 'table') loadRenderer().catch(() => undefined);
+    }, 20).unref();
     srv.on('exit', () => {
       progress.clear();
       core.onProgress = undefined;
@@ -294,7 +355,10 @@ async function piped(s: Shared, input: Readable): Promise<number> {
     }
     (server as unknown as { last: unknown }).last = r.value;
     if (r.value instanceof RunResult) outcome.note(exitCodeOf(r.value));
-    if (r.value !== undefined) s.print(s.show(r.value));
+    if (r.value !== undefined) {
+      await s.ready(r.value);
+      s.print(s.show(r.value));
+    }
   }
   if (buffer.trim() !== '') {
     s.printError(new UsageError('FTL_USAGE', 'the input ended inside an unfinished statement', { hint: 'close the brackets or quotes of the last statement' }));

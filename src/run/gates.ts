@@ -1,14 +1,15 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { GateError } from '../errors.js';
+import { BecomeError, GateError } from '../errors.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool } from '../gate/pool.js';
 import type { GateSession } from '../gate/session.js';
 import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../inventory/facts.js';
 import type { Inventory } from '../inventory/index.js';
-import { createSshGateFactory, type SshGateFactory } from '../ssh/index.js';
+import type { AskPassword } from '../passwords.js';
+import type { SshGateFactory } from '../ssh/index.js';
 import { gateBuild } from './gate-build.js';
 import type { BecomeSpec } from './runner.js';
 
@@ -19,7 +20,11 @@ export interface GateProviderOptions {
   noHostKeyCheck?: boolean;
   connectTimeoutMs?: number;
   /** Asks for a password the inventory does not give (the REPL prompts; scripts leave it out). */
-  askPassword?: (prompt: string) => Promise<string>;
+  askPassword?: AskPassword;
+  /** The SSH password for hosts whose inventory gives none (-k), tried after keys. */
+  sshPassword?: string;
+  /** The become password for hosts whose inventory gives none (-K). */
+  becomePassword?: string;
 }
 
 let sharedDir: string | undefined;
@@ -65,12 +70,15 @@ export class GateProvider {
   private readonly wanted = new Map<string, Pending>();
   private readonly shipped = new WeakMap<GateSession, Set<string>>();
   private ssh: Promise<SshGateFactory> | undefined;
+  /** -K's answer, or the last one sudo accepted: memory only. */
+  private becomePassword: string | undefined;
 
   constructor(
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
   ) {
     this.pool = new GatePool((key) => this.openTransport(key), { hostOf: (key) => key.split('|')[0] ?? key });
+    this.becomePassword = opts.becomePassword;
   }
 
   static keyOf(host: string, become: BecomeSpec | undefined): string {
@@ -79,8 +87,36 @@ export class GateProvider {
 
   async session(host: string, facts: HostFacts, become: BecomeSpec | undefined): Promise<GateSession> {
     const key = GateProvider.keyOf(host, become);
-    this.wanted.set(key, { facts, become });
-    return this.pool.get(key);
+    const password = become?.password ?? this.becomePassword;
+    this.wanted.set(key, { facts, become: become === undefined ? undefined : { ...become, password } });
+    try {
+      return await this.pool.get(key);
+    } catch (e) {
+      const ask = this.opts.askPassword;
+      if (become === undefined || ask === undefined || become.password !== undefined || !(e instanceof BecomeError) || e.reason === 'refused') throw e;
+      return this.askForBecome(key, host, facts, become, e, ask);
+    }
+  }
+
+  /** sudo wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
+  private async askForBecome(key: string, host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword): Promise<GateSession> {
+    let err = first;
+    let refused = err.reason === 'password-refused' ? this.becomePassword : undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const password = await ask({ kind: 'become', host, user: become.user, refused });
+      this.wanted.set(key, { facts, become: { ...become, password } });
+      try {
+        const s = await this.pool.get(key);
+        // Kept in memory for this session's later gates, as -K would be.
+        this.becomePassword = password;
+        return s;
+      } catch (e) {
+        if (!(e instanceof BecomeError) || e.reason !== 'password-refused') throw e;
+        err = e;
+        refused = password;
+      }
+    }
+    throw err;
   }
 
   /** Module sources a gate process has received already, so later calls send only the hash. */
@@ -100,12 +136,14 @@ export class GateProvider {
       return spawnLocalGate(path, { python: facts.python ?? 'python3', ...(become === undefined ? {} : { become }) });
     }
     const ssh = await this.sshFactory();
-    return ssh.open(facts, become);
+    const sshPassword = this.opts.sshPassword;
+    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become);
   }
 
   /** Made on the first SSH host: a REPL on localhost never loads ssh settings. */
   private sshFactory(): Promise<SshGateFactory> {
-    this.ssh ??= gateBuild().then((gate) =>
+    // ssh2 is loaded here, not at start-up: a session on localhost never needs it.
+    this.ssh ??= Promise.all([gateBuild(), import('../ssh/index.js')]).then(([gate, { createSshGateFactory }]) =>
       createSshGateFactory({
         gate,
         resolveFacts: (name) => (this.inventory.host(name) === undefined ? undefined : this.inventory.facts(name)),

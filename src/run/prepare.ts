@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.js';
+import { GateError, UsageError } from '../errors.js';
+import type { GateSession } from '../gate/session.js';
 import type { ModuleIndex } from '../modules/index.js';
 import { buildModuleRequest, interpretReply } from '../modules/request.js';
 import { maskNoLog, validateArgs } from '../modules/validate.js';
@@ -39,6 +40,24 @@ function argsObject(module: string, args: unknown): Record<string, unknown> {
     throw new UsageError('FTL_BAD_ARGS', `${module} takes an object of options such as { name: 'x' }`, { hint: `.doc ${module} lists them` });
   }
   return args as Record<string, unknown>;
+}
+
+/**
+ * Opening a gate may wait on a slow host or on a person typing a password: Ctrl-C must
+ * not. The opening goes on by itself (the gate joins the pool, or fails quietly).
+ */
+function untilAborted(opening: Promise<GateSession>, signal: AbortSignal, host: string): Promise<GateSession> {
+  opening.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(new GateError('FTL_CANCELLED', 'cancelled while the gate was opening', { host }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    opening.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
 function renameCmd(args: Record<string, unknown>): Record<string, unknown> {
@@ -88,7 +107,7 @@ export async function prepareCall(
     module: info.fqcn,
     shownArgs,
     async run(host, facts, become, { timeoutMs, signal }) {
-      const session = await gates.session(host, facts, become);
+      const session = await untilAborted(gates.session(host, facts, become), signal, host);
       const request = buildModuleRequest(runs, checked.args, {
         check: opts.check,
         diff: opts.diff,

@@ -60,6 +60,8 @@ export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
       case 'FTL_BAD_ARGS':
       case 'FTL_MODULE_NOT_FOUND':
       case 'FTL_BECOME':
+      case 'FTL_BECOME_PASSWORD':
+      case 'FTL_NO_TERMINAL':
       case 'FTL_GATE_ERROR':
         return { status: 'failed', result: { failed: true, msg, changed: false } };
       default:

@@ -1,6 +1,7 @@
 import type { GateBuild } from '../gate/pyz.js';
 import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../inventory/facts.js';
+import type { AskPassword } from '../passwords.js';
 import { sshGLookup, type SshConfigLookup } from './config.js';
 import { becomeCopy, deployGate, type RemoteGate } from './deploy.js';
 import { collect, type RemoteRunner } from './exec.js';
@@ -19,7 +20,7 @@ export interface SshGateFactoryOptions {
   connectTimeoutMs?: number;
   keepaliveMs?: number;
   /** Asked when authentication fails and the inventory gives no password; kept in memory only. */
-  askPassword?: (prompt: string) => Promise<string>;
+  askPassword?: AskPassword | undefined;
   /** Where gates live on hosts: relative to $HOME or absolute (default .ftl). */
   remoteDir?: string;
   /** ~/.ssh/config lookup (default: `ssh -G`); null for none. */

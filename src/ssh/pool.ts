@@ -1,5 +1,6 @@
 import type { Client, ClientChannel } from 'ssh2';
-import { SshError } from '../errors.js';
+import { FtlError, SshError } from '../errors.js';
+import type { AskPassword } from '../passwords.js';
 import { connectTarget, isTransientConnectError, type ConnectOptions } from './connect.js';
 import { describeTarget, targetKey, type SshTarget } from './target.js';
 
@@ -10,8 +11,8 @@ export interface SshPoolOptions extends ConnectOptions {
   maxConcurrentConnects?: number;
   /** Retries of a connection dropped during set-up, with exponential backoff. */
   connectRetries?: number;
-  /** Asked once per user@host:port when authentication fails and the inventory gives no password. */
-  askPassword?: ((prompt: string) => Promise<string>) | undefined;
+  /** Asked when authentication fails and the inventory gives no password (again, up to 3 times, when the answer is refused). */
+  askPassword?: AskPassword | undefined;
   /** Injectable for unit tests. */
   connect?: (target: SshTarget, opts: ConnectOptions) => Promise<Client>;
   sleep?: (ms: number) => Promise<void>;
@@ -174,6 +175,7 @@ export class SshConnectionPool {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const maxRetries = this.opts.connectRetries ?? 4;
     let t = target;
+    let asked = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.connectGate.run(() => connect(t, this.opts));
@@ -183,8 +185,11 @@ export class SshConnectionPool {
           await sleep(150 * 2 ** attempt + Math.random() * 100);
           continue;
         }
-        if (e instanceof SshError && e.code === 'FTL_SSH_AUTH' && t.password === undefined && this.opts.askPassword !== undefined) {
-          t = { ...t, password: await this.askPassword(t) };
+        // Only a password we asked for is asked again; one from the inventory is the inventory's to fix.
+        const mayAsk = target.password === undefined && this.opts.askPassword !== undefined && asked < 3;
+        if (mayAsk && e instanceof SshError && e.code === 'FTL_SSH_AUTH' && e.host === t.name) {
+          asked++;
+          t = { ...t, password: await this.askPassword(t, e) };
           continue;
         }
         throw e;
@@ -192,15 +197,31 @@ export class SshConnectionPool {
     }
   }
 
-  private askPassword(t: SshTarget): Promise<string> {
+  /** Shared by connections to the same user@host:port that fail at once: one question. */
+  private async askPassword(t: SshTarget, authError: SshError): Promise<string> {
     const who = describeTarget(t);
     let p = this.passwords.get(who);
-    if (p === undefined) {
-      const ask = this.opts.askPassword;
-      p = ask === undefined ? Promise.resolve('') : ask(`SSH password for ${t.user}@${t.host}: `);
-      this.passwords.set(who, p);
+    // A refused answer is forgotten, unless someone asked anew already.
+    if (p !== undefined && t.password !== undefined && (await p.catch(() => undefined)) === t.password) {
+      if (this.passwords.get(who) === p) this.passwords.delete(who);
+      p = undefined;
     }
-    return p;
+    p ??= this.passwords.get(who);
+    if (p === undefined) {
+      const ask = this.opts.askPassword ?? (() => Promise.reject(new Error('no way to ask')));
+      p = ask({ kind: 'ssh', user: t.user, host: t.host, refused: t.password });
+      this.passwords.set(who, p);
+      p.catch(() => {
+        if (this.passwords.get(who) === p) this.passwords.delete(who);
+      });
+    }
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof FtlError && e.code === 'FTL_CANCELLED') throw e;
+      const why = e instanceof FtlError ? e : undefined;
+      throw new SshError('FTL_SSH_AUTH', `${authError.message}; ${why?.message ?? String(e)}`, { host: t.name, cause: e, hint: why?.hint });
+    }
   }
 
   /** Ends every connection (their channels close with them). */

@@ -1,12 +1,16 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { AfterMarker, sudoArgs, watchSudo } from '../gate/become.js';
 import type { GateExit, GateTransport } from '../gate/transport.js';
 import { shq } from './exec.js';
 import type { SshConnectionPool } from './pool.js';
 import type { SshTarget } from './target.js';
 
-/** Printed right before the gate starts: whatever a shell rc file prints comes before it and is dropped. */
+export { AfterMarker } from '../gate/become.js';
+
+/**
+ * Printed right before the gate starts: whatever a shell rc file prints comes before it
+ * and is dropped. Under become it is printed by sudo's shell, so it also says sudo let us in.
+ */
 const START_MARKER = '@@FTL-GATE-START@@';
-const SUDO_PROMPT = '[ftl-sudo-prompt@@]';
 
 export interface SshGateOptions {
   python: string;
@@ -16,43 +20,10 @@ export interface SshGateOptions {
   become?: { user: string; password?: string | undefined } | undefined;
 }
 
-/** Passes bytes through once the marker has gone by; drops what came before it. */
-export class AfterMarker extends Transform {
-  private seen = false;
-  private held = Buffer.alloc(0);
-  constructor(private readonly marker: Buffer) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this.seen) {
-      cb(null, chunk);
-      return;
-    }
-    this.held = Buffer.concat([this.held, chunk]);
-    const at = this.held.indexOf(this.marker);
-    if (at < 0) {
-      // Keep only what could still be the start of the marker.
-      this.held = this.held.subarray(Math.max(0, this.held.length - this.marker.length + 1));
-      cb();
-      return;
-    }
-    this.seen = true;
-    const rest = this.held.subarray(at + this.marker.length);
-    this.held = Buffer.alloc(0);
-    cb(null, rest.length > 0 ? rest : undefined);
-  }
-}
-
-/** The remote command: the marker, then the gate (under sudo when becoming another user). */
+/** The remote command: the marker, then the gate (the marker from sudo's shell when becoming another user). */
 export function gateCommand(opts: SshGateOptions): string {
-  const run = [opts.python, opts.path];
-  const sudo =
-    opts.become === undefined
-      ? []
-      : opts.become.password === undefined
-        ? ['sudo', '-n', '-H', '-u', opts.become.user, '--']
-        : ['sudo', '-S', '-p', SUDO_PROMPT, '-H', '-u', opts.become.user, '--'];
-  const script = `printf '%s' ${shq(START_MARKER)}; exec ${[...sudo, ...run].map(shq).join(' ')}`;
+  const gate = `printf '%s' ${shq(START_MARKER)}; exec ${[opts.python, opts.path].map(shq).join(' ')}`;
+  const script = opts.become === undefined ? gate : `exec ${[...sudoArgs(opts.become.user, opts.become.password !== undefined), '/bin/sh', '-c', gate].map(shq).join(' ')}`;
   return `sh -c ${shq(script)}`;
 }
 
@@ -62,29 +33,28 @@ export function gateCommand(opts: SshGateOptions): string {
  */
 export async function openSshGate(pool: SshConnectionPool, target: SshTarget, opts: SshGateOptions): Promise<GateTransport> {
   const channel = await pool.exec(target, gateCommand(opts));
-  const stdout = new AfterMarker(Buffer.from(START_MARKER));
-  channel.pipe(stdout);
   channel.on('error', () => undefined);
-  const password = opts.become?.password;
-  if (password !== undefined) {
-    // sudo prompts on stderr; answer once. A second prompt means the password was wrong: end it.
-    let seen = '';
-    let answered = false;
-    const onErr = (b: Buffer): void => {
-      seen += b.toString('utf8');
-      const first = seen.indexOf(SUDO_PROMPT);
-      if (first < 0) return;
-      if (!answered) {
-        answered = true;
-        channel.write(`${password}\n`);
-      }
-      if (seen.indexOf(SUDO_PROMPT, first + SUDO_PROMPT.length) >= 0) {
-        channel.stderr.off('data', onErr);
-        channel.stderr.emit('data', Buffer.from('\nftl: sudo refused the become password\n'));
-        channel.close();
-      }
-    };
-    channel.stderr.on('data', onErr);
+  const kill = (): void => {
+    try {
+      channel.signal('KILL');
+    } catch {
+      // the channel is gone already
+    }
+    channel.close();
+  };
+  const become = opts.become;
+  let stdin: GateTransport['stdin'] = channel;
+  let stdout: GateTransport['stdout'];
+  let failure: GateTransport['failure'];
+  if (become === undefined) {
+    const after = new AfterMarker(Buffer.from(START_MARKER));
+    channel.pipe(after);
+    stdout = after;
+  } else {
+    const sudo = watchSudo({ stdin: channel, stdout: channel, stderr: channel.stderr }, { marker: START_MARKER, host: target.name, user: become.user, password: become.password, kill });
+    stdin = sudo.stdin;
+    stdout = sudo.stdout;
+    failure = () => sudo.failure();
   }
   const exited = new Promise<GateExit>((resolve) => {
     let code: number | null = null;
@@ -98,20 +68,14 @@ export async function openSshGate(pool: SshConnectionPool, target: SshTarget, op
       resolve({ code, signal: signal ?? (code === null ? 'SIGHUP (the connection was lost)' : null) });
     });
   });
-  const who = opts.become === undefined ? '' : ` (sudo -u ${opts.become.user})`;
+  const who = become === undefined ? '' : ` (sudo -u ${become.user})`;
   return {
-    stdin: channel,
+    stdin,
     stdout,
     stderr: channel.stderr,
     exited,
-    kill: () => {
-      try {
-        channel.signal('KILL');
-      } catch {
-        // the channel is gone already
-      }
-      channel.close();
-    },
+    kill,
     label: `ssh ${target.name}${who}`,
+    ...(failure === undefined ? {} : { failure }),
   };
 }

@@ -1,28 +1,32 @@
-import { createElement } from 'react';
-import { renderToString } from 'ink';
-import { stripVTControlCharacters } from 'node:util';
 import type { ModuleDoc as Doc } from '../modules/types.js';
 import type { RunResultData } from '../run/types.js';
-import { ModuleDoc } from './ModuleDoc.js';
-import { ResultTable } from './ResultTable.js';
+import type { RenderOptions } from './render.js';
 
 export { formatJsonLines, formatPlain } from './format.js';
 export { groupOutcomes, keyOutput, summaryLine } from './group.js';
+export type { RenderOptions } from './render.js';
 
-export interface RenderOptions {
-  readonly columns: number;
-  readonly colors: boolean;
+type Renderer = typeof import('./render.js');
+
+let renderer: Renderer | undefined;
+let loading: Promise<Renderer> | undefined;
+
+/**
+ * Ink takes long to load (its layout engine is WebAssembly), longer than the rest of
+ * start-up together: it is loaded when the first table or doc is due, or in the
+ * background once the prompt shows, so that start-up does not wait for it.
+ */
+export function loadRenderer(): Promise<Renderer> {
+  loading ??= import('./render.js').then((r) => (renderer = r));
+  return loading;
 }
 
-function finish(text: string, colors: boolean): string {
-  return colors ? text : stripVTControlCharacters(text);
-}
-
-/** The result table as text, for the REPL (Ink renders to a string: it never owns the terminal there). */
+/** The result table as text; loadRenderer() must have finished (the REPL awaits it before it prints a result). */
 export function renderResult(result: RunResultData, opts: RenderOptions): string {
-  return finish(renderToString(createElement(ResultTable, { result, columns: opts.columns }), { columns: opts.columns }), opts.colors);
+  if (renderer === undefined) throw new Error('internal: the Ink renderer is not loaded yet (await loadRenderer() first)');
+  return renderer.renderResult(result, opts);
 }
 
-export function renderModuleDoc(doc: Doc, opts: RenderOptions): string {
-  return finish(renderToString(createElement(ModuleDoc, { doc }), { columns: opts.columns }), opts.colors);
+export async function renderModuleDoc(doc: Doc, opts: RenderOptions): Promise<string> {
+  return (await loadRenderer()).renderModuleDoc(doc, opts);
 }

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labUp, type Lab } from '../../src/lab/lab.js';
+import { labUp, type Lab, type LabUpOptions } from '../../src/lab/lab.js';
 
 /** Starts a lab of n real sshd hosts in a temp dir, runs fn, and always stops and removes it. */
-export async function withLab<T>(n: number, fn: (lab: Lab) => Promise<T>): Promise<T> {
+export async function withLab<T>(n: number, fn: (lab: Lab) => Promise<T>, opts: Omit<LabUpOptions, 'count' | 'dir'> = {}): Promise<T> {
   const parent = mkdtempSync(join(tmpdir(), 'ftl-lab-test-'));
   let lab: Lab | undefined;
   try {
-    lab = await labUp({ count: n, dir: join(parent, 'lab') });
+    lab = await labUp({ ...opts, count: n, dir: join(parent, 'lab') });
     return await fn(lab);
   } finally {
     await lab?.down();

@@ -1,0 +1,69 @@
+import { FtlError } from './errors.js';
+
+/**
+ * Passwords asked for while a session runs (an SSH login that keys cannot open, a sudo
+ * that wants one). They live in memory for the session only: never in a file, a log,
+ * a result, history or a command line.
+ */
+export interface PasswordRequest {
+  readonly kind: 'ssh' | 'become';
+  /** The host as the user knows it (inventory name, or address for SSH). */
+  readonly host: string;
+  /** ssh: the login user. become: the user sudo runs the gate as. */
+  readonly user: string;
+  /** The answer this host refused last time (held in memory like any other): not to be offered again. */
+  readonly refused?: string | undefined;
+}
+
+export type AskPassword = (req: PasswordRequest) => Promise<string>;
+
+/** What the person is asked, in Ansible's words where Ansible has them. */
+export function passwordPrompt(req: PasswordRequest, sshDefault = false): string {
+  const again = req.refused !== undefined ? ' (the last one was refused)' : '';
+  if (req.kind === 'ssh') return `SSH password for ${req.user}@${req.host}${again}: `;
+  return `BECOME password for ${req.host} (sudo -u ${req.user})${again}${sshDefault ? '[defaults to SSH password]' : ''}: `;
+}
+
+/**
+ * One prompt at a time (ten hosts asking at once get one question), and one answer
+ * reused for every host of the session, as `ansible -k` does; a host that refuses it
+ * gets a question of its own.
+ */
+export class PasswordBook {
+  private readonly latest = new Map<PasswordRequest['kind'], string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bumped when a question is cancelled (Ctrl-C): the questions waiting behind it are cancelled too. */
+  private epoch = 0;
+
+  constructor(
+    private readonly read: (prompt: string) => Promise<string>,
+    given: { ssh?: string | undefined; become?: string | undefined } = {},
+  ) {
+    if (given.ssh !== undefined) this.latest.set('ssh', given.ssh);
+    if (given.become !== undefined) this.latest.set('become', given.become);
+  }
+
+  readonly ask: AskPassword = (req) => {
+    const epoch = this.epoch;
+    const turn = this.queue.then(async () => {
+      if (epoch !== this.epoch) throw new FtlError('FTL_CANCELLED', 'no password given (Ctrl-C)', { host: req.host });
+      // Asked while waiting in line: someone else's answer may do.
+      const known = this.latest.get(req.kind);
+      if (known !== undefined && known !== req.refused) return known;
+      let answer: string;
+      try {
+        // Ansible's rule: an empty become answer means the SSH password.
+        const ssh = req.kind === 'become' ? this.latest.get('ssh') : undefined;
+        const typed = await this.read(passwordPrompt(req, ssh !== undefined));
+        answer = typed === '' && ssh !== undefined ? ssh : typed;
+      } catch (e) {
+        if (e instanceof FtlError && e.code === 'FTL_CANCELLED') this.epoch++;
+        throw e;
+      }
+      this.latest.set(req.kind, answer);
+      return answer;
+    });
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  };
+}

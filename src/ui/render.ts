@@ -1,0 +1,25 @@
+import { createElement } from 'react';
+import { renderToString } from 'ink';
+import { stripVTControlCharacters } from 'node:util';
+import type { ModuleDoc as Doc } from '../modules/types.js';
+import type { RunResultData } from '../run/types.js';
+import { ModuleDoc } from './ModuleDoc.js';
+import { ResultTable } from './ResultTable.js';
+
+export interface RenderOptions {
+  readonly columns: number;
+  readonly colors: boolean;
+}
+
+function finish(text: string, colors: boolean): string {
+  return colors ? text : stripVTControlCharacters(text);
+}
+
+/** The result table as text, for the REPL (Ink renders to a string: it never owns the terminal there). */
+export function renderResult(result: RunResultData, opts: RenderOptions): string {
+  return finish(renderToString(createElement(ResultTable, { result, columns: opts.columns }), { columns: opts.columns }), opts.colors);
+}
+
+export function renderModuleDoc(doc: Doc, opts: RenderOptions): string {
+  return finish(renderToString(createElement(ModuleDoc, { doc }), { columns: opts.columns }), opts.colors);
+}
