@@ -107,6 +107,7 @@ export class ModuleIndex {
     if (coreDir !== undefined) {
       for (const path of pyFiles(coreDir, false)) {
         const short = basename(path, '.py');
+        if (short === 'async_wrapper') continue; // a helper in the modules directory, not a module (Ansible's plugin list skips it too)
         this.add({ fqcn: `ansible.builtin.${short}`, shortName: short, collection: 'ansible.builtin', path, native: false, kind: kindOf('ansible.builtin', short) }, true);
       }
     }
