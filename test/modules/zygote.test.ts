@@ -4,6 +4,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureGate } from '../../src/gate/pyz.js';
+import { spawnLocalGate } from '../../src/gate/local.js';
+import { GateSession } from '../../src/gate/session.js';
 import { normalise, runAnsibleCalls, type AnsibleCall, type NormaliseOptions } from '../helpers/ansible.js';
 import { alive, FIXTURE_MODULES, openModuleGate, type ModuleGate } from './module-gate.js';
 
@@ -35,7 +38,7 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('return what ansible returns, call for call: stat, lineinfile, copy (module part), setup, tempfile, a crash, noise, an own rc, a collection module', async () => {
+  it('return what ansible returns, call for call: stat, lineinfile, copy (module part), setup, tempfile, a crash, noise, an own rc, a respawn, a collection module', async () => {
     const file = join(dir, 'file');
     const conf = join(dir, 'conf');
     const src = join(dir, 'src');
@@ -65,6 +68,7 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
       { label: 'a crash', module: 'ftl_crash', args: {}, normalise: crash, apart: lastLine },
       { label: 'noise around the JSON', module: 'ftl_noise', args: {} },
       { label: 'rc 3 in the JSON, exit code 5', module: 'ftl_rc', args: {} },
+      { label: 'respawned under another Python, as apt does', module: 'ftl_respawn', args: { interpreter: '/usr/bin/python3' } },
       { label: 'collection module_utils importing others', module: 'community.general.kernel_blacklist', args: { name: 'ftltest', blacklist_file: blacklist } },
       { label: 'idempotent', module: 'community.general.kernel_blacklist', args: { name: 'ftltest', blacklist_file: blacklist } },
     ];
@@ -92,6 +96,7 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     const rc = their('rc 3 in the JSON, exit code 5');
     assert.equal(rc.rc, 3);
     assert.equal(rc.failed, true, 'a non-zero rc without failed is a failure');
+    assert.equal(their('respawned under another Python, as apt does').respawned, true);
     assert.equal(readFileSync(blacklist, 'utf8'), 'blacklist ftltest\n');
   });
 
@@ -171,5 +176,24 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     assert.equal(typeof now, 'number');
     assert.notEqual(now, before);
     assert.equal(r.ppid, now, 'the call ran in the new zygote');
+  });
+
+  it('a gate without module_utils runs modules in a new interpreter each, and says why', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-zygote-bare-'));
+    const build = await ensureGate({ cacheDir });
+    const s = await GateSession.open(spawnLocalGate(build.path), { host: 'localhost' });
+    try {
+      const script = 'import json, os, sys\nargs = json.load(sys.stdin)["ANSIBLE_MODULE_ARGS"]\nprint(json.dumps({"echo": args["x"], "ppid": os.getppid()}))\n';
+      const r = await s.request('Module', { module_name: 'echoer', module_args: { x: 'hi' }, module: Buffer.from(script).toString('base64') });
+      assert.equal(r.type, 'ModuleResult');
+      assert.equal(r.data.echo, 'hi');
+      const info = (await s.request('Info', {})).data;
+      assert.equal(info.zygote_pid, null);
+      assert.match(String(info.zygote_off), /cannot import ansible\.module_utils\.basic/);
+      assert.equal(r.data.ppid, info.pid, 'the gate started it');
+    } finally {
+      await s.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
