@@ -3,11 +3,70 @@
 Input (stdin): JSON list of [fqcn, path]. Output (stdout): one JSON object per line,
 {"fqcn", "doc", "examples"} or {"fqcn", "error"}. Runs with the controller's Python,
 where Ansible is installed; never on hosts.
+
+Ansible's get_docstring reads a module file by tokenizing all of it, and (in
+ansible-core 2.14, whose tokenizer pass never matches) then parsing all of it with
+ast: most of the time for a big module goes on code after its docs. ftl parses only
+the part of the file up to its doc variables, and the whole file when that part does
+not parse on its own; what it extracts from the parse tree is what Ansible extracts.
+FTL_DOCS_EXACT=1 uses Ansible's reader unchanged (the tests compare the two).
 """
 import ast
 import json
+import os
+import re
 import sys
 import warnings
+
+_DOC_VAR = re.compile(rb"^(DOCUMENTATION|EXAMPLES|RETURN|ANSIBLE_METADATA)\s*=", re.M)
+# A line that starts a new top-level statement: the doc variables end before it.
+_STATEMENT = re.compile(rb"^(import |from |def |class |@|if |try:)", re.M)
+
+
+def _doc_source(data):
+    """The file up to the statement after its last doc variable, or all of it."""
+    last = None
+    for m in _DOC_VAR.finditer(data):
+        last = m
+    if last is None:
+        return data
+    nxt = _STATEMENT.search(data, last.end())
+    return data if nxt is None else data[: nxt.start()]
+
+
+def _read_python_file(filename, verbose=True, ignore_errors=True):
+    """ansible.parsing.plugin_docs.read_docstring_from_python_file, on the doc part of the file."""
+    from ansible.errors import AnsibleParserError
+    from ansible.module_utils._text import to_native, to_text
+    from ansible.parsing import plugin_docs as pd
+
+    data = pd._init_doc_dict()
+    try:
+        with open(filename, "rb") as f:
+            source = f.read()
+        try:
+            tree = ast.parse(_doc_source(source))
+        except SyntaxError:
+            tree = ast.parse(source)
+        for child in tree.body:
+            if not isinstance(child, ast.Assign):
+                continue
+            for t in child.targets:
+                theid = getattr(t, "id", None)
+                if theid not in pd.string_to_vars:
+                    continue
+                varkey = pd.string_to_vars[theid]
+                if isinstance(child.value, ast.Dict):
+                    data[varkey] = ast.literal_eval(child.value)
+                elif theid == "EXAMPLES":
+                    data[varkey] = to_text(child.value.s)
+                else:
+                    data[varkey] = pd.AnsibleLoader(child.value.s, file_name=filename).get_single_data()
+    except Exception as e:
+        msg = "Unable to parse documentation in python file '%s': %s" % (filename, to_native(e))
+        if not ignore_errors:
+            raise AnsibleParserError(msg, orig_exc=e)
+    return data
 
 
 def _no_log_of(node):
@@ -49,6 +108,11 @@ def main():
     warnings.simplefilter("ignore")
     from ansible.plugins.loader import fragment_loader
     from ansible.utils.plugin_docs import get_docstring
+
+    if os.environ.get("FTL_DOCS_EXACT") != "1":
+        from ansible.parsing import plugin_docs
+
+        plugin_docs.read_docstring_from_python_module = _read_python_file
 
     items = json.load(sys.stdin)
     for fqcn, path in items:

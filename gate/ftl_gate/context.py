@@ -29,7 +29,7 @@ class RequestContext:
         self._lock = threading.Lock()
 
     def track(self, proc):
-        """Register a child process (started with start_new_session=True) to kill on cancel."""
+        """Register a child process (started with start_new_session=True, or a zygote call) to kill on cancel."""
         with self._lock:
             self._procs.append(proc)
             if self.cancelled.is_set():
@@ -48,6 +48,10 @@ class RequestContext:
 
 
 def _kill_group(proc):
+    kill_group = getattr(proc, "kill_group", None)
+    if kill_group is not None:  # a zygote's child, known by the gate only through its pid
+        kill_group()
+        return
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):

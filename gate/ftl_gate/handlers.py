@@ -7,6 +7,7 @@ import time
 
 from . import native
 from .context import Cancelled, ModuleFailed, module_params
+from . import zygote_client
 from .runner import run_ansible_module, ModuleNotFound
 
 
@@ -32,6 +33,7 @@ def handle_info(gate, data, ctx):
         "user": _user(),
         "uptime_s": round(time.time() - gate.started, 3),
         "calls": gate.calls,
+        **zygote_client.status(),
     }
 
 
@@ -72,14 +74,26 @@ def handle_ftl_module(gate, data, ctx):
 
 
 def handle_module(gate, data, ctx):
+    """Module {module_name, module_args, module?, module_hash?, module_fqn?, module_utils?}.
+
+    module_fqn: the package name to run the module as (ansible.modules.<name>, or
+      ansible_collections.<ns>.<coll>.plugins.modules.<name>); derived from module_name if absent.
+    module_utils: the collection module_utils files the module imports (transitively):
+      [{"path": "ansible_collections/<ns>/<coll>/plugins/module_utils/<x>.py", "hash": sha256[:16],
+        "source": base64 (only the first time this gate sees the file)}]. Kept on the host by hash
+      like module sources; a hash the host does not have gets ModuleNotFound, and the
+      controller sends the request again with every source.
+    """
     name = data.get("module_name")
     args = data.get("module_args") or {}
     if not isinstance(name, str) or not isinstance(args, dict):
         return "Error", {"message": "Module needs module_name (string) and module_args (object)"}
     try:
-        result = run_ansible_module(name, args, data.get("module"), ctx, data.get("module_hash"))
-    except ModuleNotFound:
-        return "ModuleNotFound", {"message": "Module not found: %s" % name}
+        result = run_ansible_module(data, ctx)
+    except ModuleNotFound as e:
+        return "ModuleNotFound", {"message": "Module not found: %s" % e}
+    except ValueError as e:
+        return "Error", {"message": "bad Module request for %s: %s" % (name, e)}
     except Cancelled:
         return "Error", {"message": "cancelled", "cancelled": True}
     if ctx.cancelled.is_set():

@@ -1,48 +1,34 @@
 """Running an Ansible module that is not native to the gate.
 
-The module's source arrives once (base64, with its content hash) and is kept on the
-host under ~/.ftl/modules by hash, so later calls and later sessions send only the
-name and hash. It runs as a new Python process with its args on stdin, the way a
-new-style Ansible module runs, with the gate's zip on its path: the gate carries
-ansible.module_utils, so the host needs no Ansible of its own.
+The module's source and the collection module_utils it imports arrive once and are
+kept on the host by content hash (modlib.py), so later calls send only names and
+hashes. A call runs the module as Ansible's AnsiballZ does: as the package module
+(`ansible.modules.stat`, `ansible_collections.<ns>.<coll>.plugins.modules.<name>`)
+with its args in basic._ANSIBLE_ARGS, in a child forked from the zygote, which has
+module_utils imported already; where there is no zygote, in a new interpreter. The
+gate's zip carries ansible.module_utils, so the host needs no Ansible of its own.
 """
-import base64
-import hashlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
+from . import modlib, zygote_client
 from .context import Cancelled
+from .zygote import BOOT
 
-_cache_dir = None
+# Kept for callers of the old names.
+cache_dir = modlib.cache_dir
 
 
-def cache_dir():
-    """~/.ftl/modules, or a private temp dir for users without a usable home (nobody)."""
-    global _cache_dir
-    if _cache_dir is None:
-        for d in (os.path.join(os.path.expanduser("~"), ".ftl", "modules"), os.path.join(tempfile.gettempdir(), "ftl-modules-%d" % os.getuid())):
-            try:
-                os.makedirs(d, mode=0o700, exist_ok=True)
-                if os.stat(d).st_uid == os.getuid() and os.access(d, os.W_OK):
-                    _cache_dir = d
-                    break
-            except OSError:
-                continue
-        else:
-            raise OSError("no writable directory for module files (home and %s)" % tempfile.gettempdir())
-    return _cache_dir
+class ModuleNotFound(Exception):
+    pass
 
 
 def _workdir():
     home = os.path.expanduser("~")
     return home if os.path.isdir(home) else tempfile.gettempdir()
-
-
-class ModuleNotFound(Exception):
-    pass
 
 
 def gate_archive():
@@ -59,83 +45,109 @@ def has_module_utils():
         return False
 
 
-def _path_for(name, digest):
-    return os.path.join(cache_dir(), "%s-%s.py" % (name.replace(".", "_"), digest))
-
-
-def _store(name, source_b64):
-    source = base64.b64decode(source_b64)
-    digest = hashlib.sha256(source).hexdigest()[:16]
-    path = _path_for(name, digest)
-    if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=cache_dir(), prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(source)
-        os.rename(tmp, path)
-    return path
-
-
-def run_ansible_module(name, module_args, source_b64, ctx, module_hash=None):
-    if source_b64:
-        path = _store(name, source_b64)
-    else:
-        path = _path_for(name, module_hash or "")
-        if not module_hash or not os.path.exists(path):
-            raise ModuleNotFound(name)
-    payload = json.dumps({"ANSIBLE_MODULE_ARGS": module_args}).encode("utf-8")
+def module_env():
+    """A module's environment: the gate's, with the gate's zip on PYTHONPATH (a respawned module needs it too)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = gate_archive() + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("LANG", "C.UTF-8")
+    env.pop("FTL_GATE_NO_ZYGOTE", None)
+    return env
+
+
+def prepare_job(data):
+    """A Module request's files stored and laid out; the job to run. Raises ModuleNotFound, ValueError."""
+    name = data["module_name"]
+    fqn = modlib.check_fqn(data.get("module_fqn") or modlib.default_fqn(name))
+    if data.get("module"):
+        path, digest = modlib.store_module(name, data["module"])
+    else:
+        digest = data.get("module_hash")
+        if not isinstance(digest, str) or not digest.isalnum():
+            raise ModuleNotFound(name)
+        path = modlib.module_path(name, digest)
+    utils = modlib.store_utils(data.get("module_utils"))
+    try:
+        lib = modlib.lib_dir(fqn, path, digest, utils)
+    except modlib.MissingSource as e:
+        raise ModuleNotFound("%s (%s is not on this host)" % (name, e))
+    params = json.dumps({"ANSIBLE_MODULE_ARGS": data.get("module_args") or {}})
+    return {"fqn": fqn, "lib": lib, "cwd": _workdir(), "params": params}
+
+
+def run_ansible_module(data, ctx):
+    job = prepare_job(data)
+    out, err, rc = _execute(job, ctx)
+    if ctx.cancelled.is_set():
+        raise Cancelled()
+    return parse_module_output(out, err, rc)
+
+
+def _execute(job, ctx):
+    # A zygote found dead while sending is replaced once; then the call runs without one.
+    for _attempt in range(2):
+        z = zygote_client.get(module_env(), _workdir())
+        if z is None:
+            break
+        try:
+            return z.run(job, ctx)
+        except zygote_client.ZygoteUnavailable:
+            if ctx.cancelled.is_set():
+                return b"", b"", None
+    return _run_fresh(job, ctx)
+
+
+def _run_fresh(job, ctx):
     proc = subprocess.Popen(
-        [sys.executable, path],
+        [sys.executable, "-c", BOOT % ("run_fresh", "run_fresh")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        cwd=_workdir(),
-        env=env,
+        cwd=job["cwd"],
+        env=module_env(),
     )
     ctx.track(proc)
     try:
-        out, err = proc.communicate(payload)
+        out, err = proc.communicate(json.dumps(job).encode("utf-8"))
     finally:
         ctx.untrack(proc)
-    if ctx.cancelled.is_set():
-        raise Cancelled()
-    return parse_module_output(out, err, proc.returncode)
+    return out, err, proc.returncode
 
 
 def parse_module_output(out, err, rc):
-    """Ansible's controller rules: take the JSON object, drop noise around it."""
+    """Ansible's controller rules (ActionBase._parse_returned_data): the JSON object, noise around it dropped."""
     stdout = out.decode("utf-8", "replace")
     stderr = err.decode("utf-8", "replace")
-    result = _find_json(stdout)
-    if result is None:
-        result = {
-            "failed": True,
-            "msg": "MODULE FAILURE\nSee stdout/stderr for the exact error",
-            "module_stdout": stdout,
-            "module_stderr": stderr,
-            "rc": rc,
-        }
-        if "Traceback (most recent call last)" in stderr:
-            result["exception"] = stderr
-        if "No module named 'ansible" in stderr and not has_module_utils():
-            result["msg"] = "MODULE FAILURE: this gate carries no Ansible module_utils (the controller has no ansible-core); native modules still work"
+    try:
+        result = json.loads(_filter_non_json_lines(stdout))
+        if not isinstance(result, dict):
+            raise ValueError("not an object")
         return result
-    if stderr and result.get("failed"):
-        result.setdefault("module_stderr", stderr)
+    except ValueError:
+        pass
+    result = {"failed": True, "module_stdout": stdout, "module_stderr": stderr}
+    if stderr.startswith("Traceback"):
+        result["exception"] = stderr
+    elif stdout.startswith("Traceback"):
+        result["exception"] = stdout
+    result["msg"] = "MODULE FAILURE\nSee stdout/stderr for the exact error"
+    if rc is not None:
+        result["rc"] = rc
+    if "No module named 'ansible" in stderr and not has_module_utils():
+        result["msg"] = "MODULE FAILURE: this gate carries no Ansible module_utils (the controller has no ansible-core); native modules still work"
     return result
 
 
-def _find_json(text):
-    start = text.find("{")
-    while start != -1:
-        try:
-            obj, _end = json.JSONDecoder().raw_decode(text, start)
-            if isinstance(obj, dict):
-                return obj
-        except ValueError:
-            pass
-        start = text.find("{", start + 1)
-    return None
+def _filter_non_json_lines(text):
+    """From the first line that starts with '{' to the last line that ends with '}'."""
+    lines = text.splitlines()
+    for start, line in enumerate(lines):
+        if line.strip().startswith("{"):
+            break
+    else:
+        raise ValueError("no JSON object")
+    lines = lines[start:]
+    for end in range(len(lines), 0, -1):
+        if lines[end - 1].strip().endswith("}"):
+            return "\n".join(lines[:end])
+    raise ValueError("no end of the JSON object")

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import type { ModuleDoc, ModuleInfo, ModuleOption } from './types.js';
@@ -121,8 +122,9 @@ export class DocLoader {
       } else todo.push(info);
     }
     if (todo.length === 0) return out;
+    const byFqcn = new Map(todo.map((i) => [i.fqcn, i]));
     for (const e of await this.extract(todo)) {
-      const info = todo.find((i) => i.fqcn === e.fqcn);
+      const info = byFqcn.get(e.fqcn);
       if (info === undefined) continue;
       if (e.doc === undefined) {
         out.set(info.fqcn, { error: e.error ?? 'no documentation' });
@@ -159,7 +161,15 @@ export class DocLoader {
     }
   }
 
-  private extract(infos: readonly ModuleInfo[]): Promise<Extracted[]> {
+  /** Many modules (a check over the whole index) are read by several Python processes at once. */
+  private async extract(infos: readonly ModuleInfo[]): Promise<Extracted[]> {
+    const parts = infos.length < 400 ? 1 : Math.min(4, availableParallelism());
+    const size = Math.ceil(infos.length / parts);
+    const chunks = Array.from({ length: parts }, (_, i) => infos.slice(i * size, (i + 1) * size));
+    return (await Promise.all(chunks.map((c) => this.extractOne(c)))).flat();
+  }
+
+  private extractOne(infos: readonly ModuleInfo[]): Promise<Extracted[]> {
     return new Promise((resolve, reject) => {
       const child = spawn(this.python, [join(packageRoot(), 'python', 'ansible_docs.py')], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONWARNINGS: 'ignore', ANSIBLE_DEPRECATION_WARNINGS: 'False' } });
       let stdout = '';

@@ -67,6 +67,7 @@ export class ModuleIndex {
   private redirects: Map<string, { to?: string; deprecation?: string; removal?: string }> | undefined;
   private fuse: Fuse<string> | undefined;
   private readonly docs: DocLoader;
+  private collectionDirs: readonly string[] = [];
 
   private constructor(
     private readonly ansible: AnsibleEnv,
@@ -106,10 +107,12 @@ export class ModuleIndex {
     if (coreDir !== undefined) {
       for (const path of pyFiles(coreDir, false)) {
         const short = basename(path, '.py');
+        if (short === 'async_wrapper') continue; // a helper in the modules directory, not a module (Ansible's plugin list skips it too)
         this.add({ fqcn: `ansible.builtin.${short}`, shortName: short, collection: 'ansible.builtin', path, native: false, kind: kindOf('ansible.builtin', short) }, true);
       }
     }
-    for (const dir of collectionDirs(env, this.ansible)) {
+    this.collectionDirs = collectionDirs(env, this.ansible);
+    for (const dir of this.collectionDirs) {
       for (const ns of safeDirs(dir)) {
         for (const coll of safeDirs(join(dir, ns))) {
           for (const path of pyFiles(join(dir, ns, coll, 'plugins', 'modules'), true)) {
@@ -128,6 +131,11 @@ export class ModuleIndex {
 
   get ansibleVersion(): string | undefined {
     return this.ansible.version;
+  }
+
+  /** The `ansible_collections` directories modules were found in, in order of precedence. */
+  get collectionRoots(): readonly string[] {
+    return this.collectionDirs;
   }
 
   /** The Ansible package directory (for module_utils), if any. */

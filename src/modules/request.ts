@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GateError } from '../errors.js';
 import type { HostOutcome } from '../run/runner.js';
+import { collectionModuleUtils, pythonName } from './deps.js';
 import type { ModuleInfo } from './types.js';
 
 export interface ModuleRequest {
@@ -18,6 +19,8 @@ export interface RequestOptions {
   ansibleVersion?: string | undefined;
   /** Module hashes this gate process has received; the source is sent only once per gate. */
   sentHashes: Set<string>;
+  /** `ansible_collections` directories, to find the collection module_utils a module imports. */
+  collectionRoots?: readonly string[] | undefined;
 }
 
 const sources = new Map<string, { b64: string; hash: string }>();
@@ -60,13 +63,19 @@ export function buildModuleRequest(info: ModuleInfo, args: Readonly<Record<strin
   }
   if (info.path === undefined) throw new GateError('FTL_MODULE_NOT_FOUND', `module ${info.fqcn} has no source file on this controller`);
   const src = sourceOf(info.path);
-  const base = { module_name: info.fqcn, module_args: moduleArgs, module_hash: src.hash };
-  const full: ModuleRequest = { type: 'Module', data: { ...base, module: src.b64 } };
-  if (!o.sentHashes.has(src.hash)) {
-    o.sentHashes.add(src.hash);
-    return full;
-  }
-  return { type: 'Module', data: base, withSource: () => full };
+  const fqn = pythonName(info.path, info.shortName);
+  const utils = collectionModuleUtils(info.path, fqn, o.collectionRoots ?? []).map((f) => ({ path: f.rel, ...sourceOf(f.path) }));
+  // module_fqn: the package name the gate runs it as; module_utils: the collection files it
+  // imports, each with its source only the first time this gate sees it (gate/ftl_gate/handlers.py).
+  const base = { module_name: info.fqcn, module_args: moduleArgs, module_hash: src.hash, module_fqn: fqn };
+  const withUtils = (all: boolean): Record<string, unknown> =>
+    utils.length === 0 ? {} : { module_utils: utils.map((u) => (all || !o.sentHashes.has(u.hash) ? { path: u.path, hash: u.hash, source: u.b64 } : { path: u.path, hash: u.hash })) };
+  const full: ModuleRequest = { type: 'Module', data: { ...base, module: src.b64, ...withUtils(true) } };
+  const first = !o.sentHashes.has(src.hash);
+  const partial = { ...base, ...(first ? { module: src.b64 } : {}), ...withUtils(false) };
+  const complete = first && utils.every((u) => !o.sentHashes.has(u.hash));
+  for (const h of [src.hash, ...utils.map((u) => u.hash)]) o.sentHashes.add(h);
+  return complete ? full : { type: 'Module', data: partial, withSource: () => full };
 }
 
 /** Lines as Ansible's controller adds them to a result that has stdout/stderr text. */
@@ -92,6 +101,8 @@ export function interpretReply(reply: { type: string; data: Record<string, unkno
       const raw = reply.type === 'FTLModuleResult' ? reply.data.result : reply.data;
       const result = addLines(raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : { value: raw });
       if (!('changed' in result)) result.changed = false;
+      // As Ansible's task executor: a module that says nothing of failing but returns a non-zero rc failed.
+      if (!('failed' in result) && 'rc' in result && result.rc !== 0 && result.rc !== '0') result.failed = true;
       const failed = result.failed === true || result.failed === 'true';
       if (failed) return { status: 'failed', result };
       if (result.skipped === true) return { status: 'skipped', result };

@@ -114,6 +114,7 @@ export async function prepareCall(
         verbosity: 0,
         ansibleVersion: modules.ansibleVersion,
         sentHashes: gates.shippedTo(session),
+        collectionRoots: modules.collectionRoots,
       });
       let reply = await session.request(request.type, request.data, { timeoutMs, signal });
       // A gate that lost its copy (a new home directory, a cleaned cache) gets the source again.

@@ -1,0 +1,199 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureGate } from '../../src/gate/pyz.js';
+import { spawnLocalGate } from '../../src/gate/local.js';
+import { GateSession } from '../../src/gate/session.js';
+import { normalise, runAnsibleCalls, type AnsibleCall, type NormaliseOptions } from '../helpers/ansible.js';
+import { alive, FIXTURE_MODULES, openModuleGate, type ModuleGate } from './module-gate.js';
+
+async function waitFor(what: string, test: () => boolean, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > until) throw new Error(`gave up waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface Step extends AnsibleCall {
+  label: string;
+  normalise?: NormaliseOptions;
+  /** Compared apart from the rest (e.g. a traceback's last line: its file paths differ). */
+  apart?: (r: Record<string, unknown>) => unknown;
+}
+
+describe('Ansible modules in the gate: forked from the zygote, or each in a new interpreter', () => {
+  let zygote: ModuleGate;
+  let fresh: ModuleGate;
+  let dir: string;
+  before(async () => {
+    [zygote, fresh] = await Promise.all([openModuleGate({ zygote: true }), openModuleGate({ zygote: false })]);
+    dir = mkdtempSync(join(tmpdir(), 'ftl-zygote-'));
+  });
+  after(async () => {
+    await Promise.all([zygote.close(), fresh.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('return what ansible returns, call for call: stat, lineinfile, copy (module part), setup, tempfile, a crash, noise, an own rc, a respawn, a collection module', async () => {
+    const file = join(dir, 'file');
+    const conf = join(dir, 'conf');
+    const src = join(dir, 'src');
+    const dest = join(dir, 'dest');
+    const blacklist = join(dir, 'blacklist.conf');
+    const reset = (): void => {
+      writeFileSync(file, 'hello\n');
+      chmodSync(file, 0o644);
+      writeFileSync(conf, 'a=1\n');
+      writeFileSync(src, 'copied\n');
+      rmSync(dest, { force: true });
+      rmSync(blacklist, { force: true });
+    };
+    const lastLine = (r: Record<string, unknown>): unknown => String(r.module_stderr).trim().split('\n').pop();
+    const crash: NormaliseOptions = { drop: ['module_stderr', 'exception'] };
+    const steps: Step[] = [
+      { label: 'a file', module: 'stat', args: { path: file } },
+      { label: 'a directory, no checksum', module: 'stat', args: { path: dir, get_checksum: false }, normalise: { drop: ['size', 'nlink'] } },
+      { label: 'nothing there', module: 'stat', args: { path: join(dir, 'missing') } },
+      { label: 'a change', module: 'lineinfile', args: { path: conf, regexp: '^a=', line: 'a=2' } },
+      { label: 'then none', module: 'lineinfile', args: { path: conf, regexp: '^a=', line: 'a=2' } },
+      { label: 'check mode', module: 'lineinfile', args: { path: conf, line: 'b=3' }, check: true },
+      { label: 'copy a file on the host', module: 'copy', args: { src, dest, remote_src: true, mode: '0640' } },
+      { label: 'copy it again', module: 'copy', args: { src, dest, remote_src: true, mode: '0640' } },
+      { label: 'relative import', module: 'setup', args: { gather_subset: ['!all', '!min', 'distribution', 'platform'] } },
+      { label: 'stdlib tempfile, not the module', module: 'tempfile', args: { state: 'file', suffix: '.ftl' }, normalise: { drop: ['path'] } },
+      { label: 'a crash', module: 'ftl_crash', args: {}, normalise: crash, apart: lastLine },
+      { label: 'noise around the JSON', module: 'ftl_noise', args: {} },
+      { label: 'rc 3 in the JSON, exit code 5', module: 'ftl_rc', args: {} },
+      { label: 'respawned under another Python, as apt does', module: 'ftl_respawn', args: { interpreter: '/usr/bin/python3' } },
+      { label: 'collection module_utils importing others', module: 'community.general.kernel_blacklist', args: { name: 'ftltest', blacklist_file: blacklist } },
+      { label: 'idempotent', module: 'community.general.kernel_blacklist', args: { name: 'ftltest', blacklist_file: blacklist } },
+    ];
+    reset();
+    const theirs = await runAnsibleCalls('localhost', steps, { env: { ANSIBLE_LIBRARY: FIXTURE_MODULES } });
+    for (const [name, gate] of [
+      ['zygote', zygote],
+      ['new interpreter', fresh],
+    ] as const) {
+      reset();
+      for (const [i, s] of steps.entries()) {
+        const ours = await gate.call(s.module, s.args, { check: s.check === true });
+        // Ansible's callbacks show `failed` only when true (module_helper modules return failed: false).
+        if (ours.failed === false) delete ours.failed;
+        const want = theirs[i] ?? {};
+        const what = `${name}: ${s.label}: ${s.module} ${JSON.stringify(s.args)}`;
+        // The files are written again before each side's run: their times differ.
+        const n: NormaliseOptions = { ...s.normalise, volatile: ['atime', 'mtime', 'ctime', ...(s.normalise?.volatile ?? [])] };
+        assert.deepEqual(normalise(ours, n), normalise(want, n), what);
+        if (s.apart !== undefined) assert.deepEqual(s.apart(ours), s.apart(want), what);
+      }
+    }
+    const their = (label: string): Record<string, unknown> => theirs[steps.findIndex((s) => s.label === label)] ?? {};
+    assert.match(String(their('a crash').module_stderr), /ZeroDivisionError/, 'the crash is a crash');
+    const rc = their('rc 3 in the JSON, exit code 5');
+    assert.equal(rc.rc, 3);
+    assert.equal(rc.failed, true, 'a non-zero rc without failed is a failure');
+    assert.equal(their('respawned under another Python, as apt does').respawned, true);
+    assert.equal(readFileSync(blacklist, 'utf8'), 'blacklist ftltest\n');
+  });
+
+  it('forks each call from the zygote: own session, default signals, args on stdin, no state left by the call before', async () => {
+    const info = await zygote.info();
+    const zpid = info.zygote_pid;
+    assert.equal(typeof zpid, 'number', `the gate runs a zygote: ${JSON.stringify(info)}`);
+    const a = await zygote.call('ftl_probe', { mark: 'first' });
+    const b = await zygote.call('ftl_probe', { mark: 'second' });
+    for (const r of [a, b]) {
+      assert.equal(r.ppid, zpid, 'forked by the zygote');
+      assert.equal(r.own_group, true);
+      assert.equal(r.own_session, true);
+      assert.equal(r.sigchld_default, true);
+      assert.equal(r.sigint_raises, true);
+      assert.equal(r.name, '__main__');
+      assert.equal(r.module_fqn, 'ansible.modules.ftl_probe');
+    }
+    assert.equal(b.left_by_earlier_call, null, 'module_utils state of the first call is gone');
+    assert.equal(a.stdin_args, 'first');
+    assert.equal(b.stdin_args, 'second');
+    assert.notEqual(a.pid, b.pid);
+    assert.notEqual(a.random, b.random, 'each child seeds random anew');
+    const f = await fresh.call('ftl_probe', { mark: 'first' });
+    assert.equal((await fresh.info()).zygote_pid, null, 'FTL_GATE_NO_ZYGOTE=1 gate runs none');
+    assert.deepEqual(
+      Object.keys(f).sort(),
+      Object.keys(a).sort(),
+      'the same keys from a new interpreter',
+    );
+    assert.equal(f.cwd, a.cwd);
+  });
+
+  it('runs calls at the same time', async () => {
+    const meet = join(dir, 'meet');
+    mkdirSync(meet);
+    const results = await Promise.all([1, 2, 3].map(() => zygote.call('ftl_meet', { dir: meet, count: 3 })));
+    assert.deepEqual(
+      results.map((r) => [r.failed ?? false, r.met]),
+      [
+        [false, true],
+        [false, true],
+        [false, true],
+      ],
+    );
+  });
+
+  it('Cancel kills the module and the processes it started (its process group)', async () => {
+    const pidfile = join(dir, 'cancel.pid');
+    const abort = new AbortController();
+    const call = zygote.call('ftl_sleep', { pidfile }, { signal: abort.signal });
+    call.catch(() => undefined);
+    await waitFor('the module to start its sleep', () => existsSync(pidfile));
+    const pids = readFileSync(pidfile, 'utf8').split(' ').map(Number);
+    assert.ok(pids.every(alive));
+    abort.abort();
+    await assert.rejects(call, /cancelled/);
+    await waitFor(`module and sleep (${pids.join(', ')}) to be killed`, () => !pids.some(alive));
+    assert.equal((await zygote.call('ftl_probe', { mark: 'after' })).ppid, (await zygote.info()).zygote_pid, 'the zygote goes on');
+  });
+
+  it('a timeout kills the module and the processes it started', async () => {
+    const pidfile = join(dir, 'timeout.pid');
+    await assert.rejects(zygote.call('ftl_sleep', { pidfile }, { timeoutMs: 10_000 }), /did not finish within 10 s/);
+    assert.ok(existsSync(pidfile), 'the module had started within 10 s');
+    const pids = readFileSync(pidfile, 'utf8').split(' ').map(Number);
+    await waitFor(`module and sleep (${pids.join(', ')}) to be killed`, () => !pids.some(alive));
+  });
+
+  it('a killed zygote is replaced on the next call', async () => {
+    const before = (await zygote.info()).zygote_pid;
+    assert.equal(typeof before, 'number');
+    process.kill(before as number, 'SIGKILL');
+    await waitFor('the zygote to die', () => !alive(before as number));
+    const r = await zygote.call('ftl_probe', { mark: 'replaced' });
+    const now = (await zygote.info()).zygote_pid;
+    assert.equal(typeof now, 'number');
+    assert.notEqual(now, before);
+    assert.equal(r.ppid, now, 'the call ran in the new zygote');
+  });
+
+  it('a gate without module_utils runs modules in a new interpreter each, and says why', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-zygote-bare-'));
+    const build = await ensureGate({ cacheDir });
+    const s = await GateSession.open(spawnLocalGate(build.path), { host: 'localhost' });
+    try {
+      const script = 'import json, os, sys\nargs = json.load(sys.stdin)["ANSIBLE_MODULE_ARGS"]\nprint(json.dumps({"echo": args["x"], "ppid": os.getppid()}))\n';
+      const r = await s.request('Module', { module_name: 'echoer', module_args: { x: 'hi' }, module: Buffer.from(script).toString('base64') });
+      assert.equal(r.type, 'ModuleResult');
+      assert.equal(r.data.echo, 'hi');
+      const info = (await s.request('Info', {})).data;
+      assert.equal(info.zygote_pid, null);
+      assert.match(String(info.zygote_off), /cannot import ansible\.module_utils\.basic/);
+      assert.equal(r.data.ppid, info.pid, 'the gate started it');
+    } finally {
+      await s.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+});
