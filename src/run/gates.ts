@@ -9,7 +9,9 @@ import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../inventory/facts.js';
 import type { Inventory } from '../inventory/index.js';
 import { createSshGateFactory, type SshGateFactory } from '../ssh/index.js';
+import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { gateBuild } from './gate-build.js';
+import { runLocalRaw } from './raw-exec.js';
 import type { BecomeSpec } from './runner.js';
 
 export interface GateProviderOptions {
@@ -101,6 +103,13 @@ export class GateProvider {
     }
     const ssh = await this.sshFactory();
     return ssh.open(facts, become);
+  }
+
+  /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
+  async raw(facts: HostFacts, become: BecomeSpec | undefined, command: string, opts: Omit<RawOptions, 'become'>): Promise<RawResult> {
+    const o = { ...opts, become };
+    if (facts.connection === 'local') return runLocalRaw(command, o);
+    return (await this.sshFactory()).raw(facts, command, o);
   }
 
   /** Made on the first SSH host: a REPL on localhost never loads ssh settings. */

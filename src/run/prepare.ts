@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { actionFor, prepareAction, type ActionSession } from '../modules/actions/index.js';
 import type { ModuleIndex } from '../modules/index.js';
 import { buildModuleRequest, interpretReply } from '../modules/request.js';
 import { maskNoLog, validateArgs } from '../modules/validate.js';
@@ -46,20 +47,31 @@ function renameCmd(args: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, _raw_params: cmd };
 }
 
+/** What controller-side actions need beyond check and diff (src/modules/actions). */
+export interface ActionOptions {
+  /** The session's facts cache and variables; without it, facts are cached for this call only. */
+  session?: ActionSession | undefined;
+  /** The call's variables for templates (a task's `vars:`). */
+  callVars?: Readonly<Record<string, unknown>> | undefined;
+  /** setup: gather again instead of answering from the session's cache. */
+  refresh?: boolean | undefined;
+}
+
 /** Checks a module call on the controller, once, before any host is touched. */
 export async function prepareCall(
   modules: ModuleIndex,
   gates: GateProvider,
   name: string,
   rawArgs: unknown,
-  opts: { check: boolean; diff: boolean },
+  opts: { check: boolean; diff: boolean } & ActionOptions,
 ): Promise<PreparedCall> {
   const info = modules.resolve(name);
   if (info === undefined) {
     const near = modules.suggest(name, 3);
     throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${name}'${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : ''}`);
   }
-  if (info.kind === 'action') {
+  const action = actionFor(info, modules);
+  if (info.kind === 'action' && action === undefined) {
     throw new UsageError('FTL_BAD_ARGS', `${info.fqcn} needs controller-side work (an Ansible action plugin) that ftl does not do yet`, {
       hint: 'use command, shell, copy with content, or run it with ansible',
     });
@@ -80,6 +92,7 @@ export async function prepareCall(
   const runs = isShell ? (modules.resolve('ansible.builtin.command') ?? info) : info;
   const checked = isShell ? { ...validated, args: { ...validated.args, _uses_shell: true } } : validated;
   const shownArgs = maskNoLog(validated.args, checked.noLogKeys);
+  if (action !== undefined) return prepareAction(action, { ...opts, modules, gates, module: info.fqcn, args: checked.args, shownArgs });
   return {
     module: info.fqcn,
     shownArgs,
