@@ -96,7 +96,7 @@ describe('template on lab hosts over SSH, with inventory variables', () => {
         // Host and group variables in an inventory of its own, over the lab's hosts.
         const inv = join(dir, 'inventory.yml');
         const base = readFileSync(lab.inventoryPath, 'utf8');
-        writeFileSync(inv, base.replace(/(lab01:\n\s+ansible_host: [^\n]+\n(\s+)ansible_port: \d+)/, '$1\n$2role: primary\n$2weight: 10').replace(/  vars:\n/, '  vars:\n    site: lab-site\n'));
+        writeFileSync(inv, base.replace(/(lab01:\n\s+ansible_host: [^\n]+\n(\s+)ansible_port: \d+)/, '$1\n$2role: primary\n$2weight: 10').replace(/ {2}vars:\n/, '  vars:\n    site: lab-site\n'));
         writeFileSync(join(dir, 'host.j2'), 'host={{ inventory_hostname }} site={{ site }} role={{ role | default("replica") }} weight={{ weight | default(1) * 2 }}\ngroups={{ group_names | join(",") }} all={{ groups["all"] | length }}\n');
         const ftl = await automation({ inventory: inv });
         try {
@@ -105,7 +105,10 @@ describe('template on lab hosts over SSH, with inventory variables', () => {
               { label: `${host}: rendered`, module: 'template', args: { src: join(dir, 'host.j2'), dest: join(dir, `out-${host}`) }, diff: true },
               { label: `${host}: again`, module: 'template', args: { src: join(dir, 'host.j2'), dest: join(dir, `out-${host}`) } },
             ];
-            await compareSteps(ftl, host, steps.map((s) => ({ ...s, normalise: NORMALISE })), () => rmSync(join(dir, `out-${host}`), { force: true }), { inventory: inv });
+            const reset = (): void => {
+              rmSync(join(dir, `out-${host}`), { force: true });
+            };
+            await compareSteps(ftl, host, steps.map((s) => ({ ...s, normalise: NORMALISE })), reset, { inventory: inv });
           }
           assert.equal(readFileSync(join(dir, 'out-lab01'), 'utf8'), 'host=lab01 site=lab-site role=primary weight=20\ngroups=lab all=2\n');
           assert.equal(readFileSync(join(dir, 'out-lab02'), 'utf8'), 'host=lab02 site=lab-site role=replica weight=2\ngroups=lab all=2\n');
