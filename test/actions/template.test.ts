@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { automation, type Ftl } from '../../src/run/automation.js';
+import { ftl as ftlCli } from '../helpers/ftl.js';
 import { withLab } from '../helpers/lab.js';
 import { compareSteps, type ActionStep } from './compare.js';
 
@@ -78,6 +79,17 @@ describe('template renders on the controller and returns what ansible returns', 
     assert.match(text, /server 10\.0\.0\.2:9000 backup;/);
     assert.equal(statSync(out('nginx.conf')).mode & 0o777, 0o640, 'a rewritten file keeps its mode');
     assert.equal(readFileSync(out('lines-crlf'), 'utf8'), 'items:\r\n    - 1\r\n    - 2\r\n  end\r\n');
+  });
+
+  it('ftl run takes the variables with -e (key=value words or JSON), relative src from ./templates', async () => {
+    reset();
+    writeFileSync(tpl('cli.j2'), 'port={{ port }} names={{ names | join(",") }}\n');
+    const r = await ftlCli(['run', 'localhost', 'template', 'src=cli.j2', `dest=${out('cli')}`, '-e', 'port=8080', '-e', '{"names": ["a", "b"]}', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(readFileSync(out('cli'), 'utf8'), 'port=8080 names=a,b\n');
+    const bad = await ftlCli(['run', 'localhost', 'template', 'src=cli.j2', `dest=${out('cli')}`, '-e', 'not words'], { cwd: dir });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /-e takes key=value words or a JSON object/);
   });
 
   it('a template with a syntax error or an unsupported feature is refused before any host is touched', async () => {
