@@ -109,7 +109,7 @@ describe('template on lab hosts over SSH, with inventory variables', () => {
         const inv = join(dir, 'inventory.yml');
         const base = readFileSync(lab.inventoryPath, 'utf8');
         writeFileSync(inv, base.replace(/(lab01:\n\s+ansible_host: [^\n]+\n(\s+)ansible_port: \d+)/, '$1\n$2role: primary\n$2weight: 10').replace(/ {2}vars:\n/, '  vars:\n    site: lab-site\n'));
-        writeFileSync(join(dir, 'host.j2'), 'host={{ inventory_hostname }} site={{ site }} role={{ role | default("replica") }} weight={{ weight | default(1) * 2 }}\ngroups={{ group_names | join(",") }} all={{ groups["all"] | length }}\n');
+        writeFileSync(join(dir, 'host.j2'), 'host={{ inventory_hostname }} site={{ site }} role={{ role | default("replica") }} weight={{ weight | default(1) * 2 }}\ngroups={{ group_names | join(",") }} all={{ groups["all"] | length }} first={{ hostvars["lab01"].role | default("none") }}\n');
         const ftl = await automation({ inventory: inv });
         try {
           for (const host of ['lab01', 'lab02']) {
@@ -122,8 +122,8 @@ describe('template on lab hosts over SSH, with inventory variables', () => {
             };
             await compareSteps(ftl, host, steps.map((s) => ({ ...s, normalise: NORMALISE })), reset, { inventory: inv });
           }
-          assert.equal(readFileSync(join(dir, 'out-lab01'), 'utf8'), 'host=lab01 site=lab-site role=primary weight=20\ngroups=lab all=2\n');
-          assert.equal(readFileSync(join(dir, 'out-lab02'), 'utf8'), 'host=lab02 site=lab-site role=replica weight=2\ngroups=lab all=2\n');
+          assert.equal(readFileSync(join(dir, 'out-lab01'), 'utf8'), 'host=lab01 site=lab-site role=primary weight=20\ngroups=lab all=2 first=primary\n');
+          assert.equal(readFileSync(join(dir, 'out-lab02'), 'utf8'), 'host=lab02 site=lab-site role=replica weight=2\ngroups=lab all=2 first=primary\n');
         } finally {
           await ftl.close();
         }
