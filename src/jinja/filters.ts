@@ -311,7 +311,12 @@ export const FILTERS: Record<string, Filter> = {
     return unique([...x.filter((i) => !contains(y, i)), ...y.filter((i) => !contains(x, i))]);
   },
   ternary: (v, a) => (truthy(v) ? a[0] : v === null && a.length > 2 ? a[2] : a[1]),
-  mandatory: (v, a) => (v instanceof Undefined ? (a[0] === undefined ? v.fail() : (() => { throw new TemplateError(str(a[0]), 'AnsibleError'); })()) : v),
+  mandatory: (v, a, kw) => {
+    if (!(v instanceof Undefined)) return v;
+    const msg = arg(a, kw, 0, 'msg', null);
+    const name = v.name === undefined ? '' : `'${v.name}' `;
+    throw new TemplateError(msg === null ? `Mandatory variable ${name} not defined.` : str(msg), 'AnsibleFilterError');
+  },
   regex_replace: (v, a, kw) => str(v).replace(pyRegex(arg(a, kw, 0, 'pattern', ''), `g${regexFlags(kw)}`), pyReplacement(str(arg(a, kw, 1, 'replacement', '')))),
   regex_search: (v, a, kw) => {
     const m = pyRegex(a[0], regexFlags(kw)).exec(str(v));

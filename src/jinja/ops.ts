@@ -91,11 +91,11 @@ function objectRepr(v: unknown): string {
 /** `obj.name`: methods first (Jinja's getattr), then items of a dict. */
 export function getattr(obj: unknown, name: string): unknown {
   if (obj instanceof Undefined) return obj;
-  if (obj instanceof Namespace) return name in obj.attrs ? obj.attrs[name] : new Undefined(`'Namespace object' has no attribute '${name}'`);
+  if (obj instanceof Namespace) return name in obj.attrs ? obj.attrs[name] : new Undefined(`'Namespace object' has no attribute '${name}'`, name);
   const m = methodOf(obj, name);
   if (m !== undefined) return m;
   if (isDict(obj) && Object.prototype.hasOwnProperty.call(obj, name)) return obj[name];
-  return new Undefined(`'${objectRepr(obj)}' has no attribute '${name}'`);
+  return new Undefined(`'${objectRepr(obj)}' has no attribute '${name}'`, name);
 }
 
 function index(len: number, i: number): number | undefined {

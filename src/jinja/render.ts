@@ -21,7 +21,7 @@ class Scope {
     if (this.vars.has(name)) return this.vars.get(name);
     if (this.parent !== undefined) return this.parent.get(name);
     if (Object.prototype.hasOwnProperty.call(this.root, name) || name in this.root) return this.root[name];
-    return GLOBALS[name] ?? new Undefined(`'${name}' is undefined`);
+    return GLOBALS[name] ?? new Undefined(`'${name}' is undefined`, name);
   }
 
   set(name: string, v: unknown): void {
@@ -91,8 +91,7 @@ export class Renderer {
         return;
       case 'output': {
         const v = this.expr(n.expr, scope);
-        if (v instanceof Undefined) v.fail();
-        // Ansible's finalize: None prints as nothing.
+        // Ansible's finalize: None prints as nothing (an undefined value fails in str()).
         this.out.push(v === null || v === undefined ? '' : str(v));
         return;
       }
@@ -154,7 +153,6 @@ export class Renderer {
       this.nodes(n.else, scope);
       return;
     }
-    const outer = scope.get('loop');
     let lastChanged: unknown[] | undefined;
     items.forEach((item, i) => {
       const s = scope.child();
@@ -170,8 +168,9 @@ export class Renderer {
         length: len,
         previtem: i > 0 ? items[i - 1] : new Undefined("'loop' has no previous item"),
         nextitem: i < len - 1 ? items[i + 1] : new Undefined("'loop' has no next item"),
-        depth: isDict(outer) && typeof outer.depth === 'number' ? outer.depth + 1 : 1,
-        depth0: isDict(outer) && typeof outer.depth0 === 'number' ? outer.depth0 + 1 : 0,
+        // Depth counts recursive loops only, which this engine does not have.
+        depth: 1,
+        depth0: 0,
         cycle: (...values: unknown[]) => {
           const vs = values.filter((x) => !(x instanceof Kwargs));
           if (vs.length === 0) throw new TemplateError('no items for cycling given');
@@ -254,7 +253,7 @@ export class Renderer {
       }
       case 'cond':
         if (truthy(this.expr(e.test, scope))) return this.expr(e.then, scope);
-        return e.else === undefined ? new Undefined('the inline if-expression on line ' + String(e.line) + ' evaluated to false and no else section was defined.') : this.expr(e.else, scope);
+        return e.else === undefined ? new Undefined(`the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`, undefined, true) : this.expr(e.else, scope);
       case 'list':
         return e.items.map((x) => this.expr(x, scope));
       case 'tuple':

@@ -13,7 +13,7 @@ export class TemplateError extends FtlError {
   constructor(
     message: string,
     /** Ansible's exception class name, which its message starts with. */
-    readonly kind: 'AnsibleUndefinedVariable' | 'AnsibleError' | 'TemplateSyntaxError' = 'AnsibleError',
+    readonly kind: 'AnsibleUndefinedVariable' | 'AnsibleError' | 'AnsibleFilterError' | 'TemplateSyntaxError' = 'AnsibleError',
     readonly line?: number,
   ) {
     super('FTL_TEMPLATE', line === undefined ? message : `${message} (line ${line})`);
@@ -25,9 +25,18 @@ export class PyFloat {
   constructor(readonly value: number) {}
 }
 
-/** A missing variable, attribute or item: an error as soon as it is printed or used (StrictUndefined). */
+/**
+ * A missing variable, attribute or item: an error as soon as it is printed or used
+ * (Ansible's undefined is strict). An inline if without else gives a lenient one, as in
+ * Jinja: it prints as nothing and is false, but is still not defined.
+ */
 export class Undefined {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    /** The missing name, for messages such as mandatory's. */
+    readonly name?: string,
+    readonly lenient = false,
+  ) {}
   fail(): never {
     throw new TemplateError(`${this.message}. ${this.message}`, 'AnsibleUndefinedVariable');
   }
@@ -134,7 +143,7 @@ export function repr(v: unknown): string {
 
 /** Python's str(). */
 export function str(v: unknown): string {
-  if (v instanceof Undefined) v.fail();
+  if (v instanceof Undefined) return v.lenient ? '' : v.fail();
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
@@ -148,7 +157,7 @@ export function str(v: unknown): string {
 
 /** Python's truth value; an undefined value is an error (Ansible's undefined is strict). */
 export function truthy(v: unknown): boolean {
-  if (v instanceof Undefined) v.fail();
+  if (v instanceof Undefined) return v.lenient ? false : v.fail();
   if (v === null || v === undefined || v === false) return false;
   if (typeof v === 'number') return v !== 0;
   if (v instanceof PyFloat) return v.value !== 0;
@@ -217,7 +226,7 @@ export function contains(container: unknown, item: unknown): boolean {
 
 /** What a for loop walks: a list's items, a str's characters, a dict's keys. */
 export function iterate(v: unknown): unknown[] {
-  if (v instanceof Undefined) v.fail();
+  if (v instanceof Undefined) return v.lenient ? [] : v.fail();
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return codePoints(v);
   if (isDict(v)) return Object.keys(v);
@@ -225,7 +234,7 @@ export function iterate(v: unknown): unknown[] {
 }
 
 export function length(v: unknown): number {
-  if (v instanceof Undefined) v.fail();
+  if (v instanceof Undefined) return v.lenient ? 0 : v.fail();
   if (typeof v === 'string') return codePoints(v).length;
   if (Array.isArray(v)) return v.length;
   if (isDict(v)) return Object.keys(v).length;

@@ -69,6 +69,27 @@ export const CASES: Case[] = [
   { name: 'filters and tests with dotted ansible.builtin names', template: '{{ [1] | ansible.builtin.to_json }} {{ "abc" is ansible.builtin.match("a") }}\n' },
   { name: 'ansible_managed style comment header', template: '# {{ ansible_managed }}\n# {{ inventory_hostname }}\n[main]\n{% for k, v in settings | dictsort %}\n{{ k }} = {{ v }}\n{% endfor %}\n', vars: { ansible_managed: 'Ansible managed', inventory_hostname: 'web01', settings: { port: 80, host: '0.0.0.0', debug: false } } },
   { name: 'an nginx-like config', template: 'upstream app {\n{% for h in backends %}\n    server {{ h.host }}:{{ h.port | default(8080) }}{% if h.backup | default(false) %} backup{% endif %};\n{% endfor %}\n}\nserver {\n    listen {{ port }};\n    server_name {{ names | join(" ") }};\n{% if tls is defined and tls %}\n    ssl_certificate {{ tls.cert }};\n{% endif %}\n}\n', vars: { port: 443, names: ['a.example', 'b.example'], backends: [{ host: '10.0.0.1' }, { host: '10.0.0.2', port: 9000, backup: true }], tls: { cert: '/etc/ssl/c.pem' } } },
+  // more coverage: the corners templates meet
+  { name: 'nested loops and loop.depth', template: '{% for a in [1, 2] %}{% for b in "xy" %}{{ loop.depth }}{{ a }}{{ b }}{{ loop.index }} {% endfor %}|{% endfor %}\n' },
+  { name: 'is not defined and chained undefined attributes', template: '{{ x is not defined }} {{ x.y is defined }} {{ d.k.z is defined }} {{ d.nope | default("dd") }}\n', vars: { d: { k: {} } } },
+  { name: 'list and dict comparisons', template: '{{ [1, 2] == [1, 2] }} {{ [1, 2] < [1, 3] }} {{ {"a": 1} == {"a": 1} }} {{ "b" > "a" }} {{ 1 != "1" }} {{ none == none }}\n' },
+  { name: 'truthiness in if', template: '{% for v in [0, 1, "", "x", [], [0], {}, none, 0.0] %}{{ "T" if v else "F" }}{% endfor %}\n' },
+  { name: 'batch, truncate, format filter, wordcount', template: '{{ [1,2,3,4,5] | batch(2) | list }} {{ "a long sentence of words to cut" | truncate(15) }} {{ "%s-%s" | format("a", 1) }} {{ "one two three" | wordcount }}\n' },
+  { name: 'items filter and dictsort by value', template: '{{ d | items | list }} {{ d | dictsort(by="value") }} {{ d | dictsort(reverse=true) }}\n', vars: { d: { b: 1, a: 2, c: 0 } } },
+  { name: 'int and float edge cases', template: '{{ 3.9 | int }} {{ -3.9 | int }} {{ "  7 " | int }} {{ true | int }} {{ "1e3" | float }} {{ 10 / 4 }} {{ 10 // 4 }} {{ 2 ** 0.5 }} {{ (0.1 * 3) | round(1) }} {{ 1000000 * 1000000 }}\n' },
+  { name: 'string methods', template: '{{ "a-b-c".split("-", 1) }} {{ "a b  c".split() }} {{ "x".join(["1", "2"]) }} {{ "Hello".lower().replace("l", "L") }} {{ "abc".endswith(("c", "d")) }} {{ "  x  ".lstrip() }}| {{ "abc".find("c") }} {{ "a,b".rsplit(",", 1) }} {{ "7".zfill(3) }} {{ "ab".center(6) }}|\n' },
+  { name: 'to_nice_yaml of nested structures', template: '{{ d | to_nice_yaml }}', vars: { d: { users: [{ name: 'ann', groups: ['wheel', 'dev'], shell: '/bin/bash' }, { name: 'bob', groups: [], opts: { a: 1 } }], 'key with space': 'v', 'true': 'bool-like key', empty: null, nested: [[1, 2], [3, [4]]] } } },
+  { name: 'to_yaml flow style, wrapped at 80 columns', template: '{{ d | to_yaml }}', vars: { d: { list: Array.from({ length: 30 }, (_, i) => `item${i}`), short: [1, 2], map: { a: 1, b: 'x' } } } },
+  { name: 'yaml quoting of strings', template: '{{ l | to_nice_yaml }}', vars: { l: ['yes', 'No', 'null', '~', '', '1.5', '0755', '12:30', '2024-01-01', 'a: b', '#x', '- x', 'x #y', 'it\'s', '"q"', 'tab\there', 'é', 'trailing ', ' leading', '@at', 'multi\nline\n', 'x'.repeat(90), 'word '.repeat(20) + 'end'] } },
+  { name: 'to_json of unicode, floats and nested', template: '{{ d | to_json }} {{ d | to_json(sort_keys=true) }} {{ [1.0, 2.5, -0.0] | to_json }}\n', vars: { d: { z: 'ü', a: [{ b: null }] } } },
+  { name: 'map with filter arguments and selectattr equalto', template: '{{ ["a", "b"] | map("regex_replace", "^", "x-") | list }} {{ people | selectattr("name", "equalto", "bob") | map(attribute="age") | first }} {{ people | map(attribute="missing", default="?") | list }}\n', vars: { people } },
+  { name: 'whitespace control around for and if on their own lines', template: 'start\n{%- for i in [1, 2] %}\n  item {{ i }}\n{%- endfor %}\n{% if true -%}\n   next\n{%- endif %}\nend\n' },
+  { name: 'lstrip_blocks with comments and indented if', template: 'a:\n    {# note #}\n    {% if true %}\n    b: 1\n    {% endif %}\n', options: { lstrip_blocks: true } },
+  { name: 'set with a list and loop over it, tuple unpacking in for', template: '{% set pairs = [("a", 1), ("b", 2)] %}{% for k, v in pairs %}{{ k }}{{ v }}{% endfor %} {% for (k, v) in pairs %}{{ v }}{% endfor %}\n' },
+  { name: 'inline if without else gives nothing', template: '[{{ "x" if false }}]\n' },
+  { name: 'subscript with variables and negative slices', template: '{{ d[key] }} {{ l[-2:] }} {{ l[idx] }} {{ "hello"[-1] }}\n', vars: { d: { k: 'v' }, key: 'k', l: [1, 2, 3], idx: 1 } },
+  { name: 'comparison with in on dict keys and string', template: '{{ "a" in d }} {{ "z" not in d }} {{ "ell" in "hello" }} {{ 1 in d.values() | list }}\n', vars: { d: { a: 1 } } },
+  { name: 'ternary with none, bool filter, mandatory passes', template: '{{ none | ternary("t", "f", "n") }} {{ "on" | bool }} {{ x | mandatory }}\n', vars: { x: 5 } },
 ];
 
 /** Templates that fail under Ansible, with the same message from ftl. */
@@ -77,4 +98,7 @@ export const ERROR_CASES: Case[] = [
   { name: 'an undefined attribute', template: '{{ d.missing }}\n', vars: { d: {} } },
   { name: 'an undefined variable in an if', template: '{% if nope %}x{% endif %}\n' },
   { name: 'a missing list element', template: '{{ l[5] }}\n', vars: { l: [1] } },
+  { name: 'an undefined variable in a filter', template: '{{ nope | upper }}\n' },
+  { name: 'an undefined loop source', template: '{% for x in nope %}{{ x }}{% endfor %}\n' },
+  { name: 'mandatory on an undefined variable', template: '{{ nope | mandatory }}\n' },
 ];
