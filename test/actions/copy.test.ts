@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { automation, type Ftl } from '../../src/run/automation.js';
+import { withLab } from '../helpers/lab.js';
 import { compareSteps, type ActionStep } from './compare.js';
 
 // Paths that differ by design: the temp file the new content was sent through (src, and
@@ -107,6 +108,38 @@ describe('copy from the controller returns what ansible returns', () => {
     await assert.rejects(ftl.run('localhost', 'copy', { src: join(dir, 'no-such-file'), dest: out('x') }), (e: Error) => {
       assert.match(e.message, /could not find src '.*no-such-file' on the controller/);
       return true;
+    });
+  });
+});
+
+describe('copy to lab hosts over SSH', () => {
+  it('files and trees arrive as ansible sends them; a second run sends nothing', { timeout: 300_000 }, async () => {
+    await withLab(2, async (lab) => {
+      const dir = mkdtempSync(join(tmpdir(), 'ftl-copy-lab-'));
+      const ftl = await automation({ inventory: lab.inventoryPath });
+      try {
+        mkdirSync(join(dir, 'src', 'tree', 'sub'), { recursive: true });
+        writeFileSync(join(dir, 'src', 'tree', 'a.txt'), 'a\n');
+        writeFileSync(join(dir, 'src', 'tree', 'sub', 'b.bin'), Buffer.from([0, 255, 128, 10]));
+        for (const host of ['lab01', 'lab02']) {
+          const dest = (p: string): string => join(dir, `out-${host}`, p);
+          const reset = (): void => {
+            rmSync(join(dir, `out-${host}`), { recursive: true, force: true });
+            mkdirSync(join(dir, `out-${host}`));
+          };
+          const steps: ActionStep[] = [
+            { label: `${host}: a file`, module: 'copy', args: { src: join(dir, 'src', 'tree', 'a.txt'), dest: dest('a.txt'), mode: '0600' } },
+            { label: `${host}: the file again`, module: 'copy', args: { src: join(dir, 'src', 'tree', 'a.txt'), dest: dest('a.txt'), mode: '0600' } },
+            { label: `${host}: a tree`, module: 'copy', args: { src: join(dir, 'src', 'tree'), dest: dest('t') } },
+            { label: `${host}: the tree again`, module: 'copy', args: { src: join(dir, 'src', 'tree'), dest: dest('t') } },
+          ];
+          await compareSteps(ftl, host, steps.map((s) => ({ ...s, normalise: TEMP })), reset, { inventory: lab.inventoryPath });
+          assert.deepEqual(readFileSync(dest('t/tree/sub/b.bin')), Buffer.from([0, 255, 128, 10]));
+        }
+      } finally {
+        await ftl.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
