@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,28 @@ describe('fetch, raw and script on localhost return what ansible returns', () =>
       { label: 'check mode skips', module: 'raw', args: { _raw_params: 'touch /should/not/run' }, check: true },
     ];
     await compareSteps(ftl, 'localhost', steps, reset);
+  });
+
+  it('raw: a timeout or Ctrl-C ends the command and everything it started', async () => {
+    const marker = `ftl-raw-${process.pid}`;
+    const running = (): boolean => {
+      try {
+        return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim() !== '';
+      } catch {
+        return false;
+      }
+    };
+    const timedOut = await ftl.run('localhost', 'raw', `sh -c 'sleep 30; echo ${marker}' && echo done`, { timeout: 1 });
+    assert.deepEqual(timedOut.failed, ['localhost']);
+    assert.match(String(timedOut.host('localhost')?.msg), /timed out after 1 s/);
+    assert.equal(running(), false, 'the command and its children are gone');
+    const abort = new AbortController();
+    const call = ftl.run('localhost', 'raw', `sh -c 'sleep 30; echo ${marker}'`, { signal: abort.signal });
+    setTimeout(() => {
+      abort.abort();
+    }, 300);
+    assert.deepEqual((await call).cancelled, ['localhost']);
+    assert.equal(running(), false);
   });
 
   it('script: arguments, chdir, creates/removes, failures, check mode', async () => {
