@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   FTL_USAGE: 'see ftl --help',
   FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',
   FTL_LAB: 'see ftl lab --help',
+  // templates
+  FTL_TEMPLATE: 'fix the template at the line shown; .doc template says what ftl\'s template engine supports',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

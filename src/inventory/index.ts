@@ -112,6 +112,12 @@ export class Inventory {
     return vars;
   }
 
+  /** A host's merged variables (the implicit localhost's too), as templates see them. */
+  varsOf(name: string): Readonly<Record<string, unknown>> {
+    if (!this.data.hosts.has(name)) this.implicit(name);
+    return this.hostVars(name);
+  }
+
   host(name: string): InventoryHost | undefined {
     const h = this.data.hosts.get(name);
     if (h === undefined) return undefined;

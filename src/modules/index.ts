@@ -16,8 +16,12 @@ const CONTROLLER_ONLY = new Set([
   'debug', 'assert', 'fail', 'set_fact', 'include_tasks', 'import_tasks', 'include_role', 'import_role', 'import_playbook', 'include_vars',
   'meta', 'pause', 'add_host', 'group_by', 'set_stats', 'include', 'async_status',
 ]);
-/** Modules whose Ansible action plugin does controller-side work ftl has not built yet. */
-const NEEDS_ACTION = new Set(['template', 'fetch', 'script', 'unarchive', 'synchronize', 'wait_for_connection', 'raw', 'reboot', 'gather_facts']);
+/**
+ * Modules whose Ansible action plugin does controller-side work ftl has not built yet.
+ * The ones it has built (copy, fetch, template, raw, script, service, package, setup,
+ * gather_facts, wait_for_connection) are in src/modules/actions.
+ */
+const NEEDS_ACTION = new Set(['unarchive', 'synchronize', 'reboot']);
 
 function kindOf(collection: string, short: string): ModuleKind {
   if (collection !== 'ansible.builtin') return 'module';

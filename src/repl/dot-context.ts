@@ -5,7 +5,7 @@ import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './session.js';
 
-const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks })
+const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks, vars, refresh })
   ftl.webservers.ping()                       a group        ftl.web_01.ping()    host web-01
   ftl['web:&prod'].command({ cmd: 'uptime' }) a pattern      ftl.local.stat({ path: '/etc' })
   ftl.db.community.general.ini_file({...})    FQCN chains    ftl.here.ping()      the .target

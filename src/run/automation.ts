@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { Inventory } from '../inventory/index.js';
+import { newActionSession, type ActionSession } from '../modules/actions/index.js';
 import { ModuleIndex } from '../modules/index.js';
 import { GateProvider, type GateProviderOptions } from './gates.js';
 import { prepareCall } from './prepare.js';
@@ -26,7 +27,7 @@ export interface AutomationOptions extends GateProviderOptions {
   modules?: ModuleIndex;
 }
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'signal', 'onProgress'];
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'signal', 'onProgress'];
 
 /** The automation core behind the `ftl` object: inventory, modules, gates and defaults. */
 export class FtlCore implements ProxyCore {
@@ -37,6 +38,8 @@ export class FtlCore implements ProxyCore {
   defaultTarget: string;
   /** Progress of every call that has no onProgress of its own (the REPL's live display). */
   onProgress: ((p: RunProgress) => void) | undefined;
+  /** What actions keep for the session: gathered facts, and where template variables come from. */
+  readonly actions: ActionSession;
   private interruption = new AbortController();
   private targetFuse: Fuse<string> | undefined;
 
@@ -54,6 +57,11 @@ export class FtlCore implements ProxyCore {
       become: opts.become,
     };
     this.limit = opts.limit;
+    this.actions = newActionSession({
+      varsOf: (h) => inventory.varsOf(h),
+      groupsOf: (h) => inventory.host(h)?.groups ?? [],
+      groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),
+    });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
   }
 
@@ -108,7 +116,7 @@ export class FtlCore implements ProxyCore {
     }
     for (const key of Object.keys(o)) {
       if (!CALL_OPTION_KEYS.includes(key)) {
-        throw new UsageError('FTL_USAGE', `unknown call option '${key}' for ${module}; call options are ${CALL_OPTION_KEYS.slice(0, 5).join(', ')}`, {
+        throw new UsageError('FTL_USAGE', `unknown call option '${key}' for ${module}; call options are ${CALL_OPTION_KEYS.slice(0, 7).join(', ')}`, {
           hint: 'module args go in the first object, call options in the second',
         });
       }
@@ -116,9 +124,15 @@ export class FtlCore implements ProxyCore {
     // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
     const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
     const hosts = this.hostsOf(pattern);
+    if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
+      throw new UsageError('FTL_USAGE', "the call option vars must be an object such as { port: 8080 }");
+    }
     const call = await prepareCall(this.modules, this.gates, module, args, {
       check: o.check ?? this.defaults.check,
       diff: o.diff ?? this.defaults.diff,
+      session: this.actions,
+      callVars: o.vars,
+      refresh: o.refresh,
     });
     const onProgress = o.onProgress ?? this.onProgress;
     const result = await runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, {

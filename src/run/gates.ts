@@ -10,7 +10,9 @@ import type { HostFacts } from '../inventory/facts.js';
 import type { Inventory } from '../inventory/index.js';
 import type { AskPassword } from '../passwords.js';
 import type { SshGateFactory } from '../ssh/index.js';
+import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { gateBuild } from './gate-build.js';
+import { runLocalRaw } from './raw-exec.js';
 import type { BecomeSpec } from './runner.js';
 
 export interface GateProviderOptions {
@@ -85,6 +87,26 @@ export class GateProvider {
     return become === undefined ? host : `${host}|${become.user}`;
   }
 
+  /**
+   * The gate, or FTL_CANCELLED as soon as the signal fires. Opening may wait on a slow
+   * host or on a person typing a password; Ctrl-C must not. The opening goes on by
+   * itself (the gate joins the pool, or fails quietly).
+   */
+  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal): Promise<GateSession> {
+    const opening = this.session(host, facts, become);
+    opening.catch(() => undefined);
+    if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(new GateError('FTL_CANCELLED', 'cancelled while the gate was opening', { host }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      opening.then(resolve, reject).finally(() => {
+        signal.removeEventListener('abort', onAbort);
+      });
+    });
+  }
+
   async session(host: string, facts: HostFacts, become: BecomeSpec | undefined): Promise<GateSession> {
     const key = GateProvider.keyOf(host, become);
     const password = become?.password ?? this.becomePassword;
@@ -138,6 +160,13 @@ export class GateProvider {
     const ssh = await this.sshFactory();
     const sshPassword = this.opts.sshPassword;
     return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become);
+  }
+
+  /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
+  async raw(facts: HostFacts, become: BecomeSpec | undefined, command: string, opts: Omit<RawOptions, 'become'>): Promise<RawResult> {
+    const o = { ...opts, become };
+    if (facts.connection === 'local') return runLocalRaw(command, o);
+    return (await this.sshFactory()).raw(facts, command, o);
   }
 
   /** Made on the first SSH host: a REPL on localhost never loads ssh settings. */

@@ -1,7 +1,7 @@
-import { GateError, UsageError } from '../errors.js';
-import type { GateSession } from '../gate/session.js';
+import { UsageError } from '../errors.js';
+import { actionFor, prepareAction, type ActionSession } from '../modules/actions/index.js';
+import { callModule } from '../modules/actions/module-call.js';
 import type { ModuleIndex } from '../modules/index.js';
-import { buildModuleRequest, interpretReply } from '../modules/request.js';
 import { maskNoLog, validateArgs } from '../modules/validate.js';
 import type { GateProvider } from './gates.js';
 import type { PreparedCall } from './runner.js';
@@ -42,27 +42,19 @@ function argsObject(module: string, args: unknown): Record<string, unknown> {
   return args as Record<string, unknown>;
 }
 
-/**
- * Opening a gate may wait on a slow host or on a person typing a password: Ctrl-C must
- * not. The opening goes on by itself (the gate joins the pool, or fails quietly).
- */
-function untilAborted(opening: Promise<GateSession>, signal: AbortSignal, host: string): Promise<GateSession> {
-  opening.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(new GateError('FTL_CANCELLED', 'cancelled while the gate was opening', { host }));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    opening.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort);
-    });
-  });
-}
-
 function renameCmd(args: Record<string, unknown>): Record<string, unknown> {
   const { cmd, ...rest } = args;
   return { ...rest, _raw_params: cmd };
+}
+
+/** What controller-side actions need beyond check and diff (src/modules/actions). */
+export interface ActionOptions {
+  /** The session's facts cache and variables; without it, facts are cached for this call only. */
+  session?: ActionSession | undefined;
+  /** The call's variables for templates (a task's `vars:`). */
+  callVars?: Readonly<Record<string, unknown>> | undefined;
+  /** setup: gather again instead of answering from the session's cache. */
+  refresh?: boolean | undefined;
 }
 
 /** Checks a module call on the controller, once, before any host is touched. */
@@ -71,14 +63,15 @@ export async function prepareCall(
   gates: GateProvider,
   name: string,
   rawArgs: unknown,
-  opts: { check: boolean; diff: boolean },
+  opts: { check: boolean; diff: boolean } & ActionOptions,
 ): Promise<PreparedCall> {
   const info = modules.resolve(name);
   if (info === undefined) {
     const near = modules.suggest(name, 3);
     throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${name}'${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : ''}`);
   }
-  if (info.kind === 'action') {
+  const action = actionFor(info, modules);
+  if (info.kind === 'action' && action === undefined) {
     throw new UsageError('FTL_BAD_ARGS', `${info.fqcn} needs controller-side work (an Ansible action plugin) that ftl does not do yet`, {
       hint: 'use command, shell, copy with content, or run it with ansible',
     });
@@ -103,26 +96,13 @@ export async function prepareCall(
   const runs = isShell ? (modules.resolve('ansible.builtin.command') ?? info) : info;
   const checked = isShell ? { ...validated, args: { ...validated.args, _uses_shell: true } } : validated;
   const shownArgs = maskNoLog(validated.args, checked.noLogKeys);
+  if (action !== undefined) return prepareAction(action, { ...opts, modules, gates, module: info.fqcn, args: checked.args, shownArgs });
   return {
     module: info.fqcn,
     shownArgs,
     async run(host, facts, become, { timeoutMs, signal }) {
-      const session = await untilAborted(gates.session(host, facts, become), signal, host);
-      const request = buildModuleRequest(runs, checked.args, {
-        check: opts.check,
-        diff: opts.diff,
-        verbosity: 0,
-        ansibleVersion: modules.ansibleVersion,
-        sentHashes: gates.shippedTo(session),
-        collectionRoots: modules.collectionRoots,
-      });
-      let reply = await session.request(request.type, request.data, { timeoutMs, signal });
-      // A gate that lost its copy (a new home directory, a cleaned cache) gets the source again.
-      if (reply.type === 'ModuleNotFound' && request.withSource !== undefined) {
-        const full = request.withSource();
-        reply = await session.request(full.type, full.data, { timeoutMs, signal });
-      }
-      return interpretReply(reply, info.fqcn);
+      const session = await gates.sessionUntil(host, facts, become, signal);
+      return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, timeoutMs, signal }, modules);
     },
   };
 }

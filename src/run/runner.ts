@@ -20,6 +20,10 @@ export interface CallOptions {
   /** Seconds per host; undefined: the session default. */
   timeout?: number;
   forks?: number;
+  /** Variables for a template call (a task's `vars:` in a playbook), over the host's own. */
+  vars?: Record<string, unknown>;
+  /** setup: gather facts again instead of answering from this session's cache. */
+  refresh?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
 }

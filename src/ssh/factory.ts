@@ -6,6 +6,7 @@ import { sshGLookup, type SshConfigLookup } from './config.js';
 import { becomeCopy, deployGate, type RemoteGate } from './deploy.js';
 import { collect, type RemoteRunner } from './exec.js';
 import { SshConnectionPool, type SshPoolOptions } from './pool.js';
+import { runRaw, type RawOptions, type RawResult } from './raw.js';
 import { resolveTarget, targetKey, type SshTarget } from './target.js';
 import { openSshGate } from './transport.js';
 
@@ -42,6 +43,8 @@ export interface SshGateFactoryStats {
 
 export interface SshGateFactory {
   open(facts: HostFacts, become?: { user: string; password?: string | undefined }): Promise<GateTransport>;
+  /** Runs a command on the host outside any gate, on a pooled connection (Ansible's raw). */
+  raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
   closeAll(): Promise<void>;
   stats(): SshGateFactoryStats;
 }
@@ -103,14 +106,17 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     return p;
   };
 
+  const targetOf = (facts: HostFacts): Promise<SshTarget> =>
+    resolveTarget(facts, {
+      lookup,
+      resolveFacts: opts.resolveFacts,
+      acceptNew: opts.acceptNew === true,
+      noHostKeyCheck: opts.noHostKeyCheck === true,
+    });
+
   return {
     async open(facts, become) {
-      const target = await resolveTarget(facts, {
-        lookup,
-        resolveFacts: opts.resolveFacts,
-        acceptNew: opts.acceptNew === true,
-        noHostKeyCheck: opts.noHostKeyCheck === true,
-      });
+      const target = await targetOf(facts);
       const remote = await ensureDeployed(target);
       // root reads the login user's file as it is; anyone else needs the readable copy.
       const needsCopy = become !== undefined && become.user !== 'root' && become.user !== target.user;
@@ -118,6 +124,9 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       const transport = await openSshGate(pool, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, become });
       counts.gatesOpened++;
       return transport;
+    },
+    async raw(facts, command, rawOpts) {
+      return runRaw(pool, await targetOf(facts), command, rawOpts);
     },
     closeAll: () => pool.closeAll(),
     stats: () => {

@@ -1,0 +1,72 @@
+import type { HostFacts } from '../../inventory/facts.js';
+import { GateProvider } from '../../run/gates.js';
+import type { BecomeSpec } from '../../run/runner.js';
+import type { ModuleIndex } from '../index.js';
+import type { FactsCache } from './facts-cache.js';
+import { callModule, moduleFor } from './module-call.js';
+import type { ActionContext, VarsSource } from './types.js';
+import { templateVars } from './vars.js';
+
+/** What lives as long as an ftl session: gathered facts, and where variables come from. */
+export interface ActionSession {
+  readonly factsCache: FactsCache;
+  readonly vars: VarsSource | undefined;
+}
+
+/** One call of an action, before it meets a host. */
+export interface ActionCall {
+  readonly modules: ModuleIndex;
+  readonly gates: GateProvider;
+  readonly session: ActionSession;
+  readonly check: boolean;
+  readonly diff: boolean;
+  /** The call's variables for templates (the task's `vars:` in a playbook). */
+  readonly callVars: Readonly<Record<string, unknown>>;
+  /** Gather facts again instead of answering from the cache. */
+  readonly refresh: boolean;
+}
+
+export function actionContext(
+  call: ActionCall,
+  host: string,
+  facts: HostFacts,
+  become: BecomeSpec | undefined,
+  run: { timeoutMs: number; signal: AbortSignal },
+): ActionContext {
+  const { modules, gates } = call;
+  const gate = () => gates.sessionUntil(host, facts, become, run.signal);
+  const gateKey = GateProvider.keyOf(host, become);
+  return {
+    host,
+    facts,
+    become,
+    check: call.check,
+    diff: call.diff,
+    timeoutMs: run.timeoutMs,
+    signal: run.signal,
+    gateKey,
+    refresh: call.refresh,
+    factsCache: call.session.factsCache,
+    gate,
+    async module(name, args, o = {}) {
+      const info = moduleFor(modules, name, o.real === true);
+      const check = o.check ?? call.check;
+      const diff = o.diff ?? call.diff;
+      return callModule(gates, await gate(), info, args, { check, diff, ...run }, modules);
+    },
+    exec(command, o = {}) {
+      return gates.raw(facts, become, command, { executable: o.executable, ...run });
+    },
+    templateVars() {
+      return templateVars({
+        host,
+        source: call.session.vars,
+        facts: call.session.factsCache.factsOf(gateKey),
+        callVars: call.callVars,
+        check: call.check,
+        diff: call.diff,
+        ansibleVersion: modules.ansibleVersion,
+      });
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The registry of controller-side actions: modules whose Ansible action plugin does
+ * work on the controller (copy from here, fetch to here, template, raw, script) or
+ * picks what runs (service, package), or that ftl keeps per session (setup).
+ * prepareCall dispatches here for the names below; everything else runs as a module.
+ */
+import type { GateProvider } from '../../run/gates.js';
+import type { PreparedCall } from '../../run/runner.js';
+import type { ModuleIndex } from '../index.js';
+import type { ModuleInfo } from '../types.js';
+import { packageAction, serviceAction } from './backend.js';
+import { actionContext, type ActionSession } from './context.js';
+import { copy } from './copy.js';
+import { FactsCache } from './facts-cache.js';
+import { fetch } from './fetch.js';
+import { raw } from './raw.js';
+import { script } from './script.js';
+import { setup } from './setup.js';
+import { template } from './template.js';
+import type { Action, Args } from './types.js';
+import { waitForConnection } from './wait-for-connection.js';
+
+export { FactsCache } from './facts-cache.js';
+export type { ActionSession } from './context.js';
+export type { VarsSource } from './types.js';
+
+/** Short names of ansible.builtin modules that ftl runs as controller-side actions. */
+export const ACTION_NAMES: readonly string[] = ['copy', 'fetch', 'template', 'raw', 'script', 'service', 'package', 'setup', 'gather_facts', 'wait_for_connection'];
+
+function registry(modules: ModuleIndex): Record<string, Action> {
+  // A backend is a module this controller has and runs on hosts (not another action).
+  const known = (name: string): boolean => {
+    const info = modules.resolve(name);
+    return info !== undefined && info.kind === 'module' && !ACTION_NAMES.includes(info.shortName);
+  };
+  return {
+    copy,
+    fetch,
+    template,
+    raw,
+    script,
+    service: serviceAction(known),
+    package: packageAction(known),
+    setup,
+    gather_facts: setup,
+    wait_for_connection: waitForConnection,
+  };
+}
+
+/** The action for a module, if ftl runs it as one (ansible.builtin names, and the native copy). */
+export function actionFor(info: ModuleInfo, modules: ModuleIndex): Action | undefined {
+  if (info.collection !== 'ansible.builtin' && info.collection !== 'ftl') return undefined;
+  if (!ACTION_NAMES.includes(info.shortName)) return undefined;
+  return registry(modules)[info.shortName];
+}
+
+/** A session's state when the caller keeps none: facts are then cached for this call only. */
+export function newActionSession(vars?: ActionSession['vars']): ActionSession {
+  return { factsCache: new FactsCache(), vars };
+}
+
+export interface ActionPrepare {
+  readonly modules: ModuleIndex;
+  readonly gates: GateProvider;
+  readonly module: string;
+  readonly args: Args;
+  readonly shownArgs: Record<string, unknown>;
+  readonly check: boolean;
+  readonly diff: boolean;
+  readonly session?: ActionSession | undefined;
+  readonly callVars?: Readonly<Record<string, unknown>> | undefined;
+  readonly refresh?: boolean | undefined;
+}
+
+/** Prepares an action once for the call (its controller-side checks), then runs it per host. */
+export async function prepareAction(action: Action, p: ActionPrepare): Promise<PreparedCall> {
+  const perHost = await action.prepare(p.args);
+  const call = {
+    modules: p.modules,
+    gates: p.gates,
+    session: p.session ?? newActionSession(),
+    check: p.check,
+    diff: p.diff,
+    callVars: p.callVars ?? {},
+    refresh: p.refresh === true,
+  };
+  return {
+    module: p.module,
+    shownArgs: p.shownArgs,
+    run: (host, facts, become, run) => perHost(actionContext(call, host, facts, become, run)),
+  };
+}

@@ -1,0 +1,51 @@
+import { UsageError } from '../../errors.js';
+import type { GateSession } from '../../gate/session.js';
+import type { GateProvider } from '../../run/gates.js';
+import type { HostOutcome } from '../../run/runner.js';
+import type { ModuleIndex } from '../index.js';
+import { buildModuleRequest, interpretReply } from '../request.js';
+import type { ModuleInfo } from '../types.js';
+import type { Args } from './types.js';
+
+export interface ModuleCall {
+  check: boolean;
+  diff: boolean;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * A module by name, as an action runs it: the gate's native one unless `real` asks for
+ * Ansible's (copy's remote_src, setup's backends), never another action.
+ */
+export function moduleFor(modules: ModuleIndex, name: string, real: boolean): ModuleInfo {
+  const info = modules.resolve(name);
+  if (info === undefined) throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${name}' on this controller`, { hint: 'install ansible-core (apt-get install ansible-core) for Ansible\'s modules' });
+  if (!real || !info.native) return info;
+  if (info.path === undefined) {
+    throw new UsageError('FTL_MODULE_NOT_FOUND', `${name}: this needs Ansible's ${info.shortName} module, and the controller has no ansible-core`, {
+      hint: 'install ansible-core (apt-get install ansible-core)',
+    });
+  }
+  return { ...info, native: false };
+}
+
+/** Runs one module on a gate and reads its reply as Ansible's controller would (plain calls and actions alike). */
+export async function callModule(gates: GateProvider, session: GateSession, info: ModuleInfo, args: Args, o: ModuleCall, modules: ModuleIndex): Promise<HostOutcome> {
+  const request = buildModuleRequest(info, args, {
+    check: o.check,
+    diff: o.diff,
+    verbosity: 0,
+    ansibleVersion: modules.ansibleVersion,
+    sentHashes: gates.shippedTo(session),
+    collectionRoots: modules.collectionRoots,
+  });
+  const opts = { timeoutMs: o.timeoutMs, signal: o.signal };
+  let reply = await session.request(request.type, request.data, opts);
+  // A gate that lost its copy (a new home directory, a cleaned cache) gets the source again.
+  if (reply.type === 'ModuleNotFound' && request.withSource !== undefined) {
+    const full = request.withSource();
+    reply = await session.request(full.type, full.data, opts);
+  }
+  return interpretReply(reply, info.fqcn);
+}

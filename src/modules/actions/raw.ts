@@ -1,0 +1,27 @@
+/**
+ * ansible.builtin.raw: a command run on the host outside the gate, so it works where
+ * Python is missing (installing it, say). Skipped in check mode, as Ansible skips it.
+ * The result has Ansible's keys; ftl runs the command without a terminal, so output
+ * keeps its own line ends and stderr stays apart from stdout.
+ */
+import { UsageError } from '../../errors.js';
+import { str } from './args.js';
+import { linesOf } from './results.js';
+import type { Action } from './types.js';
+
+export const raw: Action = {
+  prepare(args) {
+    const command = str(args, '_raw_params');
+    if (command === undefined || command.trim() === '') {
+      throw new UsageError('FTL_BAD_ARGS', 'raw needs a command, e.g. raw("uname -a")', { hint: ".doc raw; a command as text or { _raw_params: '...' }" });
+    }
+    const executable = str(args, 'executable');
+    return async (ctx) => {
+      if (ctx.check) return { status: 'skipped', result: { skipped: true, changed: false } };
+      const r = await ctx.exec(command, { executable });
+      const result: Record<string, unknown> = { rc: r.rc, stdout: r.stdout, stdout_lines: linesOf(r.stdout), stderr: r.stderr, stderr_lines: linesOf(r.stderr), changed: true };
+      if (r.rc !== 0) return { status: 'failed', result: { ...result, failed: true, msg: 'non-zero return code' } };
+      return { status: 'changed', result };
+    };
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * Controller-side actions: what Ansible does in an action plugin before (or instead of)
+ * running a module on the host. Each action gets a small context for one host and
+ * returns that host's outcome; it never throws for host-level trouble it can name.
+ */
+import type { GateSession } from '../../gate/session.js';
+import type { HostFacts } from '../../inventory/facts.js';
+import type { BecomeSpec, HostOutcome } from '../../run/runner.js';
+import type { FactsCache } from './facts-cache.js';
+
+export type Args = Readonly<Record<string, unknown>>;
+
+/** What a command run outside the gate returned (raw). */
+export interface ExecResult {
+  readonly rc: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ModuleCallOptions {
+  /** Overrides the call's check mode (helpers such as stat run with check off). */
+  check?: boolean;
+  diff?: boolean;
+  /** Run Ansible's module even where the gate has a native one. */
+  real?: boolean;
+}
+
+/** Where templates find variables beyond the host's own: one per ftl session. */
+export interface VarsSource {
+  /** The host's variables merged as the inventory layer gives them. */
+  varsOf(host: string): Readonly<Record<string, unknown>>;
+  /** The groups the host is in (without 'all'). */
+  groupsOf(host: string): readonly string[];
+  /** Every group with its hosts, 'all' and 'ungrouped' included. */
+  groups(): Readonly<Record<string, readonly string[]>>;
+}
+
+/** What an action can do on its one host. */
+export interface ActionContext {
+  readonly host: string;
+  readonly facts: HostFacts;
+  readonly become: BecomeSpec | undefined;
+  readonly check: boolean;
+  readonly diff: boolean;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** The host's gate, opened (or reopened) on first use. */
+  gate(): Promise<GateSession>;
+  /** Runs a module through the gate: the native one where the gate has it, else Ansible's. */
+  module(name: string, args: Args, opts?: ModuleCallOptions): Promise<HostOutcome>;
+  /** Runs a command on the host outside the gate (no Python needed). */
+  exec(command: string, opts?: { executable?: string | undefined }): Promise<ExecResult>;
+  /** Variables for templates: inventory, magic variables, cached facts, call variables. */
+  templateVars(): Record<string, unknown>;
+  /** Facts gathered on hosts in this session. */
+  readonly factsCache: FactsCache;
+  /** The cache key of this host's gate (host, or host|become user): facts differ per user. */
+  readonly gateKey: string;
+  /** The call's own option to gather facts again instead of using the cache. */
+  readonly refresh: boolean;
+}
+
+/** One call of an action, prepared: runs on each host. */
+export type HostRun = (ctx: ActionContext) => Promise<HostOutcome>;
+
+/**
+ * A controller-side action. `prepare` runs once per call, before any host is touched:
+ * what needs no host (a local file is there, a template parses) is checked there and
+ * bad input is a UsageError; the returned function runs on each host.
+ */
+export interface Action {
+  prepare(args: Args): Promise<HostRun> | HostRun;
+}

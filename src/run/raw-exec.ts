@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { GateError } from '../errors.js';
+import { sudoAnswerer, type RawOptions, type RawResult } from '../ssh/raw.js';
+
+/**
+ * raw on a local host: the command through /bin/sh (or `executable`), as Ansible's
+ * local connection runs it, in a process group of its own so a timeout or Ctrl-C ends
+ * everything it started.
+ */
+export function runLocalRaw(command: string, opts: RawOptions): Promise<RawResult> {
+  const shell = opts.executable ?? '/bin/sh';
+  const b = opts.become;
+  const [cmd, args] =
+    b === undefined
+      ? [shell, ['-c', command]]
+      : ['sudo', [...(b.password === undefined ? ['-n'] : ['-S', '-p', '[ftl-raw-sudo@@]']), '-H', '-u', b.user, '--', shell, '-c', command]];
+  return new Promise((resolve, reject) => {
+    if (opts.signal.aborted) {
+      reject(new GateError('FTL_CANCELLED', 'raw cancelled before it started', { host: 'localhost' }));
+      return;
+    }
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const out: Buffer[] = [];
+    let err = '';
+    let settled = false;
+    const answer = sudoAnswerer(b?.password, (s) => child.stdin.end(s));
+    const kill = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const finish = (r: RawResult | undefined, e?: GateError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      if (r !== undefined) resolve(r);
+      else {
+        kill();
+        reject(e ?? new GateError('FTL_GATE_ERROR', 'raw failed', { host: 'localhost' }));
+      }
+    };
+    const onAbort = (): void => {
+      finish(undefined, new GateError('FTL_CANCELLED', 'raw cancelled', { host: 'localhost' }));
+    };
+    const timer = setTimeout(() => {
+      finish(undefined, new GateError('FTL_GATE_TIMEOUT', `raw did not finish within ${opts.timeoutMs / 1000} s`, { host: 'localhost' }));
+    }, opts.timeoutMs);
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => {
+      err += answer(d.toString('utf8'));
+    });
+    child.stdin.on('error', () => undefined);
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      // As a shell reports a program it cannot find.
+      finish({ rc: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` });
+    });
+    child.once('close', (code, signal) => {
+      // Killed by a signal: a negative rc, as Python's subprocess (and so Ansible) reports it.
+      finish({ rc: code ?? (signal === null ? -1 : -constants.signals[signal]), stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+    });
+    if (b?.password === undefined) child.stdin.end();
+  });
+}
