@@ -29,6 +29,20 @@ export interface AutomationOptions extends GateProviderOptions {
 
 const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'signal', 'onProgress'];
 
+/** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
+function checkCallOptions(o: CallOptions): void {
+  const bad = (name: string, want: string, v: unknown): UsageError =>
+    new UsageError('FTL_USAGE', `call option '${name}' must be ${want}, not ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? typeof v}`);
+  for (const name of ['check', 'diff', 'refresh'] as const) {
+    const v = o[name];
+    if (v !== undefined && typeof v !== 'boolean') throw bad(name, 'true or false', v);
+  }
+  if (o.become !== undefined && typeof o.become !== 'boolean' && (typeof o.become !== 'string' || o.become === '')) throw bad('become', "true, false or a user name such as 'postgres'", o.become);
+  if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !Number.isFinite(o.timeout) || o.timeout <= 0)) throw bad('timeout', 'a positive number of seconds', o.timeout);
+  if (o.forks !== undefined && (typeof o.forks !== 'number' || !Number.isInteger(o.forks) || o.forks < 1)) throw bad('forks', 'a positive whole number', o.forks);
+  if (o.vars !== undefined && (o.vars === null || typeof o.vars !== 'object' || Array.isArray(o.vars))) throw bad('vars', "an object such as { port: 8080 }", o.vars);
+}
+
 /** The automation core behind the `ftl` object: inventory, modules, gates and defaults. */
 export class FtlCore implements ProxyCore {
   readonly defaults: RunnerDefaults;
@@ -121,6 +135,7 @@ export class FtlCore implements ProxyCore {
         });
       }
     }
+    checkCallOptions(o);
     // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
     const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
     const hosts = this.hostsOf(pattern);

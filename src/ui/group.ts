@@ -57,7 +57,8 @@ export function keyOutput(module: string, h: HostResult): string {
 export function groupOutcomes(result: RunResultData): OutcomeRow[] {
   const rows = new Map<string, { status: HostStatus; hosts: string[]; summary: string; durationMs: number }>();
   for (const h of result.hosts) {
-    const summary = keyOutput(result.module, h);
+    // raw and script keep their output's last newline: a blank line in a table says nothing.
+    const summary = keyOutput(result.module, h).replace(/\s+$/, '');
     const key = `${h.status}\0${summary}`;
     const row = rows.get(key) ?? { status: h.status, hosts: [], summary, durationMs: 0 };
     row.hosts.push(h.host);
