@@ -30,9 +30,9 @@ export interface AutomationOptions extends GateProviderOptions {
 const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'signal', 'onProgress'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
-function checkCallOptions(o: CallOptions): void {
+function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
   const bad = (name: string, want: string, v: unknown): UsageError =>
-    new UsageError('FTL_USAGE', `call option '${name}' must be ${want}, not ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? typeof v}`);
+    new UsageError('FTL_USAGE', `call option '${name}' must be ${want}, not ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v)}`);
   for (const name of ['check', 'diff', 'refresh'] as const) {
     const v = o[name];
     if (v !== undefined && typeof v !== 'boolean') throw bad(name, 'true or false', v);
@@ -135,7 +135,8 @@ export class FtlCore implements ProxyCore {
         });
       }
     }
-    checkCallOptions(o);
+    // From the REPL or plain JavaScript: the types are not checked until here.
+    checkCallOptions(o as Readonly<Record<string, unknown>>);
     // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
     const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
     const hosts = this.hostsOf(pattern);

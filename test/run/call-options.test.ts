@@ -23,7 +23,7 @@ describe('call options are checked before any host is touched', () => {
       [{ tiemout: 3 }, /unknown call option 'tiemout' for ping/],
     ];
     for (const [opts, re] of cases) {
-      await assert.rejects(ftl.run('localhost', 'ping', {}, opts as never), (e: unknown) => {
+      await assert.rejects(ftl.run('localhost', 'ping', {}, opts), (e: unknown) => {
         assert.ok(e instanceof FtlError, String(e));
         assert.equal(e.code, 'FTL_USAGE');
         assert.match(e.message, re);
