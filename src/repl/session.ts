@@ -77,8 +77,14 @@ function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number },
       return value instanceof RunResult ? prepareOutput(outputMode(state.on, out)) : undefined;
     },
     show(value) {
-      if (value instanceof RunResult) return formatResult(value, outputMode(state.on, out)).replace(/\n$/, '');
-      return inspect(value, { colors, depth: 4 });
+      // Showing a value runs user-reachable code (getters, proxies): its errors are one line, never the end of the session.
+      try {
+        if (value instanceof RunResult) return formatResult(value, outputMode(state.on, out)).replace(/\n$/, '');
+        return inspect(value, { colors, depth: 4 });
+      } catch (e) {
+        const text = `cannot show the value: ${e instanceof FtlError ? e.oneLine() : describeError(e)}`;
+        return colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`;
+      }
     },
   };
 }

@@ -53,7 +53,13 @@ function moduleFunction(core: ProxyCore, pattern: string, module: string): Modul
 /** `ftl.<target>`: module calls on the hosts a pattern matches. */
 export function targetProxy(core: ProxyCore, pattern: string): object {
   const base = {
-    [inspect.custom]: () => `[ftl target ${pattern}: ${core.hostsOf(pattern).length} hosts]`,
+    [inspect.custom]: () => {
+      try {
+        return `[ftl target ${pattern}: ${core.hostsOf(pattern).length} hosts]`;
+      } catch (e) {
+        return `[ftl target ${pattern}: ${e instanceof Error ? e.message : String(e)}]`;
+      }
+    },
   };
   return new Proxy(base, {
     get(t, prop) {

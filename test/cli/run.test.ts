@@ -85,6 +85,17 @@ describe('the REPL with piped input', () => {
     assert.match(r.stdout, /check\s+on/);
     assert.equal(r.code, 1, 'the first trouble (a bad name) decides the exit code');
   });
+  it('no input ends the session: bad patterns, bad args, thrown errors and rejections are one line each', async () => {
+    const input = ["ftl['web[']", "ftl['all:&'].ping()", 'ftl.local.ping(5)', "throw new Error('mine')", "Promise.reject(new Error('rejected'))", 'ftl.local.ping()', '{ a: '].join('\n');
+    const r = await ftl([], { input });
+    assert.match(r.stdout, /\[ftl target web\[: no host matches 'web\['\]/);
+    assert.match(r.stdout, /✘ no host matches 'all:&'/);
+    assert.match(r.stdout, /✘ ping takes an object of options/);
+    assert.match(r.stdout, /✘ Error: mine\n✘ Error: rejected/);
+    assert.match(r.stdout, /ping: pong/, 'lines after the errors still ran');
+    assert.match(r.stdout, /✘ the input ended inside an unfinished statement/);
+    assert.equal(r.stderr, '');
+  });
   it('exits 0 when every line succeeded, and --json gives JSON lines', async () => {
     const r = await ftl(['--json'], { input: 'ftl.local.ping()\n' });
     assert.equal(r.code, 0, r.stderr);
