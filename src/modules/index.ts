@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { basename, delimiter, join, resolve as resolvePath } from 'node:path';
 import Fuse from 'fuse.js';
 import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
 import { probeAnsible, type AnsibleEnv } from './ansible-env.js';
 import { DocLoader } from './docs.js';
@@ -207,6 +208,15 @@ export class ModuleIndex {
     this.fuse ??= new Fuse(names, { threshold: 0.4 });
     // Compare short names with short names, FQCNs with FQCNs.
     return closest(name, name.includes('.') ? names : [...this.byShort.keys()], n, this.fuse);
+  }
+
+  /** The error for a name that is no module here: the closest names, and without Ansible, how to get its modules. */
+  notFound(name: string, what = 'module'): UsageError {
+    const near = this.suggest(name, 3);
+    const mean = near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : '';
+    return new UsageError('FTL_MODULE_NOT_FOUND', `no ${what} '${name}'${mean}`, {
+      ...(this.ansibleAvailable ? {} : { hint: 'this controller has only the native modules: apt-get install ansible-core for every Ansible module' }),
+    });
   }
 
   async doc(name: string): Promise<ModuleDoc | undefined> {

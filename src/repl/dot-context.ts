@@ -50,8 +50,9 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
     async doc(module) {
       const doc = await core.modules.doc(module);
       if (doc === undefined) {
-        const near = core.modules.suggest(module, 3);
-        throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${module}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`);
+        const info = core.modules.resolve(module);
+        if (info === undefined) throw core.modules.notFound(module);
+        throw new UsageError('FTL_MODULE_NOT_FOUND', `${info.fqcn} has no documentation ftl could read${info.path === undefined ? '' : ` (${info.path})`}`, { hint: `ansible-doc ${info.fqcn} shows what Ansible makes of it` });
       }
       return await renderModuleDoc(doc, { columns: s.out.columns ?? 100, colors: s.colors });
     },

@@ -112,6 +112,10 @@ export class FtlCore implements ProxyCore {
     return this.modules.suggest(name, 3);
   }
 
+  moduleNotFound(name: string, what: string): Error {
+    return this.modules.notFound(name, what);
+  }
+
   hostsOf(pattern: string): string[] {
     const hosts = this.inventory.resolve(pattern);
     if (this.limit === undefined) return hosts;

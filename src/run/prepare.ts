@@ -67,8 +67,7 @@ export async function prepareCall(
 ): Promise<PreparedCall> {
   const info = modules.resolve(name);
   if (info === undefined) {
-    const near = modules.suggest(name, 3);
-    throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${name}'${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : ''}`);
+    throw modules.notFound(name);
   }
   const action = actionFor(info, modules);
   if (info.kind === 'action' && action === undefined) {

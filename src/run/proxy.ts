@@ -14,6 +14,8 @@ export interface ProxyCore {
   /** Whether `prefix` (e.g. "community" or "community.general") starts some module's FQCN. */
   isNamespace(prefix: string): boolean;
   suggestModules(name: string): string[];
+  /** The error for a name that is no module (or collection) here. */
+  moduleNotFound(name: string, what: string): Error;
   call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult>;
   /** Hosts a pattern matches (throws on no match). */
   hostsOf(pattern: string): string[];
@@ -39,7 +41,7 @@ function namespaceProxy(core: ProxyCore, pattern: string, prefix: string): objec
       const name = `${prefix}.${prop}`;
       if (core.isModule(name)) return moduleFunction(core, pattern, name);
       if (core.isNamespace(name)) return namespaceProxy(core, pattern, name);
-      throw new UsageError('FTL_MODULE_NOT_FOUND', `no module or collection '${name}'${didYouMean(core.suggestModules(name))}`);
+      throw core.moduleNotFound(name, 'module or collection');
     },
   });
 }
@@ -68,7 +70,7 @@ export function targetProxy(core: ProxyCore, pattern: string): object {
       if (prop === 'pattern') return pattern;
       if (core.isModule(prop)) return moduleFunction(core, pattern, prop);
       if (core.isNamespace(prop)) return namespaceProxy(core, pattern, prop);
-      throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${prop}'${didYouMean(core.suggestModules(prop))}`);
+      throw core.moduleNotFound(prop, 'module');
     },
   });
 }

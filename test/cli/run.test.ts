@@ -56,6 +56,15 @@ describe('ftl run on localhost (no inventory)', () => {
     const plain = await ftl(['run', 'localhost', 'command', 'cmd=whoami', '--json']);
     assert.notEqual((jsonLines(plain.stdout)[0]?.result as { stdout: string }).stdout, 'nobody');
   });
+  it('without Ansible the native modules still run, and an Ansible module says how to get it', async () => {
+    const env = { FTL_NO_ANSIBLE: '1' };
+    const ok = await ftl(['run', 'localhost', 'stat', 'path=/'], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /exists: dir/);
+    const missing = await ftl(['run', 'localhost', 'lineinfile', 'path=/tmp/x', 'line=a'], { env });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no module 'lineinfile' \(this controller has only the native modules: apt-get install ansible-core/);
+  });
   it('ftl gate build prints the gate path and hash', async () => {
     const r = await ftl(['gate', 'build']);
     assert.equal(r.code, 0, r.stderr);
