@@ -14,6 +14,8 @@ export interface LabSpec {
   readonly dir: string;
   readonly user: string;
   readonly hosts: readonly LabHostSpec[];
+  /** Each host logs its user in with HOME=<host dir>/home, as separate machines would (gates, ~/.ansible/tmp). */
+  readonly ownHomes?: boolean;
 }
 
 export function labPaths(dir: string): { spec: string; inventory: string; knownHosts: string; key: string; authorizedKeys: string } {
@@ -26,8 +28,9 @@ export function labPaths(dir: string): { spec: string; inventory: string; knownH
   };
 }
 
-export function hostPaths(host: LabHostSpec): { config: string; hostKey: string; log: string; pid: string } {
+export function hostPaths(host: LabHostSpec): { config: string; hostKey: string; log: string; pid: string; home: string } {
   return {
+    home: `${host.dir}/home`,
     config: `${host.dir}/sshd_config`,
     hostKey: `${host.dir}/ssh_host_ed25519_key`,
     log: `${host.dir}/sshd.log`,
@@ -39,7 +42,7 @@ export function labHostName(i: number, count: number): string {
   return `lab${String(i).padStart(Math.max(2, String(count).length), '0')}`;
 }
 
-export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean): string {
+export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean, ownHome = false): string {
   const p = hostPaths(host);
   return [
     '# Written by ftl lab: one disposable sshd of a local lab.',
@@ -58,6 +61,8 @@ export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean): 
     asRoot ? 'PermitRootLogin prohibit-password' : '',
     'MaxSessions 10',
     'Subsystem sftp internal-sftp',
+    // All hosts are one machine and one user: a home each keeps what lands in ~ apart, as on a real fleet.
+    ownHome ? `SetEnv HOME=${p.home}` : '',
     'LogLevel VERBOSE',
     '',
   ]
