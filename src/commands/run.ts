@@ -3,7 +3,7 @@ import { automation } from '../run/automation.js';
 import type { RunResult } from '../run/result.js';
 import { parseKvArgs } from './kv.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './options.js';
-import { printResult, outputMode } from './output.js';
+import { loadTableRenderer, printResult, outputMode } from './output.js';
 
 /** Exit codes of a call, as Ansible's ad-hoc command uses them. */
 export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
@@ -35,6 +35,10 @@ export function registerRunCommand(program: Command): void {
   );
   cmd.action(async (pattern: string, module: string, words: string[], o: RunCliOptions) => {
     const args = parseKvArgs(words, o.args);
+    const mode = outputMode(o.json === true, process.stdout);
+    // The table renderer loads while the hosts are reached; a pipe or --json never loads it.
+    const renderer = mode.kind === 'table' ? loadTableRenderer() : Promise.resolve();
+    renderer.catch(() => undefined);
     const ftl = await automation(automationOptions(o));
     const abort = new AbortController();
     const onSigint = (): void => {
@@ -43,7 +47,8 @@ export function registerRunCommand(program: Command): void {
     process.once('SIGINT', onSigint);
     try {
       const result = await ftl.run(pattern, module, args, { signal: abort.signal });
-      printResult(result, outputMode(o.json === true, process.stdout));
+      await renderer;
+      printResult(result, mode);
       process.exitCode = exitCodeOf(result);
     } finally {
       process.removeListener('SIGINT', onSigint);

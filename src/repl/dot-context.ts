@@ -1,6 +1,5 @@
 import { UsageError } from '../errors.js';
 import { foldHosts } from '../hostset/index.js';
-import { renderModuleDoc } from '../ui/index.js';
 import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './session.js';
@@ -51,6 +50,8 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         const near = core.modules.suggest(module, 3);
         throw new UsageError('FTL_MODULE_NOT_FOUND', `no module '${module}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''}`);
       }
+      // Ink loads on the first .doc, not at start: a piped session never needs it.
+      const { renderModuleDoc } = await import('../ui/index.js');
       return renderModuleDoc(doc, { columns: s.out.columns ?? 100, colors: s.colors });
     },
     gates() {

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { packageVersion } from '../version.js';
 import { FtlError, UsageError, describeError } from '../errors.js';
 import { exitCodeOf, EXIT } from '../commands/run.js';
-import { formatResult, outputMode } from '../commands/output.js';
+import { formatResult, loadTableRenderer, outputMode } from '../commands/output.js';
 import { automation, type AutomationOptions, type Ftl, type FtlCore } from '../run/automation.js';
 import { RunResult } from '../run/result.js';
 import { startAsyncRepl } from './async-repl.js';
@@ -78,7 +78,8 @@ function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number },
 export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
-  const ftl = await automation(opts);
+  // Results on a terminal are Ink tables: load Ink alongside the inventory and modules, never for a pipe.
+  const [ftl] = await Promise.all([automation(opts), output.isTTY === true ? loadTableRenderer() : undefined]);
   const s = shared(ftl, output, opts.json === true);
   try {
     if (input.isTTY === true) return await interactive(s, input, opts);
