@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { ConsoleDriver, FtlLibDriver, FtlReplDriver, WORK, type Driver, type Work } from './drivers.js';
+import { ansibleEnv, stopMasters, type Fleet } from './fleet.js';
+import { measureSeries, TOOL_LABEL, type Series, type Tool } from './measure.js';
+import { ms } from './stats.js';
+
+/** One session of one tool on the first `hosts` hosts, taking `n` warm calls of each kind of work. */
+export interface SessionPlan {
+  readonly tool: Tool;
+  readonly hosts: number;
+  readonly works: readonly Work['key'][];
+  readonly n: number;
+  /** Per series: past it, a series stops once it has 5 samples. */
+  readonly budgetMs?: number;
+  /** Called with the session still open, after its series (e.g. to weigh the fleet with every gate up). */
+  readonly whileOpen?: () => void;
+}
+
+/** Calls before measuring: the first opens gates or ControlPersist masters; ftl's next ship a module's source once. */
+const WARMUP: Record<Tool, number> = { ftl: 3, 'ftl-repl': 3, console: 1, 'console-pipelining': 1 };
+
+async function openDriver(tool: Tool, fleet: Fleet, hosts: number): Promise<{ driver: Driver; cleanup: () => Promise<void> }> {
+  const inv = fleet.inventory(hosts);
+  switch (tool) {
+    case 'ftl': {
+      // forks as Ansible gets them: one per host.
+      const driver = await FtlLibDriver.open(inv, hosts, { forks: Math.max(hosts, 1) });
+      return { driver, cleanup: () => Promise.resolve() };
+    }
+    case 'ftl-repl': {
+      const driver = await FtlReplDriver.open(inv, hosts);
+      await driver.line(`.forks ${String(Math.max(hosts, 1))}`);
+      return { driver, cleanup: () => Promise.resolve() };
+    }
+    case 'console':
+    case 'console-pipelining': {
+      const pipelining = tool === 'console-pipelining';
+      const controlDir = join(fleet.workDir, `cp-${tool}-${String(hosts)}`);
+      const env = ansibleEnv({ pipelining, forks: Math.max(hosts, 5), controlDir }, fleet.workDir);
+      const driver = await ConsoleDriver.open(inv, hosts, env, controlDir, fleet.workDir);
+      return { driver, cleanup: () => stopMasters(controlDir) };
+    }
+  }
+}
+
+/** Runs sessions one after another (never two controllers at once), returning every series measured. */
+export async function runSessions(fleet: Fleet, plans: readonly SessionPlan[], log: (s: string) => void): Promise<Series[]> {
+  const out: Series[] = [];
+  for (const plan of plans) {
+    const { driver, cleanup } = await openDriver(plan.tool, fleet, plan.hosts);
+    try {
+      for (const key of plan.works) await driver.series(WORK[key], WARMUP[plan.tool]);
+      for (const key of plan.works) {
+        const s = await measureSeries(plan.tool, driver, WORK[key], plan.n, plan.hosts, fleet, plan.budgetMs);
+        out.push(s);
+        log(
+          `  ${TOOL_LABEL[plan.tool]}, ${String(plan.hosts)} hosts, ${WORK[key].label}: median ${ms(s.median)}, p95 ${ms(s.p95)} (${String(s.samples.length)} calls), CPU ${ms(s.cpuMsPerCall)}/call (hosts ${ms(s.hostCpuMsPerCall)}), ${s.peakPssMb.toFixed(0)} MB${s.failures > 0 ? `, ${String(s.failures)} FAILURES: ${s.firstError}` : ''}`,
+        );
+      }
+      plan.whileOpen?.();
+    } finally {
+      await driver.close().catch(() => undefined);
+      await cleanup();
+    }
+  }
+  return out;
+}
