@@ -1,6 +1,7 @@
 import type { ColdCase } from './cold.js';
 import { WORK, type Work } from './drivers.js';
 import type { Series, Tool } from './measure.js';
+import type { FirstCall } from './warm.js';
 
 /** A table: printed as aligned text on the terminal, and as Markdown in BENCHMARKS.md. */
 export interface Table {
@@ -42,7 +43,9 @@ export class SeriesSet {
   }
 }
 
-const medP95 = (s: Series | undefined): string => (s === undefined ? '–' : `${fmtMs(s.median)} / ${fmtMs(s.p95)}${s.failures > 0 ? ` ✘${String(s.failures)}` : ''}`);
+/** median / p95 (calls), and ✘ with the failed host results if any. */
+const medP95 = (s: Series | undefined): string =>
+  s === undefined ? '–' : `${fmtMs(s.median)} / ${fmtMs(s.p95)} (${String(s.samples.length)})${s.failures > 0 ? ` ✘${String(s.failures)}` : ''}`;
 
 export function warmTable(set: SeriesSet, hosts: readonly number[]): Table {
   const rows: string[][] = [];
@@ -58,8 +61,8 @@ export function warmTable(set: SeriesSet, hosts: readonly number[]): Table {
         w.label,
         medP95(ftl),
         medP95(repl),
-        con === undefined ? '–' : `${medP95(con)} (${String(con.samples.length)})`,
-        pipe === undefined ? '–' : `${medP95(pipe)} (${String(pipe.samples.length)})`,
+        medP95(con),
+        medP95(pipe),
         ratio(ftl?.median, con?.median),
         ratio(ftl?.median, pipe?.median),
       ]);
@@ -67,10 +70,10 @@ export function warmTable(set: SeriesSet, hosts: readonly number[]): Table {
   }
   return {
     title: '1. Warm call latency within a session (per call on all hosts: median / p95)',
-    head: ['hosts', 'call', 'ftl (library)', 'ftl REPL (piped)', 'ansible-console (lines)', 'console, pipelining (lines)', 'ftl/console', 'ftl/console pipelining'],
+    head: ['hosts', 'call', 'ftl (library)', 'ftl REPL (piped)', 'ansible-console', 'console, pipelining', 'ftl/console', 'ftl/console pipelining'],
     rows,
     notes: [
-      'A call is one line: the module on every host of the fleet, until the last host answers. ftl: 50 calls per row (fewer with --quick); ansible-console: the number of lines in brackets (each takes seconds).',
+      'A call is one line: the module on every host of the fleet, until the last host answers. In brackets, the number of calls measured: ftl makes 50 (a slow series stops after 30 s, with at least 5), ansible-console 5 to 10 lines (each takes seconds).',
       'ftl runs ping, command and stat inside its gate (native modules); lineinfile is Ansible\'s own module, sent to the gate once and run there in a fresh Python process per call.',
     ],
   };
@@ -101,8 +104,13 @@ export function coldTable(cases: readonly ColdCase[], hosts: number): Table {
   };
 }
 
-export function scaleTable(set: SeriesSet, hosts: readonly number[]): Table {
+export function scaleTable(set: SeriesSet, hosts: readonly number[], firstCalls: readonly FirstCall[]): Table {
   const rows: string[][] = [];
+  const first = (tool: Tool, h: number): string => fmtMs(firstCalls.find((f) => f.tool === tool && f.hosts === h)?.ms);
+  for (const h of hosts) {
+    if (set.get('ftl', h, 'ping') === undefined) continue;
+    rows.push([String(h), 'first call of the session (ping: connect, start)', first('ftl', h), '', '', '', '', first('console', h), '', '', '', '', ratio(firstCalls.find((f) => f.tool === 'ftl' && f.hosts === h)?.ms, firstCalls.find((f) => f.tool === 'console' && f.hosts === h)?.ms), '']);
+  }
   for (const work of ['ping', 'command'] as const) {
     for (const h of hosts) {
       const f = set.get('ftl', h, work);
@@ -131,6 +139,7 @@ export function scaleTable(set: SeriesSet, hosts: readonly number[]): Table {
     head: ['hosts', 'call', 'ftl wall (median / p95)', 'ftl CPU/call', 'hosts CPU/call (ftl)', 'ftl peak RSS', 'ftl failures', 'console wall (median / p95)', 'console CPU/call', 'hosts CPU/call (console)', 'console peak memory', 'console failures', 'ftl/console wall', 'ftl/console CPU'],
     rows,
     notes: [
+      'The first call of a session connects to every host: ftl opens an SSH connection and starts a gate per host (the gate already deployed), ansible-console opens a ControlPersist master per host. It is one sample, not a median.',
       'Controller CPU: user + system time of every controller process (ftl: its one node process and children; Ansible: ansible-console, its forks, their ssh clients, and the ControlPersist masters), per call.',
       'Hosts CPU: what the calls cost on the hosts\' side (the lab sshd listeners\' trees: sshd sessions, shells, gates, Python), per call over all hosts.',
       'Memory: peak over the series, sampled every 0.5 s. ftl: RSS of its process tree. Ansible: the sum of PSS over its processes (forks share pages; RSS would count them once per fork).',

@@ -17,7 +17,7 @@ import type { Series } from './measure.js';
 import { ProcessGroup } from './proc.js';
 import { benchProfiles } from './profiles.js';
 import { coldTable, fmtMs, renderMarkdown, renderText, scaleTable, SeriesSet, targetTable, warmTable, wireTable, type Table, type TargetCheck } from './report.js';
-import { runSessions, type SessionPlan } from './warm.js';
+import { runSessions, type FirstCall, type SessionPlan } from './warm.js';
 
 const SECTIONS = ['warm', 'cold', 'scale', 'wire', 'micro', 'profile'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -26,6 +26,8 @@ const HELP = `npm run bench [-- options]
   --quick            fewer hosts and calls (a few minutes): warm on 1 and 10 hosts, scale to 50
   --only LIST        sections to run, comma-separated: ${SECTIONS.join(', ')} (default: all but profile)
   --max-hosts N      largest fleet for the scale section (default 200; the lab holds at most 250)
+  --ansible-scale    also run ansible-console at every scale size, ping and command (200 hosts take a minute a line here:
+                     about 15 more minutes); without it, Ansible's scale rows stop at 100 hosts, ping only
   --profile          also profile the controller and the host side (same as adding profile to --only)
   --write / --no-write   write BENCHMARKS.md (default: only for a full run)
 Environment: FTL_BENCH_QUICK=1 and FTL_BENCH_ONLY=LIST do the same as --quick and --only.`;
@@ -35,6 +37,7 @@ const { values: opt } = parseArgs({
     quick: { type: 'boolean', default: process.env.FTL_BENCH_QUICK === '1' },
     only: { type: 'string', default: process.env.FTL_BENCH_ONLY },
     'max-hosts': { type: 'string' },
+    'ansible-scale': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     write: { type: 'boolean' },
     'no-write': { type: 'boolean' },
@@ -62,13 +65,18 @@ const maxHosts = Number.parseInt(opt['max-hosts'] ?? (quick ? '50' : '200'), 10)
 
 const cfg = {
   warmHosts: quick ? [1, 10] : [1, 10, 50],
+  /** The piped REPL adds formatting per line to the library's figures: 1 and 10 hosts show it. */
+  replHosts: [1, 10],
+  /** What ansible-console runs at a scale size the warm section has not covered. */
+  consoleScale: (hosts: number): Work['key'][] => (opt['ansible-scale'] ? ['ping', 'command'] : hosts <= (quick ? 50 : 100) ? ['ping'] : []),
   scaleHosts: (quick ? [10, 50] : [10, 50, 100, 200, 250]).filter((h) => h <= maxHosts),
   pipeliningHosts: quick ? [10] : [1, 10],
   ftlCalls: quick ? 20 : 50,
   ftlScaleCalls: quick ? 10 : 20,
   /** A slow ftl series (Ansible modules on many hosts, a second each) stops past this, with at least 5 calls. */
   ftlBudgetMs: quick ? 10_000 : 30_000,
-  consoleCalls: (hosts: number): number => (quick ? 3 : hosts <= 1 ? 10 : hosts <= 10 ? 7 : 5),
+  /** ansible-console lines per series: each takes seconds (a minute on 200 hosts here). */
+  consoleCalls: (hosts: number): number => (quick ? 3 : hosts <= 1 ? 10 : 5),
   coldHosts: 10,
   coldRuns: quick ? 3 : 5,
 };
@@ -98,7 +106,7 @@ function plans(fleet: Fleet, footprint: { value: string }): SessionPlan[] {
   if (sections.has('warm')) {
     for (const h of cfg.warmHosts) {
       session('ftl', h, ALL, cfg.ftlCalls);
-      session('ftl-repl', h, ALL, cfg.ftlCalls);
+      if (cfg.replHosts.includes(h)) session('ftl-repl', h, ALL, cfg.ftlCalls);
       session('console', h, ALL, cfg.consoleCalls(h));
       if (cfg.pipeliningHosts.includes(h)) session('console-pipelining', h, ALL, cfg.consoleCalls(h));
     }
@@ -119,7 +127,8 @@ function plans(fleet: Fleet, footprint: { value: string }): SessionPlan[] {
             }
           : undefined;
       session('ftl', h, ['ping', 'command'], cfg.ftlScaleCalls, weigh);
-      session('console', h, ['ping', 'command'], cfg.consoleCalls(h));
+      const works = cfg.consoleScale(h);
+      if (works.length > 0) session('console', h, works, cfg.consoleCalls(h));
     }
   }
   return out;
@@ -198,6 +207,7 @@ async function main(): Promise<void> {
   const micro: string[] = [];
   let profiles: string[] = [];
   let series: Series[] = [];
+  let firstCalls: FirstCall[] = [];
   let cold: ColdCase[] = [];
   const footprint = { value: '' };
   let fleet: Fleet | undefined;
@@ -210,7 +220,7 @@ async function main(): Promise<void> {
       const p = plans(fleet, footprint);
       if (p.length > 0) {
         log(`warm sessions (${String(p.length)}) · ${elapsed()}`);
-        series = await runSessions(fleet, p, log);
+        ({ series, firstCalls } = await runSessions(fleet, p, log));
       }
       if (sections.has('cold')) {
         log(`cold starts on ${String(cfg.coldHosts)} hosts · ${elapsed()}`);
@@ -239,7 +249,7 @@ async function main(): Promise<void> {
   if (series.length > 0 && sections.has('warm')) tables.push(warmTable(set, cfg.warmHosts));
   if (cold.length > 0) tables.push(coldTable(cold, cfg.coldHosts));
   if (sections.has('scale') && series.length > 0) {
-    const t = scaleTable(set, cfg.scaleHosts);
+    const t = scaleTable(set, cfg.scaleHosts, firstCalls);
     tables.push(footprint.value === '' ? t : { ...t, notes: [...(t.notes ?? []), footprint.value] });
   }
   if (series.length > 0 && (sections.has('wire') || sections.has('warm'))) tables.push(wireTable(set, 10));
@@ -256,7 +266,7 @@ async function main(): Promise<void> {
     const md = [
       '# Benchmarks: ftl against Ansible on a lab fleet',
       '',
-      `Generated by \`npm run bench\`${quick ? ' --quick' : ''} on ${machine.date}, in ${elapsed()}. Every figure below comes from that one run; the analysis at the end is written by hand.`,
+      `Generated by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${machine.date}, in ${elapsed()}. Every figure below comes from that one run; the analysis at the end is written by hand.`,
       '',
       '| machine | |',
       '|---|---|',

@@ -43,13 +43,26 @@ async function openDriver(tool: Tool, fleet: Fleet, hosts: number): Promise<{ dr
   }
 }
 
+/** The first call of a session: it connects to every host (ftl: and starts the gates; Ansible: its ControlPersist masters). */
+export interface FirstCall {
+  readonly tool: Tool;
+  readonly hosts: number;
+  readonly ms: number;
+}
+
 /** Runs sessions one after another (never two controllers at once), returning every series measured. */
-export async function runSessions(fleet: Fleet, plans: readonly SessionPlan[], log: (s: string) => void): Promise<Series[]> {
+export async function runSessions(fleet: Fleet, plans: readonly SessionPlan[], log: (s: string) => void): Promise<{ series: Series[]; firstCalls: FirstCall[] }> {
   const out: Series[] = [];
+  const firstCalls: FirstCall[] = [];
   for (const plan of plans) {
     const { driver, cleanup } = await openDriver(plan.tool, fleet, plan.hosts);
     try {
-      for (const key of plan.works) await driver.series(WORK[key], WARMUP[plan.tool]);
+      for (const key of plan.works) {
+        const warm = await driver.series(WORK[key], WARMUP[plan.tool]);
+        const first = warm.samples[0];
+        if (key === plan.works[0] && first !== undefined) firstCalls.push({ tool: plan.tool, hosts: plan.hosts, ms: first });
+        if (warm.failures > 0) log(`  ${TOOL_LABEL[plan.tool]}, ${String(plan.hosts)} hosts, warming up ${WORK[key].label}: ${String(warm.failures)} failures: ${warm.firstError}`);
+      }
       for (const key of plan.works) {
         const s = await measureSeries(plan.tool, driver, WORK[key], plan.n, plan.hosts, fleet, plan.budgetMs);
         out.push(s);
@@ -63,5 +76,5 @@ export async function runSessions(fleet: Fleet, plans: readonly SessionPlan[], l
       await cleanup();
     }
   }
-  return out;
+  return { series: out, firstCalls };
 }
