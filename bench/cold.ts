@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FTL_BIN, ROOT, plainStatusCounts } from './drivers.js';
@@ -28,6 +29,8 @@ export interface ColdCase {
   readonly failures: number;
   readonly controllerCpuMedian: number;
   readonly hostCpuMedian: number;
+  /** The 1-minute load average when the runs ended. */
+  readonly load: number;
 }
 
 interface Spawned {
@@ -103,6 +106,7 @@ async function repeat(label: string, key: string, tool: 'ftl' | 'ansible', runs:
     failures: out.reduce((a, r) => a + r.failures, 0),
     controllerCpuMedian: summarise(out.map((r) => r.controllerCpuMs)).median,
     hostCpuMedian: summarise(out.map((r) => r.hostCpuMs)).median,
+    load: loadavg()[0] ?? NaN,
   };
 }
 

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { Driver, Work } from './drivers.js';
 import type { Fleet } from './fleet.js';
 import { MemorySampler, ProcessGroup, wireDelta, wireSnapshot } from './proc.js';
@@ -35,6 +36,8 @@ export interface Series {
   readonly bytesOutPerHostCall: number;
   readonly bytesInPerHostCall: number;
   readonly connectionsClosed: number;
+  /** The machine's 1-minute load average when the series ended (2 cores; other work shares them). */
+  readonly load: number;
 }
 
 export async function measureSeries(tool: Tool, driver: Driver, work: Work, n: number, hosts: number, fleet: Fleet, budgetMs?: number): Promise<Series> {
@@ -72,5 +75,6 @@ export async function measureSeries(tool: Tool, driver: Driver, work: Work, n: n
     bytesOutPerHostCall: wire.sent / (run.samples.length * hosts),
     bytesInPerHostCall: wire.received / (run.samples.length * hosts),
     connectionsClosed: wire.closed,
+    load: loadavg()[0] ?? NaN,
   };
 }

@@ -65,15 +65,17 @@ export function warmTable(set: SeriesSet, hosts: readonly number[]): Table {
         medP95(pipe),
         ratio(ftl?.median, con?.median),
         ratio(ftl?.median, pipe?.median),
+        [ftl, con].map((s) => (s === undefined ? '–' : s.load.toFixed(1))).join(' / '),
       ]);
     }
   }
   return {
     title: '1. Warm call latency within a session (per call on all hosts: median / p95)',
-    head: ['hosts', 'call', 'ftl (library)', 'ftl REPL (piped)', 'ansible-console', 'console, pipelining', 'ftl/console', 'ftl/console pipelining'],
+    head: ['hosts', 'call', 'ftl (library)', 'ftl REPL (piped)', 'ansible-console', 'console, pipelining', 'ftl/console', 'ftl/console pipelining', 'load (ftl / console)'],
     rows,
     notes: [
       'A call is one line: the module on every host of the fleet, until the last host answers. In brackets, the number of calls measured: ftl makes 50 (a slow series stops after 30 s, with at least 5), ansible-console 5 to 10 lines (each takes seconds).',
+      'Load: the machine\'s 1-minute load average as each series ended (2 cores, shared with other work): where it is high, everything is slower, and most of all whatever needs many processes.',
       'ftl runs ping, command and stat inside its gate (native modules); lineinfile is Ansible\'s own module, sent to the gate once and run there in a fresh Python process per call.',
     ],
   };
@@ -84,13 +86,14 @@ export function coldTable(cases: readonly ColdCase[], hosts: number): Table {
   const basePipe = cases.find((c) => c.key === 'ansible-cold-pipe');
   return {
     title: `2. Cold start: process start to the first result of ping on ${String(hosts)} hosts (median of ${String(cases[0]?.runs.length ?? 0)} runs)`,
-    head: ['how', 'first result', 'all results, process exit', 'controller CPU', 'hosts CPU', 'failures', 'ftl/ansible (no master)', 'ftl/ansible pipelining (no master)'],
+    head: ['how', 'first result', 'all results, process exit', 'controller CPU', 'hosts CPU', 'load', 'failures', 'ftl/ansible (no master)', 'ftl/ansible pipelining (no master)'],
     rows: cases.map((c) => [
       c.label,
       fmtMs(c.firstMedian),
       fmtMs(c.exitMedian),
       fmtMs(c.controllerCpuMedian),
       fmtMs(c.hostCpuMedian),
+      c.load.toFixed(1),
       String(c.failures),
       c.tool === 'ftl' ? ratio(c.firstMedian, base?.firstMedian) : '',
       c.tool === 'ftl' ? ratio(c.firstMedian, basePipe?.firstMedian) : '',
@@ -109,7 +112,7 @@ export function scaleTable(set: SeriesSet, hosts: readonly number[], firstCalls:
   const first = (tool: Tool, h: number): string => fmtMs(firstCalls.find((f) => f.tool === tool && f.hosts === h)?.ms);
   for (const h of hosts) {
     if (set.get('ftl', h, 'ping') === undefined) continue;
-    rows.push([String(h), 'first call of the session (ping: connect, start)', first('ftl', h), '', '', '', '', first('console', h), '', '', '', '', ratio(firstCalls.find((f) => f.tool === 'ftl' && f.hosts === h)?.ms, firstCalls.find((f) => f.tool === 'console' && f.hosts === h)?.ms), '']);
+    rows.push([String(h), 'first call of the session (ping: connect, start)', first('ftl', h), '', '', '', '', first('console', h), '', '', '', '', ratio(firstCalls.find((f) => f.tool === 'ftl' && f.hosts === h)?.ms, firstCalls.find((f) => f.tool === 'console' && f.hosts === h)?.ms), '', '']);
   }
   for (const work of ['ping', 'command'] as const) {
     for (const h of hosts) {
@@ -131,12 +134,13 @@ export function scaleTable(set: SeriesSet, hosts: readonly number[], firstCalls:
         c === undefined ? '–' : String(c.failures),
         ratio(f?.median, c?.median),
         ratio(f?.cpuMsPerCall, c?.cpuMsPerCall),
+        [f, c].map((s) => (s === undefined ? '–' : s.load.toFixed(1))).join(' / '),
       ]);
     }
   }
   return {
     title: '3. Scale: warm calls on growing fleets',
-    head: ['hosts', 'call', 'ftl wall (median / p95)', 'ftl CPU/call', 'hosts CPU/call (ftl)', 'ftl peak RSS', 'ftl failures', 'console wall (median / p95)', 'console CPU/call', 'hosts CPU/call (console)', 'console peak memory', 'console failures', 'ftl/console wall', 'ftl/console CPU'],
+    head: ['hosts', 'call', 'ftl wall (median / p95)', 'ftl CPU/call', 'hosts CPU/call (ftl)', 'ftl peak RSS', 'ftl failures', 'console wall (median / p95)', 'console CPU/call', 'hosts CPU/call (console)', 'console peak memory', 'console failures', 'ftl/console wall', 'ftl/console CPU', 'load (ftl / console)'],
     rows,
     notes: [
       'The first call of a session connects to every host: ftl opens an SSH connection and starts a gate per host (the gate already deployed), ansible-console opens a ControlPersist master per host. It is one sample, not a median.',

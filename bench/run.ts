@@ -70,7 +70,7 @@ const cfg = {
   /** What ansible-console runs at a scale size the warm section has not covered. */
   consoleScale: (hosts: number): Work['key'][] => (opt['ansible-scale'] ? ['ping', 'command'] : hosts <= (quick ? 50 : 100) ? ['ping'] : []),
   scaleHosts: (quick ? [10, 50] : [10, 50, 100, 200, 250]).filter((h) => h <= maxHosts),
-  pipeliningHosts: quick ? [10] : [1, 10],
+  pipeliningHosts: [10],
   ftlCalls: quick ? 20 : 50,
   ftlScaleCalls: quick ? 10 : 20,
   /** A slow ftl series (Ansible modules on many hosts, a second each) stops past this, with at least 5 calls. */
