@@ -1,6 +1,9 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { GateExit, GateTransport } from '../gate/transport.js';
-import { shq } from './exec.js';
+import type { ClientChannel } from 'ssh2';
+import type { GateBuild } from '../gate/pyz.js';
+import { probeScript } from './deploy.js';
+import { shq, type RemoteResult } from './exec.js';
 import type { SshConnectionPool } from './pool.js';
 import type { SshTarget } from './target.js';
 
@@ -16,7 +19,7 @@ export interface SshGateOptions {
   become?: { user: string; password?: string | undefined } | undefined;
 }
 
-/** Passes bytes through once the marker has gone by; drops what came before it. */
+/** Passes bytes through once the marker has gone by; drops what came before it. Emits 'marker' when it goes by. */
 export class AfterMarker extends Transform {
   private seen = false;
   private held = Buffer.alloc(0);
@@ -37,6 +40,7 @@ export class AfterMarker extends Transform {
       return;
     }
     this.seen = true;
+    this.emit('marker');
     const rest = this.held.subarray(at + this.marker.length);
     this.held = Buffer.alloc(0);
     cb(null, rest.length > 0 ? rest : undefined);
@@ -64,8 +68,56 @@ export async function openSshGate(pool: SshConnectionPool, target: SshTarget, op
   const channel = await pool.exec(target, gateCommand(opts));
   const stdout = new AfterMarker(Buffer.from(START_MARKER));
   channel.pipe(stdout);
+  return channelTransport(channel, stdout, target, opts.become);
+}
+
+/**
+ * The gate in one round trip when it is on the host already (the usual case): a script
+ * that starts it if it is there, and otherwise answers as the deploy probe does. Resolves
+ * with the running gate, or with the probe's answer once the script has ended.
+ * The interpreter's version is not asked here: the gate checks it itself at start.
+ */
+export async function startGateOrProbe(pool: SshConnectionPool, target: SshTarget, gate: GateBuild, remoteDir: string): Promise<{ started: GateTransport } | { probe: RemoteResult }> {
+  const script = probeScript(gate, { host: target.name, python: target.python, remoteDir }, START_MARKER);
+  const channel = await pool.exec(target, `sh -c ${shq(script)}`);
+  const stdout = new AfterMarker(Buffer.from(START_MARKER));
+  // stderr waits in a buffer either way: the probe's words if the script ends, the gate's for its session.
+  const stderr = new PassThrough();
+  channel.stderr.pipe(stderr);
+  const out: Buffer[] = [];
+  const keepOut = (b: Buffer): void => {
+    out.push(b);
+  };
+  channel.on('data', keepOut);
+  channel.pipe(stdout);
+  return new Promise((resolve) => {
+    let code: number | null = null;
+    let signal: string | undefined;
+    const onExit = (c: number | null, sig?: string): void => {
+      code = c;
+      signal = sig;
+    };
+    const onClose = (): void => {
+      const err = stderr.read() as Buffer | null;
+      resolve({ probe: { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err?.toString('utf8') ?? '' } });
+    };
+    channel.on('exit', onExit);
+    channel.once('close', onClose);
+    stdout.once('marker', () => {
+      // The gate runs: from here on its bytes belong to the session alone.
+      channel.off('data', keepOut);
+      channel.off('exit', onExit);
+      channel.off('close', onClose);
+      out.length = 0;
+      resolve({ started: channelTransport(channel, stdout, target, undefined, stderr) });
+    });
+  });
+}
+
+/** A running gate's channel as a GateTransport (stdout is the channel after the start marker). */
+function channelTransport(channel: ClientChannel, stdout: AfterMarker, target: SshTarget, become: SshGateOptions['become'], stderr: Readable = channel.stderr): GateTransport {
   channel.on('error', () => undefined);
-  const password = opts.become?.password;
+  const password = become?.password;
   if (password !== undefined) {
     // sudo prompts on stderr; answer once. A second prompt means the password was wrong: end it.
     let seen = '';
@@ -98,11 +150,11 @@ export async function openSshGate(pool: SshConnectionPool, target: SshTarget, op
       resolve({ code, signal: signal ?? (code === null ? 'SIGHUP (the connection was lost)' : null) });
     });
   });
-  const who = opts.become === undefined ? '' : ` (sudo -u ${opts.become.user})`;
+  const who = become === undefined ? '' : ` (sudo -u ${become.user})`;
   return {
     stdin: channel,
     stdout,
-    stderr: channel.stderr,
+    stderr,
     exited,
     kill: () => {
       try {
