@@ -29,7 +29,7 @@ export interface ColdCase {
   readonly failures: number;
   readonly controllerCpuMedian: number;
   readonly hostCpuMedian: number;
-  /** The 1-minute load average when the runs ended. */
+  /** The 1-minute load average after each run, median. */
   readonly load: number;
 }
 
@@ -81,76 +81,102 @@ interface Where {
   detached?: ProcessGroup;
 }
 
-async function repeat(label: string, key: string, tool: 'ftl' | 'ansible', runs: number, where: Where, before: () => Promise<void> | void, s: Spawned): Promise<ColdCase> {
-  const out: ColdRun[] = [];
-  for (let i = 0; i < runs; i++) {
-    await before();
-    const c0 = reapedCpuMs() + (where.detached?.cpuMs() ?? 0);
-    const h0 = where.hostSide.cpuMs();
-    const r = await timeProcess(s);
-    // Let sshd reap the sessions that ended with the process.
-    await new Promise((res) => setTimeout(res, 300));
-    const controllerCpuMs = reapedCpuMs() + (where.detached?.cpuMs() ?? 0) - c0;
-    const hostCpuMs = where.hostSide.cpuMs() - h0;
-    const failures = where.hosts - s.good(r.out);
-    if (failures > 0 && out.every((x) => x.failures === 0)) console.log(`  ${label}: ${String(failures)} hosts not ok; output: ${r.out.slice(0, 400)}`);
-    out.push({ firstMs: r.firstMs, exitMs: r.exitMs, failures, controllerCpuMs, hostCpuMs });
-  }
+/** One way to start cold: what to clear before it, and what to spawn. */
+interface ColdSpec {
+  readonly label: string;
+  readonly key: string;
+  readonly tool: 'ftl' | 'ansible';
+  readonly where: Where;
+  readonly before: () => Promise<void> | void;
+  readonly spawned: Spawned;
+}
+
+async function once(c: ColdSpec): Promise<ColdRun & { out: string }> {
+  await c.before();
+  const c0 = reapedCpuMs() + (c.where.detached?.cpuMs() ?? 0);
+  const h0 = c.where.hostSide.cpuMs();
+  const r = await timeProcess(c.spawned);
+  // Let sshd reap the sessions that ended with the process.
+  await new Promise((res) => setTimeout(res, 300));
+  const controllerCpuMs = reapedCpuMs() + (c.where.detached?.cpuMs() ?? 0) - c0;
+  const hostCpuMs = c.where.hostSide.cpuMs() - h0;
+  return { firstMs: r.firstMs, exitMs: r.exitMs, failures: c.where.hosts - c.spawned.good(r.out), controllerCpuMs, hostCpuMs, out: r.out };
+}
+
+function summary(c: ColdSpec, runs: readonly ColdRun[], load: number): ColdCase {
   return {
-    key,
-    label,
-    tool,
-    runs: out,
-    firstMedian: summarise(out.map((r) => r.firstMs)).median,
-    exitMedian: summarise(out.map((r) => r.exitMs)).median,
-    failures: out.reduce((a, r) => a + r.failures, 0),
-    controllerCpuMedian: summarise(out.map((r) => r.controllerCpuMs)).median,
-    hostCpuMedian: summarise(out.map((r) => r.hostCpuMs)).median,
-    load: loadavg()[0] ?? NaN,
+    key: c.key,
+    label: c.label,
+    tool: c.tool,
+    runs,
+    firstMedian: summarise(runs.map((r) => r.firstMs)).median,
+    exitMedian: summarise(runs.map((r) => r.exitMs)).median,
+    failures: runs.reduce((a, r) => a + r.failures, 0),
+    controllerCpuMedian: summarise(runs.map((r) => r.controllerCpuMs)).median,
+    hostCpuMedian: summarise(runs.map((r) => r.hostCpuMs)).median,
+    load,
   };
 }
 
 /**
- * Cold starts on `hosts` hosts, each `runs` times: ftl run and the piped REPL with no gate
- * on the hosts (their ~/.ftl removed) and with it already there; ansible ad hoc with no
- * ControlPersist master and no ~/.ansible on the hosts, with and without pipelining, and
- * with masters still up from the run before.
+ * Cold starts on `hosts` hosts: ftl run and the piped REPL with no gate on the hosts
+ * (their ~/.ftl removed) and with it already there; ansible ad hoc with no ControlPersist
+ * master and no ~/.ansible on the hosts, with and without pipelining, and with masters
+ * still up from the run before. The cases take turns, `runs` rounds of all of them, so
+ * each meets the same ups and downs of the machine's load.
  */
 export async function benchCold(fleet: Fleet, hosts: number, runs: number, log: (s: string) => void): Promise<ColdCase[]> {
   const inv = fleet.inventory(hosts);
   const ftlEnv = { ...process.env, NO_COLOR: '1' };
   const ftlRun: Spawned = { cmd: process.execPath, args: [FTL_BIN, 'run', '-i', inv, GROUP, 'ping'], env: ftlEnv, firstResult: FTL_RESULT, good: ftlGood };
   const ftlRepl: Spawned = { cmd: process.execPath, args: [FTL_BIN, '-i', inv], env: ftlEnv, stdin: `ftl.${GROUP}.ping()\n`, firstResult: FTL_RESULT, good: ftlGood };
-  const cases: ColdCase[] = [];
-  const add = (c: ColdCase): void => {
-    cases.push(c);
-    log(
-      `  ${c.label}: first result ${c.firstMedian.toFixed(0)} ms, exit ${c.exitMedian.toFixed(0)} ms, CPU ${c.controllerCpuMedian.toFixed(0)} ms controller + ${c.hostCpuMedian.toFixed(0)} ms hosts (median of ${String(c.runs.length)})${c.failures > 0 ? `, ${String(c.failures)} failures` : ''}`,
-    );
-  };
   const where: Where = { hosts, hostSide: new ProcessGroup(fleet.listeners(hosts)) };
   const wipeFtl = (): void => {
     fleet.wipeRemote(hosts, 'ftl');
   };
-  add(await repeat('ftl run, no gate on the hosts', 'ftl-run-fresh', 'ftl', runs, where, wipeFtl, ftlRun));
-  add(await repeat('ftl run, gate already deployed', 'ftl-run-deployed', 'ftl', runs, where, () => undefined, ftlRun));
-  add(await repeat('ftl REPL piped, no gate on the hosts', 'ftl-repl-fresh', 'ftl', runs, where, wipeFtl, ftlRepl));
-  add(await repeat('ftl REPL piped, gate already deployed', 'ftl-repl-deployed', 'ftl', runs, where, () => undefined, ftlRepl));
-
+  const nothing = (): void => undefined;
+  const specs: ColdSpec[] = [
+    { label: 'ftl run, no gate on the hosts', key: 'ftl-run-fresh', tool: 'ftl', where, before: wipeFtl, spawned: ftlRun },
+    { label: 'ftl run, gate already deployed', key: 'ftl-run-deployed', tool: 'ftl', where, before: nothing, spawned: ftlRun },
+    { label: 'ftl REPL piped, no gate on the hosts', key: 'ftl-repl-fresh', tool: 'ftl', where, before: wipeFtl, spawned: ftlRepl },
+    { label: 'ftl REPL piped, gate already deployed', key: 'ftl-repl-deployed', tool: 'ftl', where, before: nothing, spawned: ftlRepl },
+  ];
+  const controlDirs: string[] = [];
   for (const pipelining of [false, true]) {
     const controlDir = join(fleet.workDir, `cp-cold-${pipelining ? 'pipe' : 'nopipe'}`);
+    controlDirs.push(controlDir);
     const env = ansibleEnv({ pipelining, forks: Math.max(hosts, 5), controlDir }, fleet.workDir);
     const adhoc: Spawned = { cmd: 'ansible', args: ['-i', inv, GROUP, '-m', 'ping'], env, firstResult: ANSIBLE_RESULT, good: ansibleGood };
     const p = pipelining ? ', pipelining' : '';
     const withMasters: Where = { ...where, detached: new ProcessGroup([], controlDir) };
-    add(
-      await repeat(`ansible ad hoc${p}, no ControlPersist master`, `ansible-cold${pipelining ? '-pipe' : ''}`, 'ansible', runs, withMasters, async () => {
-        await stopMasters(controlDir);
-        fleet.wipeRemote(hosts, 'ansible');
-      }, adhoc),
+    const fresh = async (): Promise<void> => {
+      await stopMasters(controlDir);
+      fleet.wipeRemote(hosts, 'ansible');
+    };
+    specs.push(
+      { label: `ansible ad hoc${p}, no ControlPersist master`, key: `ansible-cold${pipelining ? '-pipe' : ''}`, tool: 'ansible', where: withMasters, before: fresh, spawned: adhoc },
+      { label: `ansible ad hoc${p}, ControlPersist masters up`, key: `ansible-masters${pipelining ? '-pipe' : ''}`, tool: 'ansible', where: withMasters, before: nothing, spawned: adhoc },
     );
-    add(await repeat(`ansible ad hoc${p}, ControlPersist masters up`, `ansible-masters${pipelining ? '-pipe' : ''}`, 'ansible', runs, withMasters, () => undefined, adhoc));
-    await stopMasters(controlDir);
   }
-  return cases;
+  const results = specs.map(() => [] as ColdRun[]);
+  const loads = specs.map(() => [] as number[]);
+  try {
+    for (let round = 0; round < runs; round++) {
+      for (const [i, spec] of specs.entries()) {
+        const r = await once(spec);
+        if (r.failures > 0) log(`  ${spec.label}: ${String(r.failures)} hosts not ok; output: ${r.out.slice(0, 400)}`);
+        results[i]?.push({ firstMs: r.firstMs, exitMs: r.exitMs, failures: r.failures, controllerCpuMs: r.controllerCpuMs, hostCpuMs: r.hostCpuMs });
+        loads[i]?.push(loadavg()[0] ?? NaN);
+      }
+    }
+  } finally {
+    for (const d of controlDirs) await stopMasters(d);
+  }
+  return specs.map((spec, i) => {
+    const c = summary(spec, results[i] ?? [], summarise(loads[i] ?? []).median);
+    log(
+      `  ${c.label}: first result ${c.firstMedian.toFixed(0)} ms, exit ${c.exitMedian.toFixed(0)} ms, CPU ${c.controllerCpuMedian.toFixed(0)} ms controller + ${c.hostCpuMedian.toFixed(0)} ms hosts (median of ${String(c.runs.length)}), load ${c.load.toFixed(1)}${c.failures > 0 ? `, ${String(c.failures)} failures` : ''}`,
+    );
+    return c;
+  });
 }

@@ -118,7 +118,8 @@ function plans(fleet: Fleet, footprint: { value: string }): SessionPlan[] {
   if (sections.has('scale')) {
     const biggest = Math.max(...cfg.scaleHosts);
     for (const h of cfg.scaleHosts) {
-      if (sections.has('warm') && cfg.warmHosts.includes(h)) continue;
+      // A size measured already (warm, or wire's 10 hosts) gives its figures to this table too.
+      if (out.some((p) => p.hosts === h)) continue;
       const weigh =
         h === biggest
           ? (): void => {

@@ -12,7 +12,7 @@ export interface SessionPlan {
   readonly n: number;
   /** Per series: past it, a series stops once it has 5 samples. */
   readonly budgetMs?: number;
-  /** Called with the session still open, after its series (e.g. to weigh the fleet with every gate up). */
+  /** Called once the session has warmed up, before other controllers connect (e.g. to weigh the fleet with every gate up). */
   readonly whileOpen?: () => void;
 }
 
@@ -50,30 +50,47 @@ export interface FirstCall {
   readonly ms: number;
 }
 
-/** Runs sessions one after another (never two controllers at once), returning every series measured. */
+/**
+ * Runs the sessions of each fleet size side by side, taking turns series by series: ftl
+ * and Ansible then meet the same conditions on a machine whose load comes and goes. Only
+ * one controller works at any moment; the others sit idle with their connections open.
+ */
 export async function runSessions(fleet: Fleet, plans: readonly SessionPlan[], log: (s: string) => void): Promise<{ series: Series[]; firstCalls: FirstCall[] }> {
   const out: Series[] = [];
   const firstCalls: FirstCall[] = [];
-  for (const plan of plans) {
-    const { driver, cleanup } = await openDriver(plan.tool, fleet, plan.hosts);
+  const sizes = [...new Set(plans.map((p) => p.hosts))];
+  for (const hosts of sizes) {
+    const group = plans.filter((p) => p.hosts === hosts);
+    const open: { plan: SessionPlan; driver: Driver; cleanup: () => Promise<void> }[] = [];
     try {
-      for (const key of plan.works) {
-        const warm = await driver.series(WORK[key], WARMUP[plan.tool]);
-        const first = warm.samples[0];
-        if (key === plan.works[0] && first !== undefined) firstCalls.push({ tool: plan.tool, hosts: plan.hosts, ms: first });
-        if (warm.failures > 0) log(`  ${TOOL_LABEL[plan.tool]}, ${String(plan.hosts)} hosts, warming up ${WORK[key].label}: ${String(warm.failures)} failures: ${warm.firstError}`);
+      for (const plan of group) {
+        const o = await openDriver(plan.tool, fleet, plan.hosts);
+        open.push({ plan, ...o });
+        for (const key of plan.works) {
+          const warm = await o.driver.series(WORK[key], WARMUP[plan.tool]);
+          const first = warm.samples[0];
+          if (key === plan.works[0] && first !== undefined) firstCalls.push({ tool: plan.tool, hosts: plan.hosts, ms: first });
+          if (warm.failures > 0) log(`  ${TOOL_LABEL[plan.tool]}, ${String(hosts)} hosts, warming up ${WORK[key].label}: ${String(warm.failures)} failures: ${warm.firstError}`);
+        }
+        // Before any other controller connects: what this one alone holds open.
+        plan.whileOpen?.();
       }
-      for (const key of plan.works) {
-        const s = await measureSeries(plan.tool, driver, WORK[key], plan.n, plan.hosts, fleet, plan.budgetMs);
-        out.push(s);
-        log(
-          `  ${TOOL_LABEL[plan.tool]}, ${String(plan.hosts)} hosts, ${WORK[key].label}: median ${ms(s.median)}, p95 ${ms(s.p95)} (${String(s.samples.length)} calls), CPU ${ms(s.cpuMsPerCall)}/call (hosts ${ms(s.hostCpuMsPerCall)}), ${s.peakPssMb.toFixed(0)} MB${s.failures > 0 ? `, ${String(s.failures)} FAILURES: ${s.firstError}` : ''}`,
-        );
+      const works = [...new Set(group.flatMap((p) => p.works))];
+      for (const key of works) {
+        for (const { plan, driver } of open) {
+          if (!plan.works.includes(key)) continue;
+          const s = await measureSeries(plan.tool, driver, WORK[key], plan.n, hosts, fleet, plan.budgetMs);
+          out.push(s);
+          log(
+            `  ${TOOL_LABEL[plan.tool]}, ${String(hosts)} hosts, ${WORK[key].label}: median ${ms(s.median)}, p95 ${ms(s.p95)} (${String(s.samples.length)} calls), CPU ${ms(s.cpuMsPerCall)}/call (hosts ${ms(s.hostCpuMsPerCall)}), ${s.peakPssMb.toFixed(0)} MB, load ${s.load.toFixed(1)}${s.failures > 0 ? `, ${String(s.failures)} FAILURES: ${s.firstError}` : ''}`,
+          );
+        }
       }
-      plan.whileOpen?.();
     } finally {
-      await driver.close().catch(() => undefined);
-      await cleanup();
+      for (const o of open) {
+        await o.driver.close().catch(() => undefined);
+        await o.cleanup();
+      }
     }
   }
   return { series: out, firstCalls };
