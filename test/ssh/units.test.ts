@@ -12,7 +12,7 @@ import { parseSshG } from '../../src/ssh/config.js';
 import { transientError } from '../../src/ssh/connect.js';
 import { deployAfterProbe, deployGate, probeScript } from '../../src/ssh/deploy.js';
 import { shq, type RemoteRunner } from '../../src/ssh/exec.js';
-import { checkHostKey, fingerprint, hostFieldMatches, recordHostKey } from '../../src/ssh/known-hosts.js';
+import { checkHostKey, fingerprint, hostFieldMatches, knownKeyTypes, recordHostKey } from '../../src/ssh/known-hosts.js';
 import { SshConnectionPool } from '../../src/ssh/pool.js';
 import { parseHopSpec, type SshTarget } from '../../src/ssh/target.js';
 import { AfterMarker, gateCommand } from '../../src/ssh/transport.js';
@@ -71,6 +71,11 @@ test('known_hosts: plain, [host]:port, hashed, wildcard and negated entries; cha
   recordHostKey(fresh, 'new.host', 2222, k3);
   assert.equal(readFileSync(fresh, 'utf8'), `[new.host]:2222 ssh-ed25519 ${k3.toString('base64')}\n`, 'recorded once');
   assert.deepEqual(checkHostKey([fresh], 'new.host', 2222, k3), { kind: 'known' });
+  // A file read already is read again once it changes: a key recorded now is known at once.
+  assert.equal(checkHostKey([fresh], 'other.host', 22, k1).kind, 'unknown');
+  recordHostKey(fresh, 'other.host', 22, k1);
+  assert.deepEqual(checkHostKey([fresh], 'other.host', 22, k1), { kind: 'known' });
+  assert.deepEqual(knownKeyTypes([fresh], 'other.host', 22), ['ssh-ed25519']);
 });
 
 test('ssh settings: ssh -G output, ProxyJump hops, -o options in ansible_ssh_common_args', () => {
