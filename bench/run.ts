@@ -61,7 +61,11 @@ const sections = new Set<Section>(chosen.length > 0 ? (chosen as Section[]) : SE
 if (opt.profile) sections.add('profile');
 const full = !quick && chosen.length === 0;
 const write = opt['no-write'] === true ? false : (opt.write ?? full);
-const maxHosts = Number.parseInt(opt['max-hosts'] ?? (quick ? '50' : '200'), 10);
+const maxHosts = Number(opt['max-hosts'] ?? (quick ? '50' : '200'));
+if (!Number.isInteger(maxHosts) || maxHosts < 10 || maxHosts > 250) {
+  console.error(`bench: --max-hosts must be a whole number from 10 to 250 (the lab's limit), not '${opt['max-hosts'] ?? ''}'`);
+  process.exit(1);
+}
 
 const cfg = {
   warmHosts: quick ? [1, 10] : [1, 10, 50],
@@ -193,8 +197,8 @@ const ANSIBLE_SETTINGS = [
 
 const METHOD = [
   '`npm run bench` starts a lab of real OpenSSH servers on 127.A.B.x (`ftl lab`, one sshd per host, each host with its own home directory through sshd\'s SetEnv HOME, so each gets its own gate and ~/.ansible, as separate machines would). One controller runs at a time; ftl and Ansible reach the same hosts with the same inventory (group `bench`, the first N lab hosts).',
-  'Warm calls: each session first makes 3 calls of each kind (opening gates or ControlPersist masters, shipping module sources), then measures. ftl\'s library object runs in a worker process of its own (plain JavaScript on dist/, as a user\'s script); the REPL is `ftl -i INVENTORY` with its stdin piped, each line followed by a marker line whose echo ends it; ansible-console is driven through its stdin, a line being done when its prompt comes back.',
-  'Cold: one process per run, from spawn to the first host result on its stdout.',
+  'Warm calls: an ftl session first makes 3 calls of each kind (opening the gates, shipping module sources), an ansible-console session 1 (opening its ControlPersist masters); then each measures. The sessions of one fleet size stay open side by side and take turns, series by series, so that both tools meet the same load; only one works at any moment. ftl\'s library object runs in a worker process of its own (plain JavaScript on dist/, as a user\'s script); the REPL is `ftl -i INVENTORY` with its stdin piped, each line followed by a marker line whose echo ends it; ansible-console is driven through its stdin, a line being done when its prompt comes back.',
+  'Cold: one process per run, from spawn to the first host result on its stdout; the eight cases take turns, round by round.',
   'All hosts and controllers share one machine of 2 cores, and other work ran on it at the same time (see the load average): the host side of every call (sshd, gates, Python) competes with the controller. Figures are medians; compare ratios rather than absolute values.',
 ];
 
