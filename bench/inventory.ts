@@ -6,7 +6,7 @@ import { Inventory } from '../src/inventory/index.js';
 import { summarise, ms } from './stats.js';
 
 /** Loading a 5,000-host inventory with group_vars (target: well under a second). */
-export async function benchInventory(): Promise<void> {
+export async function benchInventory(log: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ftl-bench-inv-'));
   try {
     const groups: Record<string, unknown> = {};
@@ -25,7 +25,7 @@ export async function benchInventory(): Promise<void> {
       for (const h of inv.hostNames) inv.facts(h);
       times.push(performance.now() - t0);
     }
-    console.log(`inventory: 5,000 hosts + group_vars, load and merge every host's vars: median ${ms(summarise(times).median)} (5 runs)`);
+    log(`inventory: 5,000 hosts + group_vars, load and merge every host's vars: median ${ms(summarise(times).median)} (5 runs)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -43,16 +43,16 @@ function toPrompt(args: readonly string[], home: string, prompt: string): Promis
   });
 }
 
-async function measure(label: string, args: readonly string[], home: string, prompt: string): Promise<void> {
+async function measure(label: string, args: readonly string[], home: string, prompt: string, log: (line: string) => void): Promise<void> {
   await toPrompt(args, home, prompt);
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) times.push(await toPrompt(args, home, prompt));
   const s = summarise(times);
-  console.log(`repl start-up to the prompt, ${label}: median ${ms(s.median)}, best ${ms(Math.min(...times))}, worst ${ms(Math.max(...times))} (${String(RUNS)} runs in a pty, warm module index; target under 400 ms)`);
+  log(`repl start-up to the prompt, ${label}: median ${ms(s.median)}, best ${ms(Math.min(...times))}, worst ${ms(Math.max(...times))} (${String(RUNS)} runs in a pty, warm module index; target under 400 ms)`);
 }
 
 /** Tab completion on the real module index (thousands of names): the first Tab builds the name tree, later ones reuse it. */
-async function benchCompletion(): Promise<void> {
+async function benchCompletion(log: (line: string) => void): Promise<void> {
   const ftl = await automation({});
   try {
     const core = ftl.core;
@@ -79,28 +79,28 @@ async function benchCompletion(): Promise<void> {
     }
     const s = summarise(times);
     const n = core.modules.names().length;
-    console.log(`repl tab completion, ${String(n)} modules, ${String(DOT_COMMANDS.length)} dot-commands: building the name tree ${ms(warm)} (in the background once the prompt shows); first Tab ${ms(cold)}; then median ${ms(s.median)}, p99 ${ms(s.p99)}, worst ${ms(Math.max(...times))} over ${String(times.length)} completions at 8 positions (target under 50 ms)`);
+    log(`repl tab completion, ${String(n)} modules, ${String(DOT_COMMANDS.length)} dot-commands: building the name tree ${ms(warm)} (in the background once the prompt shows); first Tab ${ms(cold)}; then median ${ms(s.median)}, p99 ${ms(s.p99)}, worst ${ms(Math.max(...times))} over ${String(times.length)} completions at 8 positions (target under 50 ms)`);
   } finally {
     await ftl.close();
   }
 }
 
-export async function benchRepl(): Promise<void> {
-  await benchCompletion();
+export async function benchRepl(log: (line: string) => void): Promise<void> {
+  await benchCompletion(log);
   try {
     execFileSync('script', ['-V'], { stdio: 'ignore' });
   } catch {
-    console.log('repl start-up: skipped: needs `script` from util-linux for a pseudo-terminal');
+    log('repl start-up: skipped: needs `script` from util-linux for a pseudo-terminal');
     return;
   }
   const home = mkdtempSync(join(tmpdir(), 'ftl-bench-repl-'));
   try {
-    await measure('localhost', [], home, 'ftl localhost(1)> ');
+    await measure('localhost', [], home, 'ftl localhost(1)> ', log);
     const hosts: Record<string, unknown> = {};
     for (let i = 0; i < 1000; i++) hosts[`web${String(i).padStart(4, '0')}`] = { ansible_host: `10.0.${String(i >> 8)}.${String(i & 255)}` };
     const inventory = join(home, 'inventory.yml');
     writeFileSync(inventory, JSON.stringify({ all: { children: { web: { hosts } } } }));
-    await measure('1,000-host inventory', ['-i', inventory], home, 'ftl all(1000)> ');
+    await measure('1,000-host inventory', ['-i', inventory], home, 'ftl all(1000)> ', log);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -48,10 +48,10 @@ async function warmStat(zygote: boolean, index: ModuleIndex, calls: number): Pro
 }
 
 /** Ansible's stat module through the gate: forked from the zygote, in a new interpreter per call, and `ansible -m stat`. */
-export async function benchZygote(): Promise<void> {
+export async function benchZygote(log: (line: string) => void): Promise<void> {
   const index = await ModuleIndex.load();
   if (!index.ansibleAvailable) {
-    console.log('zygote: skipped (no Ansible on this controller)');
+    log('zygote: skipped (no Ansible on this controller)');
     return;
   }
   const forked = await warmStat(true, index, 50);
@@ -63,7 +63,7 @@ export async function benchZygote(): Promise<void> {
     ans.push(performance.now() - t0);
   }
   const ansible = summarise(ans).median;
-  console.log(
+  log(
     `Ansible's stat module, warm, local gate: forked from the zygote ${ms(forked)} · new interpreter per call ${ms(fresh)} (${(fresh / forked).toFixed(1)}x slower) · ansible localhost -m stat ${ms(ansible)} (${(ansible / forked).toFixed(0)}x slower)`,
   );
 }

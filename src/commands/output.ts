@@ -7,7 +7,8 @@ export type OutputMode = { kind: 'json' } | { kind: 'plain'; columns: number } |
 
 export function outputMode(json: boolean, out: Writable & { isTTY?: boolean; columns?: number }): OutputMode {
   if (json) return { kind: 'json' };
-  const columns = out.columns ?? 100;
+  // A terminal that reports no size (0 columns, as under script(1)) gets the default width.
+  const columns = out.columns !== undefined && out.columns > 0 ? out.columns : 100;
   if (out.isTTY === true) return { kind: 'table', columns, colors: process.env.NO_COLOR === undefined };
   return { kind: 'plain', columns: Math.max(columns, 100) };
 }

@@ -6,7 +6,7 @@ import { readHiddenFromTerminal } from '../repl/hidden-input.js';
 import { parseKvArgs } from './kv.js';
 import { askUpFront } from './secrets.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './options.js';
-import { printResult, outputMode } from './output.js';
+import { prepareOutput, printResult, outputMode } from './output.js';
 
 /** Exit codes of a call, as Ansible's ad-hoc command uses them. */
 export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
@@ -69,6 +69,9 @@ export function registerRunCommand(program: Command): void {
   cmd.action(async (pattern: string, module: string, words: string[], o: RunCliOptions) => {
     const args = parseKvArgs(words, o.args);
     const vars = parseExtraVars(o.extraVars);
+    const mode = outputMode(o.json === true, process.stdout);
+    // The table renderer (Ink) loads while the hosts are reached; a pipe or --json never loads it.
+    prepareOutput(mode).catch(() => undefined);
     const options = automationOptions(o);
     // Asked on the terminal even when stdin is a pipe; never taken from the command line.
     const passwords = await askUpFront(o, (prompt) => readHiddenFromTerminal(prompt));
@@ -80,7 +83,7 @@ export function registerRunCommand(program: Command): void {
     process.once('SIGINT', onSigint);
     try {
       const result = await ftl.run(pattern, module, args, { signal: abort.signal, ...(vars === undefined ? {} : { vars }) });
-      await printResult(result, outputMode(o.json === true, process.stdout));
+      await printResult(result, mode);
       process.exitCode = exitCodeOf(result);
     } finally {
       process.removeListener('SIGINT', onSigint);

@@ -29,6 +29,8 @@ const LOCALHOST = new Set(['localhost', '127.0.0.1', '::1']);
 /** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
 export class Inventory {
   private merged = new Map<string, Record<string, unknown>>();
+  /** Facts by the merged vars they come from: a call on a fleet asks for every host's facts, on every call. */
+  private readonly factsByVars = new WeakMap<Record<string, unknown>, HostFacts>();
   private readonly varsFiles = new Map<string, Record<string, unknown>>();
   private readonly implicitHosts = new Map<string, Record<string, unknown>>();
 
@@ -179,7 +181,13 @@ export class Inventory {
 
   facts(host: string): HostFacts {
     if (!this.data.hosts.has(host)) this.implicit(host);
-    return hostFacts(host, this.hostVars(host));
+    const vars = this.hostVars(host);
+    let facts = this.factsByVars.get(vars);
+    if (facts === undefined) {
+      facts = hostFacts(host, vars);
+      this.factsByVars.set(vars, facts);
+    }
+    return facts;
   }
 
   addHost(name: string, vars: Record<string, unknown> = {}, groups: string[] = []): void {

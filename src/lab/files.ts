@@ -14,6 +14,8 @@ export interface LabSpec {
   readonly dir: string;
   readonly user: string;
   readonly hosts: readonly LabHostSpec[];
+  /** Each host logs its user in with HOME=<host dir>/home, as separate machines would (gates, ~/.ansible/tmp). */
+  readonly ownHomes?: boolean;
 }
 
 export function labPaths(dir: string): { spec: string; inventory: string; knownHosts: string; key: string; authorizedKeys: string } {
@@ -26,8 +28,9 @@ export function labPaths(dir: string): { spec: string; inventory: string; knownH
   };
 }
 
-export function hostPaths(host: LabHostSpec): { config: string; hostKey: string; log: string; pid: string } {
+export function hostPaths(host: LabHostSpec): { config: string; hostKey: string; log: string; pid: string; home: string } {
   return {
+    home: `${host.dir}/home`,
     config: `${host.dir}/sshd_config`,
     hostKey: `${host.dir}/ssh_host_ed25519_key`,
     log: `${host.dir}/sshd.log`,
@@ -39,8 +42,13 @@ export function labHostName(i: number, count: number): string {
   return `lab${String(i).padStart(Math.max(2, String(count).length), '0')}`;
 }
 
-/** passwordAuth: sshd also takes passwords of the system's users (for teaching -k and the REPL's password question). */
-export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean, passwordAuth = false): string {
+/**
+ * passwordAuth: sshd also takes passwords of the system's users (for teaching -k and the REPL's password question).
+ * ownHome: a home directory per host (sshd sets HOME), so each host deploys and keeps its own files.
+ */
+export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean, opts: { passwordAuth?: boolean; ownHome?: boolean } = {}): string {
+  const passwordAuth = opts.passwordAuth === true;
+  const ownHome = opts.ownHome === true;
   const p = hostPaths(host);
   return [
     '# Written by ftl lab: one disposable sshd of a local lab.',
@@ -60,6 +68,8 @@ export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean, p
     asRoot ? 'PermitRootLogin prohibit-password' : '',
     'MaxSessions 10',
     'Subsystem sftp internal-sftp',
+    // All hosts are one machine and one user: a home each keeps what lands in ~ apart, as on a real fleet.
+    ownHome ? `SetEnv HOME=${p.home}` : '',
     'LogLevel VERBOSE',
     '',
   ]

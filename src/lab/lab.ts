@@ -19,6 +19,8 @@ export interface LabUpOptions {
   user?: string;
   /** Let sshd take passwords of system users too (it can check them only when it runs as root). */
   passwordAuth?: boolean;
+  /** A home directory per host (sshd sets HOME), so each host deploys and keeps its own files. */
+  ownHomes?: boolean;
   /** For tests: where sshd and ssh-keygen are. */
   sshd?: string;
   sshKeygen?: string;
@@ -230,15 +232,16 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const user = opts.user ?? userInfo().username;
   const addrs = await chooseAddresses(opts.count, opts.basePort ?? 2222);
   const hosts: LabHostSpec[] = addrs.map((a, i) => ({ name: labHostName(i + 1, opts.count), address: a.address, port: a.port, dir: `${dir}/${labHostName(i + 1, opts.count)}` }));
-  const spec: LabSpec = { dir, user, hosts };
+  const spec: LabSpec = { dir, user, hosts, ...(opts.ownHomes === true ? { ownHomes: true } : {}) };
   const paths = labPaths(dir);
   const userKey = await keygen(keygenBin, paths.key, 'ftl-lab-user');
   writeFileSync(paths.authorizedKeys, userKey, { mode: 0o600 });
   const known = await Promise.all(
     hosts.map(async (h) => {
       mkdirSync(h.dir, { recursive: true, mode: 0o700 });
+      if (opts.ownHomes === true) mkdirSync(hostPaths(h).home, { mode: 0o700 });
       const pub = await keygen(keygenBin, hostPaths(h).hostKey, `ftl-lab-${h.name}`);
-      writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, opts.passwordAuth === true));
+      writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, { passwordAuth: opts.passwordAuth === true, ownHome: opts.ownHomes === true }));
       return knownHostsLine(h.address, h.port, pub);
     }),
   );

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SshError } from '../errors.js';
 import type { GateBuild } from '../gate/pyz.js';
-import { shq, type RemoteRunner } from './exec.js';
+import { shq, type RemoteResult, type RemoteRunner } from './exec.js';
 
 /** What a host has: the interpreter to run the gate with and the gate's absolute path there. */
 export interface RemoteGate {
@@ -33,13 +33,19 @@ function dirExpr(remoteDir: string): string {
   return remoteDir.startsWith('/') ? shq(remoteDir) : `"$HOME"/${shq(remoteDir)}`;
 }
 
-/** One round trip: which interpreter, its version, $HOME, and whether this gate is there. Markers keep rc-file chatter out. */
-export function probeScript(gate: GateBuild, opts: DeployOptions): string {
+/**
+ * One round trip: which interpreter, its version, $HOME, and whether this gate is there.
+ * Markers keep rc-file chatter out. With `startMarker`, a gate that is there starts at once
+ * instead (the marker, then the gate's frames), and the probe answers only when it is not.
+ */
+export function probeScript(gate: GateBuild, opts: DeployOptions, startMarker?: string): string {
   const candidates = (opts.python !== undefined ? [opts.python] : PYTHON_CANDIDATES).map(shq).join(' ');
+  const file = `"$D"/${shq(`gate-${gate.hash}.pyz`)}`;
   return [
     'PY=',
     `for c in ${candidates}; do if command -v "$c" >/dev/null 2>&1; then PY=$(command -v "$c"); break; fi; done`,
     `D=${dirExpr(opts.remoteDir)}`,
+    ...(startMarker === undefined ? [] : [`if [ -n "$PY" ] && [ -f ${file} ]; then printf '%s' ${shq(startMarker)}; exec "$PY" ${file}; fi`]),
     `printf '%s\\n' ${shq(BEGIN)}`,
     `printf 'home=%s\\n' "$HOME"`,
     `printf 'dir=%s\\n' "$D"`,
@@ -93,7 +99,11 @@ function oneLine(text: string): string {
  * home never runs half a file.
  */
 export async function deployGate(run: RemoteRunner, gate: GateBuild, opts: DeployOptions): Promise<RemoteGate> {
-  const probe = await run(`sh -c ${shq(probeScript(gate, opts))}`);
+  return deployAfterProbe(run, gate, opts, await run(`sh -c ${shq(probeScript(gate, opts))}`));
+}
+
+/** The rest of deployGate, from a probe's answer (one that ran on its own, or one that found no gate to start). */
+export async function deployAfterProbe(run: RemoteRunner, gate: GateBuild, opts: DeployOptions, probe: RemoteResult): Promise<RemoteGate> {
   const facts = parseProbe(probe.stdout);
   if (facts === undefined) {
     throw new SshError('FTL_SSH_DEPLOY', `the probe on ${opts.host} gave no answer (exit ${String(probe.code)}): ${oneLine(probe.stderr) || 'no output'}; check that the login shell works (sh must exist)`, { host: opts.host });

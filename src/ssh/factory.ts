@@ -3,12 +3,12 @@ import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../inventory/facts.js';
 import type { AskPassword } from '../passwords.js';
 import { sshGLookup, type SshConfigLookup } from './config.js';
-import { becomeCopy, deployGate, type RemoteGate } from './deploy.js';
-import { collect, type RemoteRunner } from './exec.js';
+import { becomeCopy, deployAfterProbe, deployGate, type RemoteGate } from './deploy.js';
+import { collect, type RemoteResult, type RemoteRunner } from './exec.js';
 import { SshConnectionPool, type SshPoolOptions } from './pool.js';
 import { runRaw, type RawOptions, type RawResult } from './raw.js';
 import { resolveTarget, targetKey, type SshTarget } from './target.js';
-import { openSshGate } from './transport.js';
+import { openSshGate, startGateOrProbe } from './transport.js';
 
 export interface SshGateFactoryOptions {
   gate: GateBuild;
@@ -33,7 +33,7 @@ export interface SshGateFactoryOptions {
 export interface SshGateFactoryStats {
   /** Gate files uploaded (at most one per host per gate hash). */
   uploads: number;
-  /** Probes run (one per host and gate hash per factory, unless one failed). */
+  /** Probes answered: a host's first gate found none to start, or a become gate needed the interpreter's details. */
   probes: number;
   /** SSH connections opened, and open now. */
   connections: number;
@@ -70,7 +70,9 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
   const pool = new SshConnectionPool(poolOpts);
   const lookup = opts.sshConfig === null ? undefined : (opts.sshConfig ?? sshGLookup());
   const remoteDir = opts.remoteDir ?? '.ftl';
-  const deployed = new Map<string, Promise<RemoteGate>>();
+  /** Deploys by key, each with the tick it began at (see `asked` below). */
+  const deployed = new Map<string, { p: Promise<RemoteGate>; tick: number }>();
+  let ticks = 0;
   const copies = new Map<string, Promise<string>>();
   const counts = { uploads: 0, probes: 0, gatesOpened: 0 };
 
@@ -79,19 +81,27 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     async (command, stdin) =>
       collect(await pool.exec(target, command), stdin);
 
-  /** Once per (connection path, hash): a failure is forgotten so the next call tries again. */
-  const ensureDeployed = (target: SshTarget): Promise<RemoteGate> => {
+  /**
+   * Once per (connection path, hash): a failure is forgotten so the next call tries again.
+   * `seen`: a probe's answer the start script gave (it found no gate to start), and the tick
+   * it was asked at. A deploy begun after that is waited for (gates opened at once share one
+   * upload); one from before is stale, since the file was not there: deploy again.
+   */
+  const ensureDeployed = (target: SshTarget, seen?: { probe: RemoteResult; asked: number }): Promise<RemoteGate> => {
     const key = `${targetKey(target)}|${opts.gate.hash}|${target.python ?? ''}`;
-    let p = deployed.get(key);
-    if (p === undefined) {
-      counts.probes++;
-      p = deployGate(runner(target), opts.gate, { host: target.name, python: target.python, remoteDir }).then((r) => {
-        if (r.uploaded) counts.uploads++;
-        return r;
-      });
-      p.catch(() => deployed.delete(key));
-      deployed.set(key, p);
-    }
+    const known = deployed.get(key);
+    if (known !== undefined && (seen === undefined || known.tick > seen.asked)) return known.p;
+    const o = { host: target.name, python: target.python, remoteDir };
+    if (seen === undefined) counts.probes++;
+    const p = (seen === undefined ? deployGate(runner(target), opts.gate, o) : deployAfterProbe(runner(target), opts.gate, o, seen.probe)).then((r) => {
+      if (r.uploaded) counts.uploads++;
+      return r;
+    });
+    const entry = { p, tick: ++ticks };
+    p.catch(() => {
+      if (deployed.get(key) === entry) deployed.delete(key);
+    });
+    deployed.set(key, entry);
     return p;
   };
 
@@ -117,9 +127,23 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
   return {
     async open(facts, become) {
       const target = await targetOf(facts);
+      if (become === undefined) {
+        // Usually the gate is there: it starts in one round trip, and only a host without it is probed and given it.
+        const asked = ++ticks;
+        const first = await startGateOrProbe(pool, target, opts.gate, remoteDir);
+        if ('started' in first) {
+          counts.gatesOpened++;
+          return first.started;
+        }
+        counts.probes++;
+        const remote = await ensureDeployed(target, { probe: first.probe, asked });
+        const transport = await openSshGate(pool, target, { python: remote.python, path: remote.path });
+        counts.gatesOpened++;
+        return transport;
+      }
       const remote = await ensureDeployed(target);
       // root reads the login user's file as it is; anyone else needs the readable copy.
-      const needsCopy = become !== undefined && become.user !== 'root' && become.user !== target.user;
+      const needsCopy = become.user !== 'root' && become.user !== target.user;
       const path = needsCopy ? await readableCopy(target, remote) : remote.path;
       const transport = await openSshGate(pool, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, become });
       counts.gatesOpened++;

@@ -53,9 +53,15 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
   return out;
 }
 
+const globs = new Map<string, RegExp>();
+
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${re}$`, 'i').test(name);
+  let re = globs.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    globs.set(pattern, re);
+  }
+  return re.test(name);
 }
 
 /** Whether an entry's host field names this host: hashed `|1|salt|hash`, or patterns with `*`, `?` and `!`. */
@@ -74,20 +80,78 @@ export function hostFieldMatches(field: string, name: string): boolean {
   return matched;
 }
 
-function readEntries(files: readonly string[]): { file: string; entry: KnownHostEntry; line: string }[] {
-  const out: { file: string; entry: KnownHostEntry; line: string }[] = [];
+interface FileEntry {
+  readonly file: string;
+  readonly entry: KnownHostEntry;
+  readonly line: string;
+  /** Its place in the file: lookups keep the file's order. */
+  readonly order: number;
+}
+
+/**
+ * A known_hosts file parsed once while its text stays the same (it is read again each time,
+ * which is cheap; timestamps are too coarse to tell two quick writes apart): entries whose
+ * host field is plain names are found by name; hashed ones and patterns are tried in turn,
+ * once per name. A fleet connects to every host at once, and parsing and matching the whole
+ * file for each would grow with hosts times lines.
+ */
+interface ParsedFile {
+  readonly text: string;
+  readonly byName: Map<string, FileEntry[]>;
+  readonly others: FileEntry[];
+  readonly lookups: Map<string, FileEntry[]>;
+}
+
+const parsedFiles = new Map<string, ParsedFile>();
+
+function parsedFile(file: string): ParsedFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const known = parsedFiles.get(file);
+  if (known?.text === text) return known;
+  const p: ParsedFile = { text, byName: new Map(), others: [], lookups: new Map() };
+  parseKnownHosts(text).forEach((entry, order) => {
+    const e: FileEntry = { file, entry, line: `${entry.hostField} ${entry.type}`, order };
+    const names = entry.hostField.split(',');
+    if (entry.hostField.startsWith('|') || names.some((n) => /[*?!]/.test(n))) {
+      p.others.push(e);
+      return;
+    }
+    for (const n of names) {
+      const key = n.toLowerCase();
+      const list = p.byName.get(key) ?? [];
+      list.push(e);
+      p.byName.set(key, list);
+    }
+  });
+  parsedFiles.set(file, p);
+  return p;
+}
+
+/** The entries of these files that name this host, in the files' order. */
+function entriesFor(files: readonly string[], name: string): FileEntry[] {
+  const out: FileEntry[] = [];
   for (const file of files) {
-    if (!existsSync(file)) continue;
-    for (const entry of parseKnownHosts(readFileSync(file, 'utf8'))) out.push({ file, entry, line: `${entry.hostField} ${entry.type}` });
+    const p = parsedFile(file);
+    if (p === undefined) continue;
+    let mine = p.lookups.get(name);
+    if (mine === undefined) {
+      mine = [...(p.byName.get(name.toLowerCase()) ?? []), ...p.others.filter((e) => hostFieldMatches(e.entry.hostField, name))].sort((a, b) => a.order - b.order);
+      p.lookups.set(name, mine);
+    }
+    out.push(...mine);
   }
   return out;
 }
 
 /** The key types known for a host, to ask the server for one of those first (as OpenSSH does). */
 export function knownKeyTypes(files: readonly string[], host: string, port: number): string[] {
-  const name = knownHostName(host, port);
-  const types = readEntries(files)
-    .filter((e) => !e.entry.revoked && hostFieldMatches(e.entry.hostField, name))
+  const types = entriesFor(files, knownHostName(host, port))
+    .filter((e) => !e.entry.revoked)
     .map((e) => e.entry.type);
   return [...new Set(types)];
 }
@@ -100,7 +164,7 @@ export function checkHostKey(files: readonly string[], host: string, port: numbe
   const name = knownHostName(host, port);
   const type = keyType(key);
   const fp = fingerprint(key);
-  const mine = readEntries(files).filter((e) => hostFieldMatches(e.entry.hostField, name));
+  const mine = entriesFor(files, name);
   const revoked = mine.find((e) => e.entry.revoked && e.entry.key.equals(key));
   if (revoked !== undefined) return { kind: 'revoked', fingerprint: fp, file: revoked.file };
   if (mine.some((e) => !e.entry.revoked && e.entry.key.equals(key))) return { kind: 'known' };

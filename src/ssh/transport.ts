@@ -1,6 +1,10 @@
+import { PassThrough, type Readable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
 import { AfterMarker, sudoArgs, watchSudo } from '../gate/become.js';
+import type { GateBuild } from '../gate/pyz.js';
 import type { GateExit, GateTransport } from '../gate/transport.js';
-import { shq } from './exec.js';
+import { probeScript } from './deploy.js';
+import { shq, type RemoteResult } from './exec.js';
 import type { SshConnectionPool } from './pool.js';
 import type { SshTarget } from './target.js';
 
@@ -33,29 +37,85 @@ export function gateCommand(opts: SshGateOptions): string {
  */
 export async function openSshGate(pool: SshConnectionPool, target: SshTarget, opts: SshGateOptions): Promise<GateTransport> {
   const channel = await pool.exec(target, gateCommand(opts));
-  channel.on('error', () => undefined);
-  const kill = (): void => {
-    try {
-      channel.signal('KILL');
-    } catch {
-      // the channel is gone already
-    }
-    channel.close();
-  };
   const become = opts.become;
-  let stdin: GateTransport['stdin'] = channel;
-  let stdout: GateTransport['stdout'];
-  let failure: GateTransport['failure'];
   if (become === undefined) {
     const after = new AfterMarker(Buffer.from(START_MARKER));
     channel.pipe(after);
-    stdout = after;
-  } else {
-    const sudo = watchSudo({ stdin: channel, stdout: channel, stderr: channel.stderr }, { marker: START_MARKER, host: target.name, user: become.user, password: become.password, kill });
-    stdin = sudo.stdin;
-    stdout = sudo.stdout;
-    failure = () => sudo.failure();
+    return channelTransport(channel, target, { stdout: after });
   }
+  const kill = (): void => {
+    killChannel(channel);
+  };
+  const sudo = watchSudo({ stdin: channel, stdout: channel, stderr: channel.stderr }, { marker: START_MARKER, host: target.name, user: become.user, password: become.password, kill });
+  return channelTransport(channel, target, { stdin: sudo.stdin, stdout: sudo.stdout, failure: () => sudo.failure(), who: ` (sudo -u ${become.user})` });
+}
+
+/**
+ * The gate in one round trip when it is on the host already (the usual case): a script
+ * that starts it if it is there, and otherwise answers as the deploy probe does. Resolves
+ * with the running gate, or with the probe's answer once the script has ended.
+ * The interpreter's version is not asked here: the gate checks it itself at start.
+ */
+export async function startGateOrProbe(pool: SshConnectionPool, target: SshTarget, gate: GateBuild, remoteDir: string): Promise<{ started: GateTransport } | { probe: RemoteResult }> {
+  const script = probeScript(gate, { host: target.name, python: target.python, remoteDir }, START_MARKER);
+  const channel = await pool.exec(target, `sh -c ${shq(script)}`);
+  const stdout = new AfterMarker(Buffer.from(START_MARKER));
+  // stderr waits in a buffer either way: the probe's words if the script ends, the gate's for its session.
+  const stderr = new PassThrough();
+  channel.stderr.pipe(stderr);
+  const out: Buffer[] = [];
+  const keepOut = (b: Buffer): void => {
+    out.push(b);
+  };
+  channel.on('data', keepOut);
+  channel.pipe(stdout);
+  return new Promise((resolve) => {
+    let code: number | null = null;
+    let signal: string | undefined;
+    const onExit = (c: number | null, sig?: string): void => {
+      code = c;
+      signal = sig;
+    };
+    const onClose = (): void => {
+      const err = stderr.read() as Buffer | null;
+      resolve({ probe: { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err?.toString('utf8') ?? '' } });
+    };
+    channel.on('exit', onExit);
+    channel.once('close', onClose);
+    stdout.once('marker', () => {
+      // The gate runs: from here on its bytes belong to the session alone.
+      channel.off('data', keepOut);
+      channel.off('exit', onExit);
+      channel.off('close', onClose);
+      out.length = 0;
+      resolve({ started: channelTransport(channel, target, { stdout, stderr }) });
+    });
+  });
+}
+
+function killChannel(channel: ClientChannel): void {
+  try {
+    channel.signal('KILL');
+  } catch {
+    // the channel is gone already
+  }
+  channel.close();
+}
+
+interface ChannelStreams {
+  /** Where the session writes: the channel, or sudo's held stdin under become. */
+  stdin?: GateTransport['stdin'];
+  /** The channel's output from just after the start marker. */
+  stdout: Readable;
+  stderr?: Readable;
+  failure?: GateTransport['failure'];
+  /** Added to the label: ` (sudo -u USER)`. */
+  who?: string;
+}
+
+/** A running gate's channel as a GateTransport. */
+function channelTransport(channel: ClientChannel, target: SshTarget, s: ChannelStreams): GateTransport {
+  channel.on('error', () => undefined);
   const exited = new Promise<GateExit>((resolve) => {
     let code: number | null = null;
     let signal: string | null = null;
@@ -68,14 +128,15 @@ export async function openSshGate(pool: SshConnectionPool, target: SshTarget, op
       resolve({ code, signal: signal ?? (code === null ? 'SIGHUP (the connection was lost)' : null) });
     });
   });
-  const who = become === undefined ? '' : ` (sudo -u ${become.user})`;
   return {
-    stdin,
-    stdout,
-    stderr: channel.stderr,
+    stdin: s.stdin ?? channel,
+    stdout: s.stdout,
+    stderr: s.stderr ?? channel.stderr,
     exited,
-    kill,
-    label: `ssh ${target.name}${who}`,
-    ...(failure === undefined ? {} : { failure }),
+    kill: () => {
+      killChannel(channel);
+    },
+    label: `ssh ${target.name}${s.who ?? ''}`,
+    ...(s.failure === undefined ? {} : { failure: s.failure }),
   };
 }

@@ -67,6 +67,11 @@ describe('hosts added and removed in a session', () => {
     assert.equal(inv.host('web09')?.vars.http_port, 9090);
     assert.equal(inv.host('web09')?.vars.from_file, 'web', 'group_vars apply to added hosts');
     assert.ok(inv.resolve('prod').includes('web09'), 'parent groups contain it');
+    assert.equal(inv.facts('web09').port, undefined);
+    // Connection facts follow the host's vars when they change mid-session.
+    inv.addHost('web09', { ansible_port: 2200, ansible_user: 'deploy' }, ['webservers']);
+    assert.equal(inv.facts('web09').port, 2200);
+    assert.equal(inv.facts('web09').user, 'deploy');
     inv.removeHost('web09');
     assert.ok(!inv.resolve('all').includes('web09'));
     assert.throws(() => inv.resolve('web09'), /no host matches 'web09'/);

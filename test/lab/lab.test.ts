@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { registerLabCommand } from '../../src/commands/lab.js';
 import { FtlError } from '../../src/errors.js';
+import { hostPaths } from '../../src/lab/files.js';
 import { labUp } from '../../src/lab/lab.js';
 import { tcpAccepts } from '../../src/lab/procs.js';
+import { automation } from '../../src/run/automation.js';
 import { runAnsible } from '../helpers/ansible.js';
+import { run } from '../helpers/exec.js';
 import { withLab } from '../helpers/lab.js';
 
 test('a lab of 2 real sshd hosts: inventory for ansible, hosts stop and start, down cleans up', { timeout: 180_000 }, async () => {
@@ -77,6 +80,31 @@ test('ftl lab up / status / down from the command line', { timeout: 120_000 }, a
     assert.equal(existsSync(dir), false);
   } finally {
     await cli('down', '--dir', dir).catch(() => undefined);
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
+test('ownHomes: each lab host logs in with a home of its own, and a gate deploys into each', { timeout: 120_000 }, async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ftl-lab-homes-'));
+  const lab = await labUp({ count: 2, dir: join(parent, 'lab'), ownHomes: true });
+  try {
+    for (const h of lab.hosts) {
+      const home = await run('ssh', ['-i', lab.keyPath, '-o', `UserKnownHostsFile=${lab.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-p', String(h.port), `${lab.user}@${h.address}`, 'echo "$HOME"']);
+      assert.equal(home.trim(), hostPaths(h).home, `${h.name} logs in to its own home`);
+    }
+    const ftl = await automation({ inventory: lab.inventoryPath });
+    try {
+      const r = await ftl.run('lab', 'ping');
+      assert.deepEqual([...r.ok].sort(), ['lab01', 'lab02']);
+    } finally {
+      await ftl.close();
+    }
+    for (const h of lab.hosts) {
+      const gates = readdirSync(join(hostPaths(h).home, '.ftl')).filter((f) => f.endsWith('.pyz'));
+      assert.equal(gates.length, 1, `${h.name} got its own gate`);
+    }
+  } finally {
+    await lab.down();
     rmSync(parent, { recursive: true, force: true });
   }
 });

@@ -11,8 +11,10 @@ test('30 lab hosts at once: a gate on each, every one answers', { timeout: 600_0
       const replies = await Promise.all(names.map(async (n) => ping(await g.pool.get(n))));
       assert.deepEqual(replies, names.map(() => 'pong'));
       const st = g.factory.stats();
-      assert.equal(st.probes, 30);
-      assert.ok(st.uploads >= 1 && st.uploads <= 30, `at most one upload per host (${String(st.uploads)})`);
+      // The lab hosts share one remote directory here: hosts that look after the first upload
+      // has landed start the gate at once; only those that found none are probed.
+      assert.ok(st.probes >= 1 && st.probes <= 30, `a probe only where no gate was found (${String(st.probes)})`);
+      assert.ok(st.uploads >= 1 && st.uploads <= st.probes, `at most one upload per host that found none (${String(st.uploads)} uploads, ${String(st.probes)} probes)`);
       assert.equal(st.openConnections, 30);
       const pids = new Set(g.pool.list().map((e) => e.hello?.pid));
       assert.equal(pids.size, 30, 'one gate process per host');

@@ -10,9 +10,9 @@ import { FtlError } from '../../src/errors.js';
 import { hostFacts } from '../../src/inventory/facts.js';
 import { parseSshG } from '../../src/ssh/config.js';
 import { transientError } from '../../src/ssh/connect.js';
-import { deployGate } from '../../src/ssh/deploy.js';
-import type { RemoteRunner } from '../../src/ssh/exec.js';
-import { checkHostKey, fingerprint, hostFieldMatches, recordHostKey } from '../../src/ssh/known-hosts.js';
+import { deployAfterProbe, deployGate, probeScript } from '../../src/ssh/deploy.js';
+import { shq, type RemoteRunner } from '../../src/ssh/exec.js';
+import { checkHostKey, fingerprint, hostFieldMatches, knownKeyTypes, recordHostKey } from '../../src/ssh/known-hosts.js';
 import { SshConnectionPool } from '../../src/ssh/pool.js';
 import { parseHopSpec, type SshTarget } from '../../src/ssh/target.js';
 import { AfterMarker, gateCommand } from '../../src/ssh/transport.js';
@@ -71,6 +71,11 @@ test('known_hosts: plain, [host]:port, hashed, wildcard and negated entries; cha
   recordHostKey(fresh, 'new.host', 2222, k3);
   assert.equal(readFileSync(fresh, 'utf8'), `[new.host]:2222 ssh-ed25519 ${k3.toString('base64')}\n`, 'recorded once');
   assert.deepEqual(checkHostKey([fresh], 'new.host', 2222, k3), { kind: 'known' });
+  // A file read already is read again once it changes: a key recorded now is known at once.
+  assert.equal(checkHostKey([fresh], 'other.host', 22, k1).kind, 'unknown');
+  recordHostKey(fresh, 'other.host', 22, k1);
+  assert.deepEqual(checkHostKey([fresh], 'other.host', 22, k1), { kind: 'known' });
+  assert.deepEqual(knownKeyTypes([fresh], 'other.host', 22), ['ssh-ed25519']);
 });
 
 test('ssh settings: ssh -G output, ProxyJump hops, -o options in ansible_ssh_common_args', () => {
@@ -162,6 +167,27 @@ test('gate deploy: probe, upload once, and clear errors (run with the local sh)'
     assert.match(e.message, /cannot upload the gate to h1:.*Not a directory/);
     return true;
   });
+});
+
+test('the start script starts a gate that is there in one go, and answers as the probe when it is not (local sh)', async (t) => {
+  const dir = tempDir(t);
+  const bytes = Buffer.from('PK fake gate bytes');
+  const gate = { path: join(dir, 'g.pyz'), hash: 'abc123', size: bytes.length };
+  writeFileSync(gate.path, bytes);
+  // A stand-in interpreter: answers the version question, and says what it was asked to run instead of running it.
+  const python = join(dir, 'python3');
+  writeFileSync(python, '#!/bin/sh\nif [ "$1" = -c ]; then echo version=3.11.2; else echo "gate started: $1"; fi\n');
+  chmodSync(python, 0o755);
+  const opts = { host: 'h1', python, remoteDir: join(dir, 'remote', '.ftl') };
+  const script = (): string => `sh -c ${shq(probeScript(gate, opts, '@@START@@'))}`;
+
+  const missing = await localRunner('hello from .bashrc\n')(script());
+  assert.doesNotMatch(missing.stdout, /@@START@@/, 'no gate: nothing starts');
+  const deployed = await deployAfterProbe(localRunner(), gate, opts, missing);
+  assert.equal(deployed.uploaded, true, "the probe's answer is enough to deploy");
+
+  const present = await localRunner()(script());
+  assert.equal(present.stdout, `@@START@@gate started: ${opts.remoteDir}/gate-abc123.pyz\n`, 'the gate starts, right after the marker');
 });
 
 const target = (name: string): SshTarget => ({
