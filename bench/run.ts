@@ -152,7 +152,7 @@ function targets(set: SeriesSet, cold: readonly ColdCase[], scaleMax: number): T
   for (const key of ['stat', 'lineinfile'] as const) {
     const s = set.get('ftl', 10, key);
     if (s === undefined) continue;
-    const note = key === 'stat' ? ' (native in ftl\'s gate)' : ' (Ansible\'s module, forked from the gate's zygote)';
+    const note = key === 'stat' ? ' (native in ftl\'s gate)' : ' (Ansible\'s module, forked from the gate\'s zygote)';
     out.push({ target: `warm ${key} on 10 hosts: ≤50 ms median${note}`, figure: fmtMs(s.median), met: s.median <= 50, by: s.median <= 50 ? `${fmtMs(50 - s.median)} under` : `${fmtMs(s.median - 50)} over (${(s.median / 50).toFixed(1)}x the target)` });
   }
   const fresh = cold.find((c) => c.key === 'ftl-run-fresh');
