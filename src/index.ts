@@ -1,2 +1,8 @@
-export { FtlError, ERROR_CODES } from './errors.js';
+// The library entry: `import { automation } from 'ftl'` gives scripts the REPL's `ftl` object.
+export { automation } from './run/automation.js';
+export type { AutomationOptions, Ftl, FtlMembers } from './run/automation.js';
+export { RunResult } from './run/result.js';
+export type { CallOptions } from './run/runner.js';
+export type { HostResult, HostStatus, RunProgress } from './run/types.js';
+export { FtlError, ERROR_CODES, isFtlError, describeError } from './errors.js';
 export type { ErrorCode } from './errors.js';
