@@ -14,7 +14,7 @@ import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 // The package's index does not export automation yet; the module itself does.
-import { automation } from '../dist/run/automation.js';
+import { automation } from '../dist/index.js';
 
 let ftl;
 

@@ -1,6 +1,5 @@
 """What a running request knows: its id, check/diff mode, and a way to be cancelled."""
 import os
-import signal
 import threading
 
 
@@ -52,6 +51,8 @@ def _kill_group(proc):
     if kill_group is not None:  # a zygote's child, known by the gate only through its pid
         kill_group()
         return
+    import signal  # only a cancel needs it (it pulls in enum at import)
+
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):

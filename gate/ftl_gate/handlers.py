@@ -1,14 +1,15 @@
-"""Request handlers: each returns (reply_type, reply_data)."""
+"""Request handlers: each returns (reply_type, reply_data).
+
+What only some requests need (platform, the zygote, the module runner with subprocess and
+tempfile) is imported by the handler that needs it: a gate starts on every host of a cold
+call, and a native ping must not pay ~30 ms of imports for Ansible modules it never runs.
+"""
 import os
-import platform
-import socket
 import sys
 import time
 
 from . import native
 from .context import Cancelled, ModuleFailed, module_params
-from . import zygote_client
-from .runner import run_ansible_module, ModuleNotFound
 
 
 def handle_request(gate, msg_type, data, ctx):
@@ -21,6 +22,11 @@ def handle_request(gate, msg_type, data, ctx):
 
 
 def handle_info(gate, data, ctx):
+    import platform
+    import socket
+
+    from . import zygote_client
+
     return "InfoResult", {
         "python_version": ".".join(str(p) for p in sys.version_info[:3]),
         "python_executable": sys.executable,
@@ -88,6 +94,8 @@ def handle_module(gate, data, ctx):
     args = data.get("module_args") or {}
     if not isinstance(name, str) or not isinstance(args, dict):
         return "Error", {"message": "Module needs module_name (string) and module_args (object)"}
+    from .runner import run_ansible_module, ModuleNotFound
+
     try:
         result = run_ansible_module(data, ctx)
     except ModuleNotFound as e:

@@ -4,11 +4,9 @@ import os
 import sys
 import threading
 import time
-import traceback
 
 from . import protocol
 from .context import RequestContext
-from .handlers import handle_request
 
 SHUTDOWN_WAIT_S = 10.0
 
@@ -33,8 +31,13 @@ class Gate:
 
     def _run_request(self, msg_type, data, msg_id, ctx):
         try:
+            # Imported on the first request, not at start: Hello answers before the handlers load.
+            from .handlers import handle_request
+
             reply_type, reply = handle_request(self, msg_type, data, ctx)
         except Exception as e:  # a bug in a handler must not kill the gate
+            import traceback
+
             reply_type, reply = "Error", {"message": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
         try:
             self.send(reply_type, reply, msg_id)

@@ -73,6 +73,7 @@ export class ModuleIndex {
   private fuse: Fuse<string> | undefined;
   private readonly docs: DocLoader;
   private collectionDirs: readonly string[] = [];
+  private collectionsScanned = false;
 
   private constructor(
     private readonly ansible: AnsibleEnv,
@@ -117,6 +118,16 @@ export class ModuleIndex {
       }
     }
     this.collectionDirs = collectionDirs(env, this.ansible);
+  }
+
+  /**
+   * The collections' modules (~7,500 files with Debian's `ansible`), read the first time
+   * a name needs them: a call of a builtin module, the usual case of `ftl run` and of a
+   * script, then starts without walking them (~40 ms).
+   */
+  private withCollections(): this {
+    if (this.collectionsScanned) return this;
+    this.collectionsScanned = true;
     for (const dir of this.collectionDirs) {
       for (const ns of safeDirs(dir)) {
         for (const coll of safeDirs(join(dir, ns))) {
@@ -128,6 +139,7 @@ export class ModuleIndex {
         }
       }
     }
+    return this;
   }
 
   get ansibleAvailable(): boolean {
@@ -151,11 +163,11 @@ export class ModuleIndex {
   /** A module by short name, FQCN, ansible.legacy name or runtime.yml redirect. */
   resolve(name: string): ModuleInfo | undefined {
     const plain = name.startsWith('ansible.legacy.') ? name.slice('ansible.legacy.'.length) : name;
-    const direct = this.byFqcn.get(plain) ?? this.byShort.get(plain);
+    const direct = this.byFqcn.get(plain) ?? this.byShort.get(plain) ?? this.withCollections().byFqcn.get(plain);
     if (direct !== undefined) return direct;
     const r = this.routing().get(plain.startsWith('ansible.builtin.') ? plain.slice('ansible.builtin.'.length) : plain);
     if (r?.to === undefined) return undefined;
-    const target = this.byFqcn.get(r.to);
+    const target = this.withCollections().byFqcn.get(r.to);
     if (target === undefined) return undefined;
     return { ...target, redirectedFrom: name, ...(r.deprecation === undefined ? {} : { deprecation: r.deprecation }) };
   }
@@ -192,15 +204,16 @@ export class ModuleIndex {
 
   /** Short names, then FQCNs, sorted within each. */
   names(): string[] {
+    this.withCollections();
     return [...[...this.byShort.keys()].sort(), ...[...this.byFqcn.keys()].filter((n) => n.includes('.')).sort()];
   }
 
   collections(): string[] {
-    return [...new Set([...this.byFqcn.values()].map((m) => m.collection).filter((c) => c !== ''))].sort();
+    return [...new Set([...this.withCollections().byFqcn.values()].map((m) => m.collection).filter((c) => c !== ''))].sort();
   }
 
   modulesOf(collectionPrefix: string): string[] {
-    return [...this.byFqcn.keys()].filter((n) => n.startsWith(`${collectionPrefix}.`)).sort();
+    return [...this.withCollections().byFqcn.keys()].filter((n) => n.startsWith(`${collectionPrefix}.`)).sort();
   }
 
   suggest(name: string, n = 3): string[] {

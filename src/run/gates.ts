@@ -13,6 +13,7 @@ import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { gateBuild } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
+import { controllerPython } from '../modules/ansible-env.js';
 import type { BecomeSpec } from './runner.js';
 
 export interface GateProviderOptions {
@@ -155,7 +156,9 @@ export class GateProvider {
     const { facts, become } = want;
     if (facts.connection === 'local') {
       const path = become === undefined ? build.path : readableCopy(build.path);
-      return spawnLocalGate(path, { python: facts.python ?? 'python3', ...(become === undefined ? {} : { become }) });
+      // As Ansible's implicit localhost runs the controller's own Python: never a
+      // version-manager shim on PATH (pyenv's costs ~120 ms per start).
+      return spawnLocalGate(path, { python: facts.python ?? controllerPython(process.env), ...(become === undefined ? {} : { become }) });
     }
     const ssh = await this.sshFactory();
     const sshPassword = this.opts.sshPassword;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { FtlError, describeError } from '../errors.js';
 import type { HostFacts } from '../inventory/facts.js';
 import { mapLimit } from './limit.js';
@@ -103,6 +104,9 @@ export async function runOnHosts(
   const timeoutS = opts.timeout ?? defaults.timeoutS;
   const tracker = new ProgressTracker(hosts.length, now);
   const abort = new AbortController();
+  // Every host in flight listens on this one signal (and lets go when done): hundreds of
+  // listeners are the design, not a leak for Node to warn about on the user's screen.
+  setMaxListeners(0, abort.signal);
   const outer = opts.signal;
   const onOuterAbort = (): void => {
     abort.abort();

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
+import { configIsHostIndependent } from './config-scope.js';
 
 /** What ~/.ssh/config (as `ssh -G` resolves it) says about one host. */
 export interface SshConfigEntry {
@@ -47,14 +48,22 @@ export function parseSshG(text: string, home = homedir()): SshConfigEntry {
   };
 }
 
+/** A name no configuration can mention: what `ssh -G` prints for it is what it prints for any host. */
+const PROBE_HOST = 'ftl-any-host.invalid';
+
+/** Host names `ssh -G` takes as they are: no user@, no port, no IPv6 brackets. */
+const PLAIN_HOST = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 /**
  * The ssh binary resolves the configuration exactly as `ssh` would (Include, Match, tokens).
  * Without an ssh binary (or when it fails) there is no configuration: inventory values and
- * defaults only.
+ * defaults only. When the configuration says the same for every host (see
+ * config-scope.ts), one `ssh -G` per user and port answers for all of them.
  */
-export function sshGLookup(opts: { sshBin?: string; configFile?: string; timeoutMs?: number } = {}): SshConfigLookup {
+export function sshGLookup(opts: { sshBin?: string; configFile?: string; timeoutMs?: number; home?: string; systemConfig?: string } = {}): SshConfigLookup {
   const cache = new Map<string, Promise<SshConfigEntry | undefined>>();
-  return (host, o) => {
+  let sameForAll: boolean | undefined;
+  const ask = (host: string, o: { user?: string | undefined; port?: number | undefined }): Promise<SshConfigEntry | undefined> => {
     const args = ['-G'];
     if (opts.configFile !== undefined) args.push('-F', opts.configFile);
     if (o.user !== undefined) args.push('-l', o.user);
@@ -66,11 +75,19 @@ export function sshGLookup(opts: { sshBin?: string; configFile?: string; timeout
     if (p === undefined) {
       p = new Promise((resolve) => {
         execFile(opts.sshBin ?? 'ssh', args, { timeout: opts.timeoutMs ?? 10_000 }, (err, stdout) => {
-          resolve(err === null ? parseSshG(stdout) : undefined);
+          resolve(err === null ? parseSshG(stdout, opts.home) : undefined);
         });
       });
       cache.set(key, p);
     }
     return p;
+  };
+  return async (host, o) => {
+    sameForAll ??= configIsHostIndependent({ configFile: opts.configFile, ...(opts.home === undefined ? {} : { home: opts.home }), ...(opts.systemConfig === undefined ? {} : { systemConfig: opts.systemConfig }) });
+    if (!sameForAll || !PLAIN_HOST.test(host)) return ask(host, o);
+    const any = await ask(PROBE_HOST, o);
+    if (any === undefined) return undefined;
+    // ssh lowercases the name it is given; a HostName for every host stays what it says.
+    return { ...any, hostname: any.hostname === PROBE_HOST ? host.toLowerCase() : any.hostname };
   };
 }

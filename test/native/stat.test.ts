@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,26 @@ describe('native stat and slurp return what ansible returns', () => {
       { label: 'a bad choice', module: 'stat', args: { path: '/', checksum_algorithm: 'crc' } },
     ];
     await compareSteps(gate, steps.map((s) => ({ ...s, normalise: ATIME })), () => undefined);
+  });
+
+  it('stat: the mime type follows a file through its changes (the gate remembers it per version of the file)', async () => {
+    const path = join(dir, 'changing');
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 2_200));
+    const mimeByFile = (): string => execFileSync('file', ['--brief', '--mime-type', path], { encoding: 'utf8' }).trim();
+    const mimeByStat = async (): Promise<string> => ((await gate.call({ module: 'stat', args: { path } })).stat as { mimetype: string }).mimetype;
+    const seen: [string, string][] = [];
+    writeFileSync(path, 'plain words\n');
+    await settle();
+    seen.push([await mimeByStat(), mimeByFile()], [await mimeByStat(), mimeByFile()]);
+    writeFileSync(path, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])); // same size, not text
+    seen.push([await mimeByStat(), mimeByFile()]);
+    await settle();
+    seen.push([await mimeByStat(), mimeByFile()], [await mimeByStat(), mimeByFile()]);
+    writeFileSync(path, '#!/bin/sh\necho\n');
+    await settle();
+    seen.push([await mimeByStat(), mimeByFile()]);
+    for (const [ours, file] of seen) assert.equal(ours, file);
+    assert.deepEqual(seen.map(([ours]) => ours), ['text/plain', 'text/plain', 'application/octet-stream', 'application/octet-stream', 'application/octet-stream', 'text/x-shellscript']);
   });
 
   it('slurp: text, binary, and the errors', async () => {

@@ -37,6 +37,30 @@ describe('runOnHosts', () => {
     assert.deepEqual(r.hosts.map((h) => h.host), ['a', 'b', 'c', 'd']);
   });
 
+  it('waits on hundreds of hosts at once without a Node warning (each host listens for Ctrl-C)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const call = fakeCall(async (_h, signal) => {
+        const onAbort = (): void => undefined;
+        signal.addEventListener('abort', onAbort, { once: true });
+        await new Promise((r) => setTimeout(r, 5));
+        signal.removeEventListener('abort', onAbort);
+        return {};
+      });
+      const hosts = Array.from({ length: 200 }, (_, i) => `h${i}`);
+      const r = await runOnHosts('all', hosts, call, facts, defaults, { forks: 200 });
+      assert.equal(r.ok.length, 200);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('runs at most `forks` hosts at once', async () => {
     let running = 0;
     let peak = 0;
