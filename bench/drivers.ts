@@ -60,6 +60,29 @@ function overBudget(i: number, start: number, budgetMs: number | undefined): boo
   return budgetMs !== undefined && i >= MIN_SAMPLES && performance.now() - start > budgetMs;
 }
 
+/**
+ * A series of lines typed into an interactive tool (the ftl REPL, ansible-console): each
+ * timed until its output is back, with the hosts that did not come back ok or changed
+ * counted as failures, and the first such output kept.
+ */
+async function lineSeries(n: number, budgetMs: number | undefined, hosts: number, send: () => Promise<string>, good: (out: string) => number): Promise<SeriesRun> {
+  const samples: number[] = [];
+  let failures = 0;
+  let firstError = '';
+  const start = performance.now();
+  for (let i = 0; i < n && !overBudget(i, start, budgetMs); i++) {
+    const t0 = performance.now();
+    const out = await send();
+    samples.push(performance.now() - t0);
+    const ok = good(out);
+    if (ok !== hosts) {
+      failures += hosts - ok;
+      if (firstError === '') firstError = out.slice(0, 300);
+    }
+  }
+  return { samples, failures, firstError };
+}
+
 /** A child process whose stdout is searched as it comes. */
 class Child {
   private buf = '';
@@ -229,23 +252,11 @@ export class FtlReplDriver implements Driver {
     return out.slice(0, out.lastIndexOf(`'${marker}'`));
   }
 
-  async series(work: Work, n: number, budgetMs?: number): Promise<SeriesRun> {
-    const samples: number[] = [];
-    let failures = 0;
-    let firstError = '';
-    const start = performance.now();
-    for (let i = 0; i < n && !overBudget(i, start, budgetMs); i++) {
-      const t0 = performance.now();
-      const out = await this.line(work.js);
-      samples.push(performance.now() - t0);
+  series(work: Work, n: number, budgetMs?: number): Promise<SeriesRun> {
+    return lineSeries(n, budgetMs, this.hosts, () => this.line(work.js), (out) => {
       const c = plainStatusCounts(out);
-      const good = (c.ok ?? 0) + (c.changed ?? 0);
-      if (good !== this.hosts) {
-        failures += this.hosts - good;
-        if (firstError === '') firstError = out.slice(0, 300);
-      }
-    }
-    return { samples, failures, firstError };
+      return (c.ok ?? 0) + (c.changed ?? 0);
+    });
   }
 
   async close(): Promise<void> {
@@ -284,22 +295,8 @@ export class ConsoleDriver implements Driver {
     return this.prompt();
   }
 
-  async series(work: Work, n: number, budgetMs?: number): Promise<SeriesRun> {
-    const samples: number[] = [];
-    let failures = 0;
-    let firstError = '';
-    const start = performance.now();
-    for (let i = 0; i < n && !overBudget(i, start, budgetMs); i++) {
-      const t0 = performance.now();
-      const out = await this.line(work.console);
-      samples.push(performance.now() - t0);
-      const good = [...out.matchAll(/^\S+ \| (SUCCESS|CHANGED)/gm)].length;
-      if (good !== this.hosts) {
-        failures += this.hosts - good;
-        if (firstError === '') firstError = out.slice(0, 300);
-      }
-    }
-    return { samples, failures, firstError };
+  series(work: Work, n: number, budgetMs?: number): Promise<SeriesRun> {
+    return lineSeries(n, budgetMs, this.hosts, () => this.line(work.console), (out) => [...out.matchAll(/^\S+ \| (SUCCESS|CHANGED)/gm)].length);
   }
 
   async close(): Promise<void> {
