@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { arch, cpus, loadavg, release, totalmem } from 'node:os';
-import { packageVersion } from '../src/version.js';
+import { packageVersion } from '../src/base/version.js';
 import { ROOT } from './drivers.js';
 
 function out(cmd: string, args: string[]): string {

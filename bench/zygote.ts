@@ -9,7 +9,7 @@ import { spawnLocalGate } from '../src/gate/local.js';
 import { GateSession } from '../src/gate/session.js';
 import { ModuleIndex } from '../src/modules/index.js';
 import { buildModuleRequest } from '../src/modules/request.js';
-import { gatePayload } from '../src/run/gate-build.js';
+import { gatePayload } from '../src/hosts/gate-build.js';
 import { ms, summarise } from './stats.js';
 
 const run = promisify(execFile);

@@ -4,9 +4,9 @@ import { registerInventoryCommand } from './commands/inventory.js';
 import { registerLabCommand } from './commands/lab.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './commands/options.js';
 import { registerRunCommand } from './commands/run.js';
-import { FtlError, describeError } from './errors.js';
+import { FtlError, describeError } from './base/errors.js';
 import { runRepl } from './repl/session.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from './base/version.js';
 
 export function buildProgram(): Command {
   const program = new Command();

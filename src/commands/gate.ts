@@ -1,7 +1,7 @@
 import { copyFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ensureGate } from '../gate/pyz.js';
-import { gatePayload } from '../run/gate-build.js';
+import { gatePayload } from '../hosts/gate-build.js';
 
 export function registerGateCommand(program: Command): void {
   const gate = program.command('gate').description('the gate: the Python program ftl starts on each host');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { Inventory } from '../inventory/index.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {

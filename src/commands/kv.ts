@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 
 /**
  * Module args from the command line: `k=v` words (values stay strings, as Ansible's

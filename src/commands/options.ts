@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import type { AutomationOptions } from '../run/automation.js';
 
 /** Options shared by the REPL (`ftl`) and one-shot calls (`ftl run`). */

@@ -1,22 +1,12 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { automation } from '../run/automation.js';
-import type { RunResult } from '../run/result.js';
+import { exitCodeOf } from '../run/exit-codes.js';
 import { readHiddenFromTerminal } from '../repl/hidden-input.js';
 import { parseKvArgs } from './kv.js';
-import { askUpFront } from './secrets.js';
+import { askUpFront } from '../base/up-front.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './options.js';
-import { prepareOutput, printResult, outputMode } from './output.js';
-
-/** Exit codes of a call, as Ansible's ad-hoc command uses them. */
-export const EXIT = { ok: 0, usage: 1, failed: 2, unreachable: 4, interrupted: 130 } as const;
-
-export function exitCodeOf(r: RunResult): number {
-  if (r.cancelled.length > 0) return EXIT.interrupted;
-  if (r.failed.length > 0) return EXIT.failed;
-  if (r.unreachable.length > 0) return EXIT.unreachable;
-  return EXIT.ok;
-}
+import { prepareOutput, printResult, outputMode } from '../ui/output.js';
 
 interface RunCliOptions extends CommonCliOptions {
   args?: string;

@@ -1,5 +1,5 @@
 import { PassThrough, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
-import { BecomeError, type FtlError } from '../errors.js';
+import { BecomeError, type FtlError } from '../base/errors.js';
 
 /**
  * Becoming another user with sudo, as Ansible does it: sudo runs a shell that prints a

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors.js';
+import { ProtocolError } from '../base/errors.js';
 
 /**
  * The gate's framing: 8 lowercase hex digits giving the body's byte length, then a

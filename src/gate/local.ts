@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { GateError } from '../errors.js';
+import { GateError } from '../base/errors.js';
 import { sudoArgs, watchSudo } from './become.js';
 import type { GateExit, GateTransport } from './transport.js';
 

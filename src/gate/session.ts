@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { GateError, ProtocolError, FtlError } from '../errors.js';
+import { GateError, ProtocolError, FtlError } from '../base/errors.js';
 import { encodeFrame, FrameDecoder, type GateMessage } from './codec.js';
 import type { GateExit, GateTransport } from './transport.js';
 

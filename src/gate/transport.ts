@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { FtlError } from '../errors.js';
+import type { FtlError } from '../base/errors.js';
 
 /**
  * How a GateSession reaches a running gate process: a local child process or an

@@ -1,7 +1,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { statSync } from 'node:fs';
-import { closest } from '../suggest.js';
-import { InventoryError } from '../errors.js';
+import { closest } from '../base/suggest.js';
+import { InventoryError } from '../base/errors.js';
 import { hostFacts, type HostFacts } from './facts.js';
 import { InventoryData } from './model.js';
 import { evaluatePattern } from './patterns.js';

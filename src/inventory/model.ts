@@ -1,4 +1,4 @@
-import { InventoryError } from '../errors.js';
+import { InventoryError } from '../base/errors.js';
 
 /** The inventory as Ansible's InventoryData holds it: groups, hosts, their own vars. */
 export class InventoryData {

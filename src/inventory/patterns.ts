@@ -1,4 +1,4 @@
-import { InventoryError } from '../errors.js';
+import { InventoryError } from '../base/errors.js';
 
 /** What pattern matching needs of an inventory. */
 export interface PatternSource {

@@ -1,4 +1,4 @@
-import { InventoryError } from '../errors.js';
+import { InventoryError } from '../base/errors.js';
 
 /**
  * Ansible's host ranges: `web[01:03]`, `db[a:c]`, `node[1:10:2]`, several per name.

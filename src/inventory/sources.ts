@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parseDocument, type Document } from 'yaml';
-import { InventoryError } from '../errors.js';
+import { InventoryError } from '../base/errors.js';
 import type { InventoryData } from './model.js';
 import { expandHostPattern } from './ranges.js';
 

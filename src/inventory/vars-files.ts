@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InventoryError } from '../errors.js';
+import { InventoryError } from '../base/errors.js';
 import { readYaml } from './sources.js';
 
 const EXTS = ['', '.yml', '.yaml', '.json'];

@@ -5,7 +5,7 @@
  * Undefined. str() and repr() print them as Python does, so a template renders the
  * same text as under Ansible.
  */
-import { FtlError } from '../errors.js';
+import { FtlError } from '../base/errors.js';
 
 /** Errors while rendering; the template action reports them per host. */
 export class TemplateError extends FtlError {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
-import { FtlError } from '../errors.js';
+import { FtlError } from '../base/errors.js';
 import { hostPaths, knownHostsLine, labHostName, labInventory, labPaths, sshdConfig, type LabHostSpec, type LabSpec } from './files.js';
 import { commandLine, isAlive, processTree, signalTree, sleep, tcpAccepts, waitGone } from './procs.js';
 

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../paths.js';
-import type { ModuleDoc, ModuleInfo, ModuleOption } from './types.js';
+import { packageRoot } from '../base/paths.js';
+import type { ModuleDoc, ModuleInfo, ModuleOption } from '../base/module-types.js';
 
 type RawOption = {
   type?: string;

@@ -3,14 +3,14 @@ import { homedir } from 'node:os';
 import { basename, delimiter, join, resolve as resolvePath } from 'node:path';
 import Fuse from 'fuse.js';
 import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../errors.js';
-import { closest } from '../suggest.js';
+import { UsageError } from '../base/errors.js';
+import { closest } from '../base/suggest.js';
 import { probeAnsible, type AnsibleEnv } from './ansible-env.js';
 import { DocLoader } from './docs.js';
 import { NATIVE_MODULES } from './native.js';
-import type { ModuleDoc, ModuleInfo, ModuleKind } from './types.js';
+import type { ModuleDoc, ModuleInfo, ModuleKind } from '../base/module-types.js';
 
-export type { ModuleDoc, ModuleInfo, ModuleOption } from './types.js';
+export type { ModuleDoc, ModuleInfo, ModuleOption } from '../base/module-types.js';
 
 /** Playbook actions that only make sense on the controller: ftl refuses them with what to write instead. */
 const CONTROLLER_ONLY = new Set([

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { GateError } from '../errors.js';
-import type { HostOutcome } from '../run/runner.js';
+import { GateError } from '../base/errors.js';
+import type { HostOutcome } from '../base/types.js';
 import { collectionModuleUtils, pythonName } from './deps.js';
-import type { ModuleInfo } from './types.js';
+import type { ModuleInfo } from '../base/module-types.js';
 
 export interface ModuleRequest {
   readonly type: 'FTLModule' | 'Module';

@@ -1,6 +1,6 @@
-import { closest } from '../suggest.js';
-import { UsageError } from '../errors.js';
-import type { ModuleDoc, ModuleOption } from './types.js';
+import { closest } from '../base/suggest.js';
+import { UsageError } from '../base/errors.js';
+import type { ModuleDoc, ModuleOption } from '../base/module-types.js';
 
 const MASK = '********';
 const BOOL_WORDS = new Set(['yes', 'no', 'true', 'false', 'on', 'off', '1', '0', 'y', 'n', 't', 'f']);

@@ -1,5 +1,6 @@
 import repl, { type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
+import { replCompleter, replDomain, replEval, setReplCompleter, setReplEval, type CompleterCallback, type EvalCallback, type EvalFn } from './node-internals.js';
 
 /**
  * node:repl with two additions and nothing ftl-specific:
@@ -30,8 +31,6 @@ export interface AsyncReplOptions {
   beforeWrite?: (value: unknown) => Promise<void> | undefined;
 }
 
-type EvalCallback = (err: Error | null, result?: unknown) => void;
-type EvalFn = (code: string, context: object, file: string, cb: EvalCallback) => void;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -50,7 +49,7 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
     ...(opts.writer === undefined ? {} : { writer: opts.writer }),
   });
 
-  const defaultEval = server.eval as EvalFn;
+  const defaultEval = replEval(server);
   const awaitEval: EvalFn = (code, context, file, done) => {
     const cb: EvalCallback = (err, value) => {
       const ready = err === null ? opts.beforeWrite?.(value) : undefined;
@@ -103,11 +102,11 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
       );
     });
   };
-  (server as unknown as { eval: EvalFn }).eval = awaitEval;
+  setReplEval(server, awaitEval);
 
   // Errors thrown while evaluating reach the REPL's domain, not the eval callback; let
   // onError show ours (one line) and leave the rest to node's own handler.
-  const dom = (server as unknown as { _domain?: NodeJS.EventEmitter })._domain;
+  const dom = replDomain(server);
   if (dom !== undefined && opts.onError !== undefined) {
     const onError = opts.onError;
     const original = dom.listeners('error') as ((e: unknown) => void)[];
@@ -123,9 +122,9 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
   }
 
   if (opts.completer !== undefined) {
-    const fallback = server.completer.bind(server) as (line: string, cb: (err: Error | null, r?: [string[], string]) => void) => void;
+    const fallback = replCompleter(server);
     const ours = opts.completer;
-    (server as unknown as { completer: unknown }).completer = (line: string, cb: (err: Error | null, r?: [string[], string]) => void): void => {
+    setReplCompleter(server, (line: string, cb: CompleterCallback): void => {
       Promise.resolve()
         .then(() => ours(line))
         .then(
@@ -137,7 +136,7 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
             fallback(line, cb);
           },
         );
-    };
+    });
   }
   return server;
 }

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 
 /** What the dot-commands read and change; the REPL session implements it. */
 export interface DotContext {

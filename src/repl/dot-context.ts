@@ -1,9 +1,9 @@
-import { UsageError } from '../errors.js';
-import { foldHosts, naturalCompare } from '../hostset/index.js';
+import { UsageError } from '../base/errors.js';
+import { foldHosts, naturalCompare } from '../base/hostset.js';
 import { renderModuleDoc } from '../ui/index.js';
 import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
-import type { Shared } from './session.js';
+import type { Shared } from './shared.js';
 
 const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks, vars, refresh })
   ftl.webservers.ping()                       a group        ftl.web_01.ping()    host web-01

@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { emitKeypressEvents } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { ReadStream, WriteStream } from 'node:tty';
-import { FtlError } from '../errors.js';
+import { FtlError } from '../base/errors.js';
 
 /** A terminal input stream as readline sees it. */
 export interface KeyInput extends NodeJS.EventEmitter {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { RunProgress } from '../run/types.js';
+import type { RunProgress } from '../base/types.js';
 
 /**
  * One line of live progress under the prompt while a call runs, redrawn in place.

@@ -1,16 +1,16 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import { Inventory } from '../inventory/index.js';
-import { newActionSession, type ActionSession } from '../modules/actions/index.js';
+import { newActionSession, type ActionSession } from '../actions/index.js';
 import { ModuleIndex } from '../modules/index.js';
-import { GateProvider, type GateProviderOptions } from './gates.js';
+import { GateProvider, type GateProviderOptions } from '../hosts/gates.js';
 import { prepareCall } from './prepare.js';
 import { rootProxy, targetProxy, type ProxyCore } from './proxy.js';
 import type { RunResult } from './result.js';
-import type { RunProgress } from './types.js';
+import type { RunProgress } from '../base/types.js';
 import { runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
 import Fuse from 'fuse.js';
-import { closest } from '../suggest.js';
+import { closest } from '../base/suggest.js';
 
 export interface AutomationOptions extends GateProviderOptions {
   /** Inventory sources (-i); none: localhost only. */

@@ -1,9 +1,9 @@
-import { UsageError } from '../errors.js';
-import { actionFor, prepareAction, type ActionSession } from '../modules/actions/index.js';
-import { callModule } from '../modules/actions/module-call.js';
+import { UsageError } from '../base/errors.js';
+import { actionFor, prepareAction, type ActionSession } from '../actions/index.js';
+import { callModule } from '../actions/module-call.js';
 import type { ModuleIndex } from '../modules/index.js';
 import { maskNoLog, validateArgs } from '../modules/validate.js';
-import type { GateProvider } from './gates.js';
+import type { GateProvider } from '../hosts/gates.js';
 import type { PreparedCall } from './runner.js';
 
 /** Modules that take free-form text (`command uptime`) besides k=v args. */

@@ -1,4 +1,4 @@
-import { HOST_STATUSES, type HostStatus, type RunProgress } from './types.js';
+import { HOST_STATUSES, type HostStatus, type RunProgress } from '../base/types.js';
 
 /** Tracks which hosts of a call are running and how the finished ones ended. */
 export class ProgressTracker {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../base/errors.js';
 import type { CallOptions } from './runner.js';
 import type { RunResult } from './result.js';
 

@@ -1,4 +1,4 @@
-import type { HostResult, HostStatus, RunResultData } from './types.js';
+import type { HostResult, HostStatus, RunResultData } from '../base/types.js';
 
 /**
  * One call's outcome on every host. Arrays of host names per status are plain

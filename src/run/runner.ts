@@ -1,16 +1,11 @@
 import { setMaxListeners } from 'node:events';
-import { FtlError, describeError } from '../errors.js';
-import type { HostFacts } from '../inventory/facts.js';
-import { mapLimit } from './limit.js';
+import { FtlError, describeError } from '../base/errors.js';
+import { mapLimit } from '../base/limit.js';
 import { ProgressTracker } from './progress.js';
 import { RunResult } from './result.js';
-import type { HostResult, HostStatus, RunProgress } from './types.js';
+import type { BecomeSpec, HostFacts, HostOutcome, HostResult, PreparedCall, RunProgress } from '../base/types.js';
 
-/** Who a gate runs as on the host. */
-export interface BecomeSpec {
-  readonly user: string;
-  readonly password?: string | undefined;
-}
+export type { BecomeSpec, HostOutcome, PreparedCall } from '../base/types.js';
 
 /** Per-call options, given as the second argument of a module call; never mixed into module args. */
 export interface CallOptions {
@@ -27,21 +22,6 @@ export interface CallOptions {
   refresh?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
-}
-
-/** What one host ended with, before timings are added. */
-export interface HostOutcome {
-  readonly status: HostStatus;
-  readonly result: Record<string, unknown>;
-}
-
-/** A call checked and prepared on the controller, once, before any host is touched. */
-export interface PreparedCall {
-  readonly module: string;
-  /** Args as shown to people and logs (no_log values masked). */
-  readonly shownArgs: Record<string, unknown>;
-  /** Runs the call on one host. Must not throw for host-level trouble; returns an outcome. */
-  run(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: { timeoutMs: number; signal: AbortSignal }): Promise<HostOutcome>;
 }
 
 export interface RunnerDefaults {

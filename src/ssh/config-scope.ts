@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { expandTilde } from './config.js';
+import { expandTilde } from '../base/paths.js';
 
 /** Include nesting past this is a loop or a configuration we do not try to read. */
 const MAX_INCLUDE_DEPTH = 16;

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
+import { expandTilde } from '../base/paths.js';
 import { configIsHostIndependent } from './config-scope.js';
 
 /** What ~/.ssh/config (as `ssh -G` resolves it) says about one host. */
@@ -17,10 +18,6 @@ export interface SshConfigEntry {
 
 /** Looks a host up in the ssh client configuration; undefined when there is none to ask. */
 export type SshConfigLookup = (host: string, opts: { user?: string | undefined; port?: number | undefined }) => Promise<SshConfigEntry | undefined>;
-
-export function expandTilde(p: string, home = homedir()): string {
-  return p === '~' || p.startsWith('~/') ? home + p.slice(1) : p;
-}
 
 /** Parses `ssh -G` output: one lowercase `key value` per line; some keys repeat. */
 export function parseSshG(text: string, home = homedir()): SshConfigEntry {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
-import { SshError } from '../errors.js';
+import { SshError } from '../base/errors.js';
 import { checkHostKey, knownKeyTypes, recordHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { describeTarget, type SshTarget } from './target.js';
 

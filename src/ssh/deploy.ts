@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { SshError } from '../errors.js';
+import { SshError } from '../base/errors.js';
 import type { GateBuild } from '../gate/pyz.js';
-import { shq, type RemoteResult, type RemoteRunner } from './exec.js';
+import { shq } from '../base/shell.js';
+import type { RemoteResult, RemoteRunner } from './exec.js';
 
 /** What a host has: the interpreter to run the gate with and the gate's absolute path there. */
 export interface RemoteGate {

@@ -10,11 +10,6 @@ export interface RemoteResult {
 /** Runs a command to its end: opens the channel, writes stdin (then EOF), collects output. */
 export type RemoteRunner = (command: string, stdin?: Uint8Array) => Promise<RemoteResult>;
 
-/** Quotes a word for a POSIX shell. */
-export function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Collects a channel's output until it closes. */
 export function collect(channel: ClientChannel, stdin?: Uint8Array): Promise<RemoteResult> {
   return new Promise((resolve) => {

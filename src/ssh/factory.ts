@@ -1,7 +1,7 @@
 import type { GateBuild } from '../gate/pyz.js';
 import type { GateTransport } from '../gate/transport.js';
-import type { HostFacts } from '../inventory/facts.js';
-import type { AskPassword } from '../passwords.js';
+import type { HostFacts } from '../base/types.js';
+import type { AskPassword } from '../base/passwords.js';
 import { sshGLookup, type SshConfigLookup } from './config.js';
 import { becomeCopy, deployAfterProbe, deployGate, type RemoteGate } from './deploy.js';
 import { collect, type RemoteResult, type RemoteRunner } from './exec.js';

@@ -1,6 +1,6 @@
 import type { Client, ClientChannel } from 'ssh2';
-import { FtlError, SshError } from '../errors.js';
-import type { AskPassword } from '../passwords.js';
+import { FtlError, SshError } from '../base/errors.js';
+import type { AskPassword } from '../base/passwords.js';
 import { connectTarget, isTransientConnectError, type ConnectOptions } from './connect.js';
 import { describeTarget, targetKey, type SshTarget } from './target.js';
 

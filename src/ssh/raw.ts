@@ -1,6 +1,6 @@
 import type { ClientChannel } from 'ssh2';
-import { GateError } from '../errors.js';
-import { shq } from './exec.js';
+import { GateError } from '../base/errors.js';
+import { shq } from '../base/shell.js';
 import type { SshConnectionPool } from './pool.js';
 import type { SshTarget } from './target.js';
 

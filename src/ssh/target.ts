@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import type { HostFacts } from '../inventory/facts.js';
-import { SshError } from '../errors.js';
-import { expandTilde, type SshConfigLookup } from './config.js';
+import type { HostFacts } from '../base/types.js';
+import { SshError } from '../base/errors.js';
+import { expandTilde } from '../base/paths.js';
+import type { SshConfigLookup } from './config.js';
 
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
 

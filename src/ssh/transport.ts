@@ -4,7 +4,8 @@ import { AfterMarker, sudoArgs, watchSudo } from '../gate/become.js';
 import type { GateBuild } from '../gate/pyz.js';
 import type { GateExit, GateTransport } from '../gate/transport.js';
 import { probeScript } from './deploy.js';
-import { shq, type RemoteResult } from './exec.js';
+import { shq } from '../base/shell.js';
+import type { RemoteResult } from './exec.js';
 import type { SshConnectionPool } from './pool.js';
 import type { SshTarget } from './target.js';
 

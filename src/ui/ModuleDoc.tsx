@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { ModuleDoc as Doc, ModuleOption } from '../modules/types.js';
+import type { ModuleDoc as Doc, ModuleOption } from '../base/module-types.js';
 
 function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { HostStatus, RunResultData } from '../run/types.js';
+import type { HostStatus, RunResultData } from '../base/types.js';
 import { STATUS_ICON, trimOutput } from './format.js';
 import { formatDuration, groupOutcomes, summaryLine } from './group.js';
 

@@ -1,4 +1,4 @@
-import type { HostStatus, RunResultData } from '../run/types.js';
+import type { HostStatus, RunResultData } from '../base/types.js';
 import { formatDuration, groupOutcomes, summaryLine } from './group.js';
 
 export const STATUS_ICON: Readonly<Record<HostStatus, string>> = {

@@ -1,5 +1,5 @@
-import { foldHosts } from '../hostset/index.js';
-import type { HostResult, HostStatus, RunResultData } from '../run/types.js';
+import { foldHosts } from '../base/hostset.js';
+import type { HostResult, HostStatus, RunResultData } from '../base/types.js';
 
 /** Hosts that ended the same way, shown as one row. */
 export interface OutcomeRow {

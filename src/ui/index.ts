@@ -1,5 +1,5 @@
-import type { ModuleDoc as Doc } from '../modules/types.js';
-import type { RunResultData } from '../run/types.js';
+import type { ModuleDoc as Doc } from '../base/module-types.js';
+import type { RunResultData } from '../base/types.js';
 import type { RenderOptions } from './render.js';
 
 export { formatJsonLines, formatPlain } from './format.js';

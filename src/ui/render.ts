@@ -1,8 +1,8 @@
 import { createElement } from 'react';
 import { renderToString } from 'ink';
 import { stripVTControlCharacters } from 'node:util';
-import type { ModuleDoc as Doc } from '../modules/types.js';
-import type { RunResultData } from '../run/types.js';
+import type { ModuleDoc as Doc } from '../base/module-types.js';
+import type { RunResultData } from '../base/types.js';
 import { ModuleDoc } from './ModuleDoc.js';
 import { ResultTable } from './ResultTable.js';
 

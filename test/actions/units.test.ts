@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { linesOf } from '../../src/modules/actions/results.js';
-import { shellWords } from '../../src/modules/actions/script.js';
-import { gateText } from '../../src/modules/actions/transfer.js';
+import { linesOf } from '../../src/actions/results.js';
+import { shellWords } from '../../src/actions/script.js';
+import { gateText } from '../../src/actions/transfer.js';
 
 /** Runs Python on JSON input, returns its JSON output. */
 function python(code: string, input: unknown): unknown {

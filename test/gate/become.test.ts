@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { BecomeError } from '../../src/errors.js';
+import { BecomeError } from '../../src/base/errors.js';
 import { BECOME_PROMPT, watchSudo } from '../../src/gate/become.js';
 
 /** sudo's side of the streams, played by hand (a unit test of the watcher alone; the terminal tests use real sudo). */

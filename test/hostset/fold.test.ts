@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { expandHosts, foldHosts, naturalCompare } from '../../src/hostset/index.js';
+import { expandHosts, foldHosts, naturalCompare } from '../../src/base/hostset.js';
 
 describe('foldHosts', () => {
   it('folds runs, keeping zero padding', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { registerLabCommand } from '../../src/commands/lab.js';
-import { FtlError } from '../../src/errors.js';
+import { FtlError } from '../../src/base/errors.js';
 import { hostPaths } from '../../src/lab/files.js';
 import { labUp } from '../../src/lab/lab.js';
 import { tcpAccepts } from '../../src/lab/procs.js';

@@ -10,7 +10,7 @@ import { GateSession } from '../../src/gate/session.js';
 import { collectionModuleUtils, pythonName } from '../../src/modules/deps.js';
 import { buildModuleRequest, interpretReply } from '../../src/modules/request.js';
 import { automation, type Ftl } from '../../src/run/automation.js';
-import { gatePayload } from '../../src/run/gate-build.js';
+import { gatePayload } from '../../src/hosts/gate-build.js';
 import { normalise, runAnsibleCalls, type AnsibleCall } from '../helpers/ansible.js';
 import { fixtureIndex, PYTHON } from './module-gate.js';
 

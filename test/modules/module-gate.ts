@@ -12,7 +12,7 @@ import { spawnLocalGate } from '../../src/gate/local.js';
 import { GateSession } from '../../src/gate/session.js';
 import { ModuleIndex } from '../../src/modules/index.js';
 import { buildModuleRequest, interpretReply } from '../../src/modules/request.js';
-import { gatePayload } from '../../src/run/gate-build.js';
+import { gatePayload } from '../../src/hosts/gate-build.js';
 
 /** Test modules (ftl_probe, ftl_crash, ...): FTL_MODULE_PATH for ftl, ANSIBLE_LIBRARY for ansible. */
 export const FIXTURE_MODULES = fileURLToPath(new URL('./fixtures/modules', import.meta.url));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ModuleIndex } from '../../src/modules/index.js';
 import { maskNoLog, validateArgs } from '../../src/modules/validate.js';
-import type { ModuleDoc } from '../../src/modules/types.js';
+import type { ModuleDoc } from '../../src/base/module-types.js';
 
 describe('args checked against the real module docs before anything is sent', () => {
   let index: ModuleIndex;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FtlError } from '../../src/errors.js';
-import { PasswordBook, passwordPrompt } from '../../src/passwords.js';
+import { FtlError } from '../../src/base/errors.js';
+import { PasswordBook, passwordPrompt } from '../../src/base/passwords.js';
 
 /** A reader that answers from a list and records the questions. */
 function reader(answers: (string | Error)[]): { read: (prompt: string) => Promise<string>; prompts: string[] } {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { emitKeypressEvents } from 'node:readline';
 import { test } from 'node:test';
-import { FtlError } from '../../src/errors.js';
+import { FtlError } from '../../src/base/errors.js';
 import { readHidden } from '../../src/repl/hidden-input.js';
 
 /** A terminal's input as readline sees it: bytes in, raw mode switched by the reader. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FtlError } from '../../src/errors.js';
+import { FtlError } from '../../src/base/errors.js';
 import { automation, type Ftl } from '../../src/run/automation.js';
 
 describe('call options are checked before any host is touched', () => {

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateError } from '../../src/errors.js';
+import { GateError } from '../../src/base/errors.js';
 import { hostFacts } from '../../src/inventory/facts.js';
 import { runOnHosts, becomeFor, type PreparedCall, type RunnerDefaults } from '../../src/run/runner.js';
-import type { RunProgress } from '../../src/run/types.js';
+import type { RunProgress } from '../../src/base/types.js';
 
 const defaults: RunnerDefaults = { forks: 10, timeoutS: 5, check: false, diff: false, become: undefined };
 const facts = (h: string) => hostFacts(h, {});

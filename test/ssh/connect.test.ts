@@ -3,10 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FtlError } from '../../src/errors.js';
+import { FtlError } from '../../src/base/errors.js';
 import { GateSession } from '../../src/gate/session.js';
 import type { HostFacts } from '../../src/inventory/facts.js';
-import { gateBuild } from '../../src/run/gate-build.js';
+import { gateBuild } from '../../src/hosts/gate-build.js';
 import { withLab } from '../helpers/lab.js';
 import { labGates, ping } from './fixture.js';
 

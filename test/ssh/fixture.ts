@@ -4,7 +4,7 @@ import type { GateSession } from '../../src/gate/session.js';
 import { Inventory } from '../../src/inventory/index.js';
 import type { HostFacts } from '../../src/inventory/facts.js';
 import type { Lab } from '../../src/lab/lab.js';
-import { gateBuild } from '../../src/run/gate-build.js';
+import { gateBuild } from '../../src/hosts/gate-build.js';
 import { createSshGateFactory, type SshGateFactory, type SshGateFactoryOptions } from '../../src/ssh/index.js';
 
 export interface LabGates {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { test } from 'node:test';
-import { FtlError } from '../../src/errors.js';
+import { FtlError } from '../../src/base/errors.js';
 import { GateSession } from '../../src/gate/session.js';
-import { gateBuild } from '../../src/run/gate-build.js';
+import { gateBuild } from '../../src/hosts/gate-build.js';
 import { withLab } from '../helpers/lab.js';
 import { labGates, ping } from './fixture.js';
 

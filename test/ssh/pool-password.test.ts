@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import type { Client } from 'ssh2';
-import { FtlError, SshError } from '../../src/errors.js';
-import type { PasswordRequest } from '../../src/passwords.js';
+import { FtlError, SshError } from '../../src/base/errors.js';
+import type { PasswordRequest } from '../../src/base/passwords.js';
 import { SshConnectionPool } from '../../src/ssh/pool.js';
 import type { SshTarget } from '../../src/ssh/target.js';
 

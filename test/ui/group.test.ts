@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HostResult, RunResultData } from '../../src/run/types.js';
+import type { HostResult, RunResultData } from '../../src/base/types.js';
 import { groupOutcomes } from '../../src/ui/group.js';
 
 function result(module: string, hosts: HostResult[]): RunResultData {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import { cleanup, render } from 'ink-testing-library';
-import type { ModuleDoc as Doc } from '../../src/modules/types.js';
+import type { ModuleDoc as Doc } from '../../src/base/module-types.js';
 import { ModuleDoc } from '../../src/ui/ModuleDoc.js';
 
 const doc: Doc = {

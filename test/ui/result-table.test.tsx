@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import { cleanup, render } from 'ink-testing-library';
-import type { HostResult, HostStatus, RunResultData } from '../../src/run/types.js';
+import type { HostResult, HostStatus, RunResultData } from '../../src/base/types.js';
 import { ResultTable } from '../../src/ui/ResultTable.js';
 
 function host(name: string, status: HostStatus, result: Record<string, unknown>, durationMs = 120): HostResult {

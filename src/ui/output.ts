@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { RunResultData } from '../run/types.js';
-import { formatJsonLines, formatPlain, loadRenderer, renderResult } from '../ui/index.js';
+import type { RunResultData } from '../base/types.js';
+import { formatJsonLines, formatPlain, loadRenderer, renderResult } from './index.js';
 
 /** How results reach the screen: an Ink table on a terminal, plain text in a pipe, or JSON lines. */
 export type OutputMode = { kind: 'json' } | { kind: 'plain'; columns: number } | { kind: 'table'; columns: number; colors: boolean };

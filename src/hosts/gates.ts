@@ -1,20 +1,20 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { BecomeError, GateError } from '../errors.js';
+import { BecomeError, GateError } from '../base/errors.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool } from '../gate/pool.js';
 import type { GateSession } from '../gate/session.js';
 import type { GateTransport } from '../gate/transport.js';
-import type { HostFacts } from '../inventory/facts.js';
+import type { HostFacts } from '../base/types.js';
 import type { Inventory } from '../inventory/index.js';
-import type { AskPassword } from '../passwords.js';
+import type { AskPassword } from '../base/passwords.js';
 import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { gateBuild } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
-import type { BecomeSpec } from './runner.js';
+import type { BecomeSpec } from '../base/types.js';
 
 export interface GateProviderOptions {
   /** Record host keys not yet in known_hosts (never changed ones). */

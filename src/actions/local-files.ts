@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../base/errors.js';
 
 /**
  * A relative src is looked up as Ansible's ad-hoc commands look it up (find_needle):

@@ -4,10 +4,10 @@
  * picks what runs (service, package), or that ftl keeps per session (setup).
  * prepareCall dispatches here for the names below; everything else runs as a module.
  */
-import type { GateProvider } from '../../run/gates.js';
-import type { PreparedCall } from '../../run/runner.js';
-import type { ModuleIndex } from '../index.js';
-import type { ModuleInfo } from '../types.js';
+import type { GateProvider } from '../hosts/gates.js';
+import type { PreparedCall } from '../base/types.js';
+import type { ModuleIndex } from '../modules/index.js';
+import type { ModuleInfo } from '../base/module-types.js';
 import { packageAction, serviceAction } from './backend.js';
 import { actionContext, type ActionSession } from './context.js';
 import { copy } from './copy.js';

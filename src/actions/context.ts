@@ -1,7 +1,7 @@
-import type { HostFacts } from '../../inventory/facts.js';
-import { GateProvider } from '../../run/gates.js';
-import type { BecomeSpec } from '../../run/runner.js';
-import type { ModuleIndex } from '../index.js';
+import type { HostFacts } from '../base/types.js';
+import { GateProvider } from '../hosts/gates.js';
+import type { BecomeSpec } from '../base/types.js';
+import type { ModuleIndex } from '../modules/index.js';
 import type { FactsCache } from './facts-cache.js';
 import { callModule, moduleFor } from './module-call.js';
 import type { ActionContext, VarsSource } from './types.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { GateError } from '../errors.js';
+import { GateError } from '../base/errors.js';
 import { sudoAnswerer, type RawOptions, type RawResult } from '../ssh/raw.js';
 
 /**

@@ -6,9 +6,9 @@
  */
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../../errors.js';
-import type { HostOutcome } from '../../run/runner.js';
-import { mapLimit } from '../../run/limit.js';
+import { UsageError } from '../base/errors.js';
+import type { HostOutcome } from '../base/types.js';
+import { mapLimit } from '../base/limit.js';
 import { bool, only, str, without } from './args.js';
 import { copyFile, CopyFailed, FILE_ARGS, remoteStat, step, type CopyPlan, type SourceFile } from './copy-file.js';
 import { walkSource, type SourceTree } from './copy-walk.js';

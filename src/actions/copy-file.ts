@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostOutcome } from '../../run/runner.js';
+import type { HostOutcome } from '../base/types.js';
 import { only, str, without } from './args.js';
 import { sha1 } from './local-files.js';
 import { gateText, INLINE_LIMIT, makeTemp, putFile, removeTemp } from './transfer.js';

@@ -1,4 +1,11 @@
-/** The result model shared by the runner, the UI and scripts. */
+/**
+ * Types shared across layers: the result model (runner, UI, scripts), and what a call
+ * is and returns on one host (run, actions, hosts). Upper layers meet here, never in
+ * each other's internals.
+ */
+import type { HostFacts } from './host-facts.js';
+
+export type { HostFacts } from './host-facts.js';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped' | 'cancelled';
 
@@ -34,4 +41,25 @@ export interface RunProgress {
   /** Hosts still running, slowest (longest running) first. */
   readonly running: readonly { host: string; elapsedMs: number }[];
   readonly counts: Readonly<Record<HostStatus, number>>;
+}
+
+/** Who a gate runs as on the host. */
+export interface BecomeSpec {
+  readonly user: string;
+  readonly password?: string | undefined;
+}
+
+/** What one host ended with, before timings are added. */
+export interface HostOutcome {
+  readonly status: HostStatus;
+  readonly result: Record<string, unknown>;
+}
+
+/** A call checked and prepared on the controller, once, before any host is touched. */
+export interface PreparedCall {
+  readonly module: string;
+  /** Args as shown to people and logs (no_log values masked). */
+  readonly shownArgs: Record<string, unknown>;
+  /** Runs the call on one host. Must not throw for host-level trouble; returns an outcome. */
+  run(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: { timeoutMs: number; signal: AbortSignal }): Promise<HostOutcome>;
 }

@@ -3,9 +3,9 @@
  * running a module on the host. Each action gets a small context for one host and
  * returns that host's outcome; it never throws for host-level trouble it can name.
  */
-import type { GateSession } from '../../gate/session.js';
-import type { HostFacts } from '../../inventory/facts.js';
-import type { BecomeSpec, HostOutcome } from '../../run/runner.js';
+import type { GateSession } from '../gate/session.js';
+import type { HostFacts } from '../base/types.js';
+import type { BecomeSpec, HostOutcome } from '../base/types.js';
 import type { FactsCache } from './facts-cache.js';
 
 export type Args = Readonly<Record<string, unknown>>;

@@ -3,7 +3,7 @@
  * reconnecting (a new SSH connection, a new gate) between tries, as after a reboot.
  * Options as Ansible's: timeout (600), delay (0), sleep (1), connect_timeout (5), in seconds.
  */
-import { describeError, GateError } from '../../errors.js';
+import { describeError, GateError } from '../base/errors.js';
 import { num } from './args.js';
 import type { Action, ActionContext } from './types.js';
 

@@ -4,7 +4,7 @@
  * The result has Ansible's keys; ftl runs the command without a terminal, so output
  * keeps its own line ends and stderr stays apart from stdout.
  */
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../base/errors.js';
 import { str } from './args.js';
 import { linesOf } from './results.js';
 import type { Action } from './types.js';

@@ -1,5 +1,5 @@
 /** Small pieces of result shaping shared by actions. */
-import type { HostOutcome } from '../../run/runner.js';
+import type { HostOutcome } from '../base/types.js';
 
 /** The characters Python's str.splitlines() breaks at (\r\n counts as one). */
 const BREAKS = new Set([0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029]);

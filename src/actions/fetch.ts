@@ -6,8 +6,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, normalize, resolve } from 'node:path';
 import { statSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
-import type { HostOutcome } from '../../run/runner.js';
+import { UsageError } from '../base/errors.js';
+import type { HostOutcome } from '../base/types.js';
 import { bool, str } from './args.js';
 import { checksumOf, md5, sha1 } from './local-files.js';
 import { failed, text } from './results.js';

@@ -9,8 +9,8 @@
  *   file on the host, and back through its stdout; each chunk stays far below the
  *   protocol's 64 MiB frame limit.
  */
-import type { GateSession } from '../../gate/session.js';
-import { GateError } from '../../errors.js';
+import type { GateSession } from '../gate/session.js';
+import { GateError } from '../base/errors.js';
 import type { ActionContext } from './types.js';
 
 /** Files up to this size go inline (content, slurp); larger ones in chunks. */

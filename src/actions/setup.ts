@@ -4,7 +4,7 @@
  * the cache, unless the call asks for fresh facts with the call option `{ refresh: true }`.
  * service, package and template use the same cache.
  */
-import type { HostOutcome } from '../../run/runner.js';
+import type { HostOutcome } from '../base/types.js';
 import { outcomeOf } from './results.js';
 import type { Action, ActionContext, Args } from './types.js';
 

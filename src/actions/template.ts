@@ -12,8 +12,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { basename } from 'node:path';
-import { UsageError } from '../../errors.js';
-import { compileTemplate, TemplateError, type CompiledTemplate } from '../../jinja/index.js';
+import { UsageError } from '../base/errors.js';
+import { compileTemplate, TemplateError, type CompiledTemplate } from '../jinja/index.js';
 import { bool, str, without } from './args.js';
 import { copyTree } from './copy.js';
 import { findLocal } from './local-files.js';

@@ -4,7 +4,7 @@
  * from its facts, as Ansible's action plugins do, and run it. The facts come from the
  * session's cache; without them ftl runs setup's minimal subset once per host.
  */
-import type { HostOutcome } from '../../run/runner.js';
+import type { HostOutcome } from '../base/types.js';
 import { str, without } from './args.js';
 import { failed } from './results.js';
 import { gatherFacts } from './setup.js';

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,4 +15,9 @@ export function packageRoot(): string {
     if (parent === dir) throw new Error('cannot find the ftl package root (package.json next to gate/)');
     dir = parent;
   }
+}
+
+/** `~` and `~/x` as a shell expands them (other users' `~name` are left as they are). */
+export function expandTilde(p: string, home = homedir()): string {
+  return p === '~' || p.startsWith('~/') ? home + p.slice(1) : p;
 }

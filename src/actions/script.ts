@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../../errors.js';
-import { shq } from '../../ssh/exec.js';
+import { UsageError } from '../base/errors.js';
+import { shq } from '../base/shell.js';
 import { str } from './args.js';
 import { findLocal } from './local-files.js';
 import { failed, linesOf, text } from './results.js';

@@ -1,10 +1,10 @@
-import { UsageError } from '../../errors.js';
-import type { GateSession } from '../../gate/session.js';
-import type { GateProvider } from '../../run/gates.js';
-import type { HostOutcome } from '../../run/runner.js';
-import type { ModuleIndex } from '../index.js';
-import { buildModuleRequest, interpretReply } from '../request.js';
-import type { ModuleInfo } from '../types.js';
+import { UsageError } from '../base/errors.js';
+import type { GateSession } from '../gate/session.js';
+import type { GateProvider } from '../hosts/gates.js';
+import type { HostOutcome } from '../base/types.js';
+import type { ModuleIndex } from '../modules/index.js';
+import { buildModuleRequest, interpretReply } from '../modules/request.js';
+import type { ModuleInfo } from '../base/module-types.js';
 import type { Args } from './types.js';
 
 export interface ModuleCall {

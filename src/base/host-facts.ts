@@ -1,0 +1,36 @@
+/**
+ * The connection facts other layers need from a host's merged variables.
+ * The inventory layer produces these; ssh, gate and run consume them.
+ */
+export interface HostFacts {
+  /** Inventory name. */
+  readonly name: string;
+  /** ansible_connection: 'local' for localhost-style hosts, otherwise 'ssh'. */
+  readonly connection: 'local' | 'ssh';
+  /** ansible_host, else the inventory name. */
+  readonly address: string;
+  /** ansible_port (undefined: ~/.ssh/config or 22). */
+  readonly port: number | undefined;
+  /** ansible_user (undefined: ~/.ssh/config or the local user). */
+  readonly user: string | undefined;
+  /** ansible_ssh_private_key_file, with ~ expanded. */
+  readonly privateKeyFile: string | undefined;
+  /** ansible_password / ansible_ssh_pass. A secret: never log or print it. */
+  readonly password: string | undefined;
+  /** ansible_python_interpreter (undefined: discover). */
+  readonly python: string | undefined;
+  /** ansible_become. */
+  readonly become: boolean;
+  /** ansible_become_user (default root when become is on). */
+  readonly becomeUser: string | undefined;
+  /** ansible_become_password / ansible_become_pass. A secret. */
+  readonly becomePassword: string | undefined;
+  /** ProxyJump hops from ansible_ssh_common_args (-J a,b or -o ProxyJump=a,b), in order. */
+  readonly proxyJump: readonly string[];
+  /** ansible_host_key_checking (default true). */
+  readonly hostKeyChecking: boolean;
+  /** -o UserKnownHostsFile=... in ansible_ssh_common_args / ansible_ssh_extra_args, ~ expanded. */
+  readonly knownHostsFile?: string | undefined;
+  /** -o StrictHostKeyChecking=... there (yes | no | accept-new | ask | off), as written. */
+  readonly strictHostKeyChecking?: string | undefined;
+}

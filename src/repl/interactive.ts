@@ -1,0 +1,172 @@
+import type { Readable } from 'node:stream';
+import type { REPLServer } from 'node:repl';
+import { FtlError } from '../base/errors.js';
+import { packageVersion } from '../base/version.js';
+import { EXIT } from '../run/exit-codes.js';
+import { loadRenderer } from '../ui/index.js';
+import { outputMode } from '../ui/output.js';
+import { startAsyncRepl } from './async-repl.js';
+import { complete, moduleOfOpenCall } from './completer.js';
+import { CoreCompletionSource } from './completion-source.js';
+import { dotCommand, type DotContext } from './dot-commands.js';
+import { makeDotContext } from './dot-context.js';
+import { HistoryFile, holdsSecret } from './history.js';
+import { replHistory } from './node-internals.js';
+import { ProgressLine } from './progress-line.js';
+import { promptText } from './prompt.js';
+import type { Shared } from './shared.js';
+
+/** What the interactive session does around a password question. */
+export interface AskHooks {
+  /** Before the question shows (the progress line steps aside) and after it is answered. */
+  hold(on: boolean): void;
+  /** Ctrl-C at the question cancels the call it was asked for. */
+  interrupt(): void;
+}
+
+export function banner(s: Shared): string {
+  const inv = s.core.inventory;
+  const mods = s.core.modules;
+  const hosts = inv.hostNames.length;
+  const what = hosts === 0 ? 'no inventory: localhost only (ftl.local)' : `${hosts} host${hosts === 1 ? '' : 's'} in ${inv.groupNames.length} groups`;
+  const ansible = mods.ansibleAvailable
+    ? `${mods.names().length} modules (ansible-core ${mods.ansibleVersion ?? '?'})`
+    : 'native modules only: apt-get install ansible-core for every Ansible module';
+  return `ftl ${packageVersion()} · ${what} · ${ansible}\nTry ftl.${hosts === 0 ? 'local' : 'here'}.ping() · .help · Tab completes · Ctrl-C cancels a call · Ctrl-D leaves`;
+}
+
+export function interactive(s: Shared, input: Readable, historyPath: string | null, hooks: AskHooks): Promise<number> {
+  const { core } = s;
+  const progress = new ProgressLine(s.out);
+  hooks.hold = (on) => {
+    progress.hold(on);
+  };
+  hooks.interrupt = () => {
+    s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
+    core.interrupt();
+  };
+  core.onProgress = (p) => {
+    progress.update(p);
+  };
+  let server: REPLServer | undefined;
+  const hostCount = (): number | undefined => {
+    try {
+      return core.hostsOf(core.defaultTarget).length;
+    } catch {
+      return undefined;
+    }
+  };
+  const prompt = (): string =>
+    promptText({ target: core.defaultTarget, hosts: hostCount(), check: core.defaults.check, diff: core.defaults.diff, become: core.defaults.become, colors: s.colors });
+  const refreshPrompt = (): void => {
+    server?.setPrompt(prompt());
+  };
+
+  return new Promise<number>((resolve) => {
+    const dot: DotContext = makeDotContext(s, {
+      onChange: refreshPrompt,
+      exit: async () => {
+        server?.close();
+        await Promise.resolve();
+      },
+    });
+    const source = new CoreCompletionSource(core, dot);
+    s.print(banner(s));
+    const srv = startAsyncRepl({
+      input,
+      output: s.out,
+      terminal: true,
+      prompt: prompt(),
+      writer: (v) => s.show(v),
+      beforeWrite: (v) => s.ready(v),
+      onInterrupt: () => {
+        progress.clear();
+        s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
+        core.interrupt();
+      },
+      onBusy: (busy) => {
+        if (!busy) progress.clear();
+      },
+      onError: (e) => {
+        progress.clear();
+        if (!(e instanceof FtlError)) return false;
+        s.printError(e);
+        return true;
+      },
+      completer: async (line) => {
+        const module = moduleOfOpenCall(line);
+        if (module !== undefined) await source.loadDocFor(module);
+        return complete(line, source);
+      },
+    });
+    server = srv;
+    srv.context.ftl = s.ftl;
+    srv.on('reset', (ctx: Record<string, unknown>) => {
+      ctx.ftl = s.ftl;
+    });
+
+    for (const cmdName of dotNames()) {
+      const cmd = dotCommand(cmdName);
+      if (cmd === undefined) continue;
+      srv.defineCommand(cmd.name, {
+        help: cmd.help,
+        action(arg: string) {
+          Promise.resolve()
+            .then(() => cmd.run(arg, dot))
+            .catch((e: unknown) => {
+              s.printError(e);
+            })
+            .finally(() => {
+              refreshPrompt();
+              srv.displayPrompt();
+            });
+        },
+      });
+    }
+
+    // Ctrl-C at the prompt clears the line and never leaves: a stray double Ctrl-C
+    // after a cancelled call must not end a session with gates open on a fleet.
+    srv.removeAllListeners('SIGINT');
+    srv.on('SIGINT', () => {
+      srv.clearBufferedCommand();
+      srv.write('', { ctrl: true, name: 'e' });
+      srv.write('', { ctrl: true, name: 'u' });
+      s.out.write('\n');
+      s.print('(Ctrl-D or .exit leaves)');
+      srv.displayPrompt();
+    });
+
+    setupHistory(srv, historyPath);
+    // The prompt is up: get completion and the table renderer ready while the person types.
+    setTimeout(() => {
+      source.warm();
+      dot.moduleNames();
+      if (outputMode(s.json.on, s.out).kind === 'table') loadRenderer().catch(() => undefined);
+    }, 20).unref();
+    srv.on('exit', () => {
+      progress.clear();
+      core.onProgress = undefined;
+      resolve(EXIT.ok);
+    });
+  });
+}
+
+function dotNames(): string[] {
+  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'gates', 'json', 'settings', 'exit'];
+}
+
+function setupHistory(srv: REPLServer, path: string | null): void {
+  if (path === null) return;
+  const history = replHistory(srv);
+  const file = new HistoryFile(path);
+  history.push(...file.load().filter((l) => !holdsSecret(l)));
+  srv.on('line', (line: string) => {
+    if (holdsSecret(line)) {
+      // readline already keeps it for the up arrow; take it back so it never reappears.
+      if (history[0] === line) history.shift();
+      return;
+    }
+    file.append(line);
+  });
+}
+

@@ -1,0 +1,111 @@
+import repl from 'node:repl';
+import { createInterface } from 'node:readline';
+import { PassThrough, type Readable } from 'node:stream';
+import { UsageError } from '../base/errors.js';
+import { exitCodeOf, EXIT } from '../run/exit-codes.js';
+import { RunResult } from '../run/result.js';
+import { startAsyncRepl } from './async-repl.js';
+import { dotCommand } from './dot-commands.js';
+import { makeDotContext } from './dot-context.js';
+import { replEval, setReplLast } from './node-internals.js';
+import type { Shared } from './shared.js';
+
+/** Whether any line of a piped session threw or left hosts failed, for the exit code. */
+class Outcome {
+  private code: number = EXIT.ok;
+  note(code: number): void {
+    // The first trouble decides: it is what the script's author needs to look at.
+    if (this.code === EXIT.ok) this.code = code;
+  }
+  get exitCode(): number {
+    return this.code;
+  }
+}
+
+/**
+ * Piped input: lines are evaluated one after another, each call finishing before the
+ * next line starts, as a script would expect. Output is plain text or JSON lines.
+ */
+export async function piped(s: Shared, input: Readable): Promise<number> {
+  const outcome = new Outcome();
+  let settle: ((r: { value: unknown } | { error: unknown }) => void) | undefined;
+  const server = startAsyncRepl({
+    input: new PassThrough(),
+    output: new PassThrough(),
+    terminal: false,
+    prompt: '',
+    onInterrupt: () => {
+      s.core.interrupt();
+    },
+    // Every error of a piped line goes to the line's evaluation, however it was raised.
+    onError: (e) => {
+      if (settle === undefined || e instanceof repl.Recoverable) return false;
+      settle({ error: e });
+      settle = undefined;
+      return true;
+    },
+  });
+  server.context.ftl = s.ftl;
+  const dot = makeDotContext(s, {
+    onChange: () => undefined,
+    exit: () => Promise.resolve(),
+  });
+  const evaluate = (code: string): Promise<{ value: unknown } | { error: unknown }> =>
+    new Promise((resolve) => {
+      settle = resolve;
+      const evalFn = replEval(server);
+      evalFn.call(server, code, server.context, 'REPL', (err, value) => {
+        const done = settle;
+        settle = undefined;
+        done?.(err !== null ? { error: err } : { value });
+      });
+    });
+
+  const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
+  let buffer = '';
+  for await (const line of rl) {
+    if (buffer === '' && /^\s*\.\w+/.test(line)) {
+      const m = /^\s*\.(\w+)\s*(.*)$/.exec(line);
+      const cmd = dotCommand(m?.[1] ?? '');
+      if (cmd === undefined) {
+        s.printError(new UsageError('FTL_USAGE', `unknown command '${line.trim()}'`, { hint: '.help lists the commands' }));
+        outcome.note(EXIT.usage);
+        continue;
+      }
+      if (cmd.name === 'exit') break;
+      try {
+        await cmd.run(m?.[2] ?? '', dot);
+      } catch (e) {
+        s.printError(e);
+        outcome.note(EXIT.usage);
+      }
+      continue;
+    }
+    const code = `${buffer}${line}\n`;
+    if (code.trim() === '') continue;
+    const r = await evaluate(code);
+    if ('error' in r && r.error instanceof repl.Recoverable) {
+      buffer = code;
+      continue;
+    }
+    buffer = '';
+    if ('error' in r) {
+      s.printError(r.error);
+      outcome.note(EXIT.usage);
+      continue;
+    }
+    setReplLast(server, r.value);
+    if (r.value instanceof RunResult) outcome.note(exitCodeOf(r.value));
+    if (r.value !== undefined) {
+      await s.ready(r.value);
+      s.print(s.show(r.value));
+    }
+  }
+  if (buffer.trim() !== '') {
+    s.printError(new UsageError('FTL_USAGE', 'the input ended inside an unfinished statement', { hint: 'close the brackets or quotes of the last statement' }));
+    outcome.note(EXIT.usage);
+  }
+  rl.close();
+  server.close();
+  return outcome.exitCode;
+}

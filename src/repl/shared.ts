@@ -1,0 +1,54 @@
+import type { Writable } from 'node:stream';
+import { inspect } from 'node:util';
+import { FtlError, describeError } from '../base/errors.js';
+import type { Ftl, FtlCore } from '../run/automation.js';
+import { RunResult } from '../run/result.js';
+import { formatResult, outputMode, prepareOutput } from '../ui/output.js';
+
+/** What the interactive and the piped session share: the ftl object, the output, and how values and errors are shown. */
+export interface Shared {
+  ftl: Ftl;
+  core: FtlCore;
+  out: Writable & { isTTY?: boolean; columns?: number };
+  colors: boolean;
+  json: { on: boolean };
+  print(text: string): void;
+  printError(e: unknown): void;
+  show(value: unknown): string;
+  /** Loads what show(value) needs (Ink, for a table); undefined when nothing. */
+  ready(value: unknown): Promise<void> | undefined;
+}
+
+export function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: number }, json: boolean): Shared {
+  const colors = out.isTTY === true && process.env.NO_COLOR === undefined;
+  const state = { on: json };
+  const print = (text: string): void => {
+    out.write(text.endsWith('\n') ? text : `${text}\n`);
+  };
+  return {
+    ftl,
+    core: ftl.core,
+    out,
+    colors,
+    json: state,
+    print,
+    printError(e) {
+      const text = e instanceof FtlError ? e.oneLine() : describeError(e);
+      print(colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`);
+    },
+    ready(value) {
+      return value instanceof RunResult ? prepareOutput(outputMode(state.on, out)) : undefined;
+    },
+    show(value) {
+      // Showing a value runs user-reachable code (getters, proxies): its errors are one line, never the end of the session.
+      try {
+        if (value instanceof RunResult) return formatResult(value, outputMode(state.on, out)).replace(/\n$/, '');
+        return inspect(value, { colors, depth: 4 });
+      } catch (e) {
+        const text = `cannot show the value: ${e instanceof FtlError ? e.oneLine() : describeError(e)}`;
+        return colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`;
+      }
+    },
+  };
+}
+
