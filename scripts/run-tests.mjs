@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // Node 20's test runner takes no globs, so this lists test files itself.
-// Usage: node scripts/run-tests.mjs [substring ...]  (only files whose path contains one of them)
-import { readdirSync, statSync } from 'node:fs';
+// Usage: node scripts/run-tests.mjs [--tier unit|full] [substring ...]
+//   --tier unit: files without a `// @tier full` line in their first lines: no sshd, no
+//                Ansible, no tmux (shims on PATH make a stray call fail loudly, naming the tier).
+//   --tier full (default): every file.
+//   substrings: only files whose path contains one of them.
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -15,15 +20,46 @@ function walk(dir) {
   }
   return out;
 }
-const filters = process.argv.slice(2);
-const files = walk(join(root, 'test')).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
-if (files.length === 0) {
-  console.error(`no test files matched ${filters.join(' ') || 'test/**/*.test.ts'}`);
+
+const args = process.argv.slice(2);
+let tier = 'full';
+const at = args.indexOf('--tier');
+if (at >= 0) {
+  tier = args[at + 1] ?? '';
+  args.splice(at, 2);
+}
+if (tier !== 'unit' && tier !== 'full') {
+  console.error(`--tier must be unit or full, not '${tier}'`);
   process.exit(1);
 }
+
+const fullOnly = (file) => /^\s*\/\/ @tier full\b/m.test(readFileSync(join(root, file), 'utf8').split('\n').slice(0, 15).join('\n'));
+const files = walk(join(root, 'test'))
+  .filter((f) => args.length === 0 || args.some((s) => f.includes(s)))
+  .filter((f) => tier === 'full' || !fullOnly(f));
+if (files.length === 0) {
+  console.error(`no test files matched ${args.join(' ') || 'test/**/*.test.ts'} in the ${tier} tier`);
+  process.exit(1);
+}
+
+const env = { ...process.env, FTL_TEST_TIER: tier };
+let shims;
+if (tier === 'unit') {
+  // The unit tier must not need the real parts: a test that reaches for one fails, saying so.
+  shims = mkdtempSync(join(tmpdir(), 'ftl-unit-shims-'));
+  for (const cmd of ['ansible', 'ansible-playbook', 'ansible-inventory', 'ansible-doc', 'ansible-config', 'ansible-vault', 'tmux', 'sshd']) {
+    const p = join(shims, cmd);
+    writeFileSync(p, `#!/bin/sh\necho "${cmd} is not for the unit tier: mark the test file '// @tier full'" >&2\nexit 97\n`);
+    chmodSync(p, 0o755);
+  }
+  env.PATH = `${shims}:${process.env.PATH ?? ''}`;
+}
+
 const concurrency = process.env.FTL_TEST_CONCURRENCY ?? '2';
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
+  env,
 });
+if (shims !== undefined) rmSync(shims, { recursive: true, force: true });
 process.exit(r.status ?? 1);

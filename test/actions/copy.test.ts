@@ -1,3 +1,4 @@
+// @tier full: real sshd, Ansible or tmux (see scripts/run-tests.mjs)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// @tier full: real sshd, Ansible or tmux (see scripts/run-tests.mjs)
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

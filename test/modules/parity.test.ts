@@ -1,3 +1,4 @@
+// @tier full: real sshd, Ansible or tmux (see scripts/run-tests.mjs)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// @tier full: real sshd, Ansible or tmux (see scripts/run-tests.mjs)
 import { execFileSync } from 'node:child_process';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// @tier full: real sshd, Ansible or tmux (see scripts/run-tests.mjs)
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
