@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BecomeError, GateError } from '../base/errors.js';
+import { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool } from '../gate/pool.js';
 import type { GateSession } from '../gate/session.js';
@@ -17,6 +18,8 @@ import { controllerPython } from '../modules/ansible-env.js';
 import type { BecomeSpec } from '../base/types.js';
 
 export interface GateProviderOptions {
+  /** Where warnings go (said once each); default: one line on stderr. */
+  warnings?: Warnings;
   /** Record host keys not yet in known_hosts (never changed ones). */
   acceptNew?: boolean;
   /** Skip host key checking entirely (labs). */
@@ -75,6 +78,8 @@ export class GateProvider {
   private ssh: Promise<SshGateFactory> | undefined;
   /** -K's answer, or the last one sudo accepted: memory only. */
   private becomePassword: string | undefined;
+  /** Said once each: a redeployed gate, an ssh option that cannot be honoured. */
+  readonly warnings: Warnings;
 
   constructor(
     private readonly inventory: Inventory,
@@ -82,6 +87,7 @@ export class GateProvider {
   ) {
     this.pool = new GatePool((key) => this.openTransport(key), { hostOf: (key) => key.split('|')[0] ?? key });
     this.becomePassword = opts.becomePassword;
+    this.warnings = opts.warnings ?? new Warnings();
   }
 
   static keyOf(host: string, become: BecomeSpec | undefined): string {
