@@ -8,6 +8,7 @@ import { CoreCompletionSource } from '../src/repl/completion-source.js';
 import { DOT_COMMANDS, type DotContext } from '../src/repl/dot-commands.js';
 import { automation } from '../src/run/automation.js';
 import { ms, summarise } from './stats.js';
+import { coreOf } from '../src/run/ftl-object.js';
 
 const FTL_BIN = join(import.meta.dirname, '..', 'bin', 'ftl.js');
 const RUNS = 10;
@@ -55,7 +56,7 @@ async function measure(label: string, args: readonly string[], home: string, pro
 async function benchCompletion(log: (line: string) => void): Promise<void> {
   const ftl = await automation({});
   try {
-    const core = ftl.core;
+    const core = coreOf(ftl);
     // Only what completion reads of the dot-commands' context.
     const names = core.modules.names();
     const dot = { moduleNames: () => names, targetNames: () => ['localhost'] } as unknown as DotContext;

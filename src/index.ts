@@ -1,6 +1,7 @@
 // The library entry: `import { automation } from 'ftl'` gives scripts the REPL's `ftl` object.
 export { automation } from './run/automation.js';
-export type { AutomationOptions, Ftl, FtlMembers } from './run/automation.js';
+export type { AutomationOptions } from './run/automation.js';
+export type { Ftl, FtlMembers, ModuleArgs, ModuleCall, Target } from './run/ftl-types.js';
 export { RunResult } from './run/result.js';
 export type { CallOptions } from './run/runner.js';
 export type { HostResult, HostStatus, RunProgress } from './base/types.js';

@@ -2,6 +2,8 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BecomeError, GateError } from '../base/errors.js';
+import type { AskPassword } from '../base/passwords.js';
+import type { GateProviderOptions } from './options.js';
 import { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool } from '../gate/pool.js';
@@ -9,7 +11,6 @@ import type { GateSession } from '../gate/session.js';
 import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../base/types.js';
 import type { Inventory } from '../inventory/index.js';
-import type { AskPassword } from '../base/passwords.js';
 import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { gateBuild } from './gate-build.js';
@@ -17,21 +18,7 @@ import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
 import type { BecomeSpec } from '../base/types.js';
 
-export interface GateProviderOptions {
-  /** Where warnings go (said once each); default: one line on stderr. */
-  warnings?: Warnings;
-  /** Record host keys not yet in known_hosts (never changed ones). */
-  acceptNew?: boolean;
-  /** Skip host key checking entirely (labs). */
-  noHostKeyCheck?: boolean;
-  connectTimeoutMs?: number;
-  /** Asks for a password the inventory does not give (the REPL prompts; scripts leave it out). */
-  askPassword?: AskPassword;
-  /** The SSH password for hosts whose inventory gives none (-k), tried after keys. */
-  sshPassword?: string;
-  /** The become password for hosts whose inventory gives none (-K). */
-  becomePassword?: string;
-}
+export type { GateProviderOptions } from './options.js';
 
 let sharedDir: string | undefined;
 

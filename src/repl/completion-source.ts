@@ -1,4 +1,4 @@
-import type { FtlCore } from '../run/automation.js';
+import type { FtlCore } from '../run/core.js';
 import type { ModuleDoc } from '../modules/index.js';
 import type { CompletionSource } from './completer.js';
 import { DOT_COMMANDS, dotCommand, type DotContext } from './dot-commands.js';

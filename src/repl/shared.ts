@@ -1,9 +1,11 @@
 import type { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { FtlError, describeError } from '../base/errors.js';
-import type { Ftl, FtlCore } from '../run/automation.js';
+import type { Ftl } from '../run/automation.js';
+import type { FtlCore } from '../run/core.js';
 import { RunResult } from '../run/result.js';
 import { formatResult, outputMode, prepareOutput } from '../ui/output.js';
+import { coreOf } from '../run/ftl-object.js';
 
 /** What the interactive and the piped session share: the ftl object, the output, and how values and errors are shown. */
 export interface Shared {
@@ -27,7 +29,7 @@ export function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: nu
   };
   return {
     ftl,
-    core: ftl.core,
+    core: coreOf(ftl),
     out,
     colors,
     json: state,

@@ -9,6 +9,7 @@ import { automation, type Ftl } from '../../src/run/automation.js';
 import type { AnsibleResult } from '../helpers/ansible.js';
 import { withLab } from '../helpers/lab.js';
 import { compareSteps, type ActionStep } from './compare.js';
+import { coreOf } from '../../src/run/ftl-object.js';
 
 /** Python's splitlines, to recompute lines after normalising text. */
 const lines = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, '').split('\n'));
@@ -140,7 +141,7 @@ describe('fetch, raw and script on lab hosts over SSH', () => {
         // raw needs no Python: it works with an interpreter that does not exist.
         const nopy = await automation({ inventory: lab.inventoryPath });
         try {
-          nopy.core.inventory.addHost('lab01', { ansible_python_interpreter: '/nonexistent/python3' });
+          coreOf(nopy).inventory.addHost('lab01', { ansible_python_interpreter: '/nonexistent/python3' });
           const raw = await nopy.run('lab01', 'raw', 'echo no python needed');
           assert.equal(raw.host('lab01')?.stdout, 'no python needed\n');
           const ping = await nopy.run('lab01', 'ping');

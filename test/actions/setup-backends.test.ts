@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { automation, type Ftl } from '../../src/run/automation.js';
 import { withLab } from '../helpers/lab.js';
 import { compareSteps, type ActionStep } from './compare.js';
+import { coreOf } from '../../src/run/ftl-object.js';
 
 /**
  * setup runs only as a package module (it imports relatively); until the gate runs modules
@@ -24,7 +25,7 @@ async function setupUnavailable(): Promise<string | undefined> {
 
 /** Requests the host's gates have answered (the count shows whether a call went to the host). */
 function gateCalls(ftl: Ftl, host: string): number {
-  return ftl.core.gates.list().filter((g) => g.host === host).reduce((n, g) => n + g.calls, 0);
+  return coreOf(ftl).gates.list().filter((g) => g.host === host).reduce((n, g) => n + g.calls, 0);
 }
 
 describe('setup: facts cached per host for the session', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FtlError } from '../../src/base/errors.js';
 import { automation, type Ftl } from '../../src/run/automation.js';
+import { coreOf } from '../../src/run/ftl-object.js';
 
 describe('call options are checked before any host is touched', () => {
   let ftl: Ftl;
@@ -30,7 +31,7 @@ describe('call options are checked before any host is touched', () => {
         return true;
       });
     }
-    assert.equal(ftl.core.last, undefined, 'nothing ran');
+    assert.equal(coreOf(ftl).last, undefined, 'nothing ran');
   });
 
   it('good options run the call with them', async () => {

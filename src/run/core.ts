@@ -1,0 +1,156 @@
+import Fuse from 'fuse.js';
+import { UsageError } from '../base/errors.js';
+import { closest } from '../base/suggest.js';
+import type { RunProgress } from '../base/types.js';
+import { newActionSession, type ActionSession } from '../actions/index.js';
+import type { GateProvider } from '../hosts/gates.js';
+import type { Inventory } from '../inventory/index.js';
+import type { ModuleIndex } from '../modules/index.js';
+import type { AutomationOptions } from './automation-options.js';
+import { prepareCall } from './prepare.js';
+import type { ProxyCore } from './proxy.js';
+import type { RunResult } from './result.js';
+import { runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { looksLikePattern, targetName } from './targets.js';
+
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'signal', 'onProgress'];
+
+/** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
+function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
+  const bad = (name: string, want: string, v: unknown): UsageError =>
+    new UsageError('FTL_USAGE', `call option '${name}' must be ${want}, not ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v)}`);
+  for (const name of ['check', 'diff', 'refresh'] as const) {
+    const v = o[name];
+    if (v !== undefined && typeof v !== 'boolean') throw bad(name, 'true or false', v);
+  }
+  if (o.become !== undefined && typeof o.become !== 'boolean' && (typeof o.become !== 'string' || o.become === '')) throw bad('become', "true, false or a user name such as 'postgres'", o.become);
+  if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !Number.isFinite(o.timeout) || o.timeout <= 0)) throw bad('timeout', 'a positive number of seconds', o.timeout);
+  if (o.forks !== undefined && (typeof o.forks !== 'number' || !Number.isInteger(o.forks) || o.forks < 1)) throw bad('forks', 'a positive whole number', o.forks);
+  if (o.vars !== undefined && (o.vars === null || typeof o.vars !== 'object' || Array.isArray(o.vars))) throw bad('vars', "an object such as { port: 8080 }", o.vars);
+}
+
+/** The automation core behind the `ftl` object: inventory, modules, gates and defaults. */
+export class FtlCore implements ProxyCore {
+  readonly defaults: RunnerDefaults;
+  last: RunResult | undefined;
+  limit: string | undefined;
+  /** The target of `ftl.here` (the REPL's .target). */
+  defaultTarget: string;
+  /** Progress of every call that has no onProgress of its own (the REPL's live display). */
+  onProgress: ((p: RunProgress) => void) | undefined;
+  /** What actions keep for the session: gathered facts, and where template variables come from. */
+  readonly actions: ActionSession;
+  private interruption = new AbortController();
+  private targetFuse: Fuse<string> | undefined;
+
+  constructor(
+    readonly inventory: Inventory,
+    readonly modules: ModuleIndex,
+    readonly gates: GateProvider,
+    opts: AutomationOptions,
+  ) {
+    this.defaults = {
+      forks: opts.forks ?? 50,
+      timeoutS: opts.timeout ?? 300,
+      check: opts.check ?? false,
+      diff: opts.diff ?? false,
+      become: opts.become,
+    };
+    this.limit = opts.limit;
+    this.actions = newActionSession({
+      varsOf: (h) => inventory.varsOf(h),
+      groupsOf: (h) => inventory.host(h)?.groups ?? [],
+      groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),
+    });
+    this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
+  }
+
+  /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
+  interrupt(): void {
+    this.interruption.abort();
+    this.interruption = new AbortController();
+  }
+
+  target(prop: string): string | undefined {
+    if (looksLikePattern(prop)) return prop;
+    return targetName(prop, (n) => this.inventory.host(n) !== undefined || this.inventory.group(n) !== undefined || n === 'localhost');
+  }
+
+  suggestTargets(prop: string): string[] {
+    this.targetFuse ??= new Fuse([...this.inventory.groupNames, ...this.inventory.hostNames, 'local'], { threshold: 0.4 });
+    return closest(prop, [...this.inventory.groupNames, ...this.inventory.hostNames, 'local'], 3, this.targetFuse);
+  }
+
+  /** Forget cached name lists after the inventory changes. */
+  inventoryChanged(): void {
+    this.targetFuse = undefined;
+  }
+
+  isModule(name: string): boolean {
+    return this.modules.resolve(name) !== undefined;
+  }
+
+  isNamespace(prefix: string): boolean {
+    return this.modules.collections().some((c) => c === prefix || c.startsWith(`${prefix}.`));
+  }
+
+  suggestModules(name: string): string[] {
+    return this.modules.suggest(name, 3);
+  }
+
+  moduleNotFound(name: string, what: string): Error {
+    return this.modules.notFound(name, what);
+  }
+
+  hostsOf(pattern: string): string[] {
+    const hosts = this.inventory.resolve(pattern);
+    if (this.limit === undefined) return hosts;
+    const allowed = new Set(this.inventory.resolve(this.limit));
+    const limited = hosts.filter((h) => allowed.has(h));
+    if (limited.length === 0) {
+      throw new UsageError('FTL_PATTERN_NO_MATCH', `no host of '${pattern}' is within the limit '${this.limit}'`, { hint: 'change or clear the limit' });
+    }
+    return limited;
+  }
+
+  async call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+    const o = opts ?? {};
+    if (typeof o !== 'object' || Array.isArray(o)) {
+      throw new UsageError('FTL_USAGE', 'call options must be an object such as { check: true, timeout: 30 }');
+    }
+    for (const key of Object.keys(o)) {
+      if (!CALL_OPTION_KEYS.includes(key)) {
+        throw new UsageError('FTL_USAGE', `unknown call option '${key}' for ${module}; call options are ${CALL_OPTION_KEYS.slice(0, 7).join(', ')}`, {
+          hint: 'module args go in the first object, call options in the second',
+        });
+      }
+    }
+    // From the REPL or plain JavaScript: the types are not checked until here.
+    checkCallOptions(o as Readonly<Record<string, unknown>>);
+    // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
+    const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
+    const hosts = this.hostsOf(pattern);
+    if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
+      throw new UsageError('FTL_USAGE', "the call option vars must be an object such as { port: 8080 }");
+    }
+    const call = await prepareCall(this.modules, this.gates, module, args, {
+      check: o.check ?? this.defaults.check,
+      diff: o.diff ?? this.defaults.diff,
+      session: this.actions,
+      callVars: o.vars,
+      refresh: o.refresh,
+    });
+    const onProgress = o.onProgress ?? this.onProgress;
+    const result = await runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, {
+      ...o,
+      signal,
+      ...(onProgress === undefined ? {} : { onProgress }),
+    });
+    this.last = result;
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.gates.closeAll();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The `ftl` object as scripts and the REPL see it, typed so that the README's call style
+ * typechecks without casts: `ftl.web.command({ cmd: 'uptime' })`, `ftl['web:&prod'].ping()`,
+ * `ftl.web.community.general.ini_file({...})`. Any property that is not a member is a
+ * target (a host, a group or a pattern), and any property of a target is a module or a
+ * collection namespace; the proxies check names at run time and name the closest ones.
+ */
+import type { RunResult } from './result.js';
+import type { CallOptions } from './runner.js';
+
+/** A module's options, as Ansible's argument_spec names them. */
+export type ModuleArgs = Record<string, unknown>;
+
+/**
+ * A module call on a target, or a collection namespace on the way to one:
+ * `ftl.web.ping()`, `ftl.web.community.general.ini_file({...})`.
+ */
+export interface ModuleCall {
+  (args?: ModuleArgs | string, opts?: CallOptions): Promise<RunResult>;
+  readonly [name: string]: ModuleCall;
+}
+
+/** The hosts a pattern matches, with a module call for every module name. */
+export type Target = {
+  /** The hosts the pattern matches now (throws when none does). */
+  readonly hosts: string[];
+  readonly pattern: string;
+} & { readonly [module: string]: ModuleCall };
+
+/** The members of the `ftl` object; every other property is a target. */
+export interface FtlMembers {
+  readonly hosts: string[];
+  readonly groups: string[];
+  /** The last call's result. */
+  readonly last: RunResult | undefined;
+  /** The default target (all hosts, or localhost without an inventory; .target changes it). */
+  readonly here: Target;
+  addHost(name: string, vars?: Record<string, unknown>, groups?: string[]): void;
+  removeHost(name: string): void;
+  /** ftl.run('web:&prod', 'dnf', { name: 'nginx' }) */
+  run(pattern: string, module: string, args?: ModuleArgs | string, opts?: CallOptions): Promise<RunResult>;
+  /** A target by pattern, the same as ftl['pattern']. */
+  target(pattern: string): Target;
+  close(): Promise<void>;
+}
+
+export type Ftl = FtlMembers & { readonly [target: string]: Target };
