@@ -1,5 +1,8 @@
 import { foldHosts } from '../base/hostset.js';
-import type { HostResult, HostStatus, RunResultData } from '../base/types.js';
+import type { HostStatus, RunResultData } from '../base/types.js';
+import { keyOutput } from './summaries.js';
+
+export { keyOutput } from './summaries.js';
 
 /** Hosts that ended the same way, shown as one row. */
 export interface OutcomeRow {
@@ -13,46 +16,6 @@ export interface OutcomeRow {
 
 // Trouble first: on a fleet, the rows that need attention must not scroll away.
 const ORDER: readonly HostStatus[] = ['failed', 'unreachable', 'cancelled', 'changed', 'ok', 'skipped'];
-
-function text(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
-}
-
-/** What a person looks at first in a host's result, by module and status. */
-export function keyOutput(module: string, h: HostResult): string {
-  const r = h.result;
-  const short = module.split('.').pop() ?? module;
-  if (h.status === 'failed' || h.status === 'unreachable' || h.status === 'cancelled') {
-    const msg = text(r.msg) ?? '';
-    const stderr = text(r.stderr) ?? text(r.module_stderr) ?? '';
-    if (short === 'command' || short === 'shell') {
-      const rc = r.rc === undefined ? '' : `rc=${text(r.rc) ?? ''} `;
-      return `${rc}${stderr !== '' ? stderr : msg}`.trim();
-    }
-    return msg !== '' ? msg : stderr;
-  }
-  if (short === 'ping') return `ping: ${text(r.ping) ?? ''}`;
-  if (short === 'command' || short === 'shell' || short === 'raw' || short === 'script') {
-    const out = text(r.stdout) ?? '';
-    return out === '' ? (r.rc === undefined ? '' : `rc=${text(r.rc) ?? ''}`) : out;
-  }
-  if (short === 'stat') {
-    const st = r.stat as Record<string, unknown> | undefined;
-    if (st === undefined) return '';
-    if (st.exists !== true) return 'exists: false';
-    const kind = st.isdir === true ? 'dir' : st.islnk === true ? 'link' : 'file';
-    return `exists: ${kind} ${text(st.mode) ?? ''} ${text(st.pw_name) ?? ''}:${text(st.gr_name) ?? ''} ${text(st.size) ?? ''} bytes`.trim();
-  }
-  if (short === 'slurp') return `${text(r.source) ?? ''} (${(text(r.content) ?? '').length} base64 chars)`;
-  if (short === 'facts' || short === 'setup') {
-    const f = (r.ansible_facts ?? {}) as Record<string, unknown>;
-    return [f.ansible_distribution, f.ansible_distribution_version, f.ansible_kernel, f.ansible_architecture].map(text).filter((x) => x !== undefined).join(' ');
-  }
-  return text(r.msg) ?? (typeof r.dest === 'string' ? r.dest : typeof r.path === 'string' ? r.path : '');
-}
 
 export function groupOutcomes(result: RunResultData): OutcomeRow[] {
   const rows = new Map<string, { status: HostStatus; hosts: string[]; summary: string; durationMs: number }>();
