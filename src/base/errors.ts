@@ -43,6 +43,45 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * What a host's status is when an error of this code ends its call: the host could not be
+ * reached or talked to (unreachable), the call ran and failed, or it was cancelled. Every
+ * code is listed, so a new code must say which it is.
+ */
+export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreachable' | 'cancelled'>> = {
+  FTL_PROTOCOL_BAD_LENGTH: 'unreachable',
+  FTL_PROTOCOL_TOO_LARGE: 'unreachable',
+  FTL_PROTOCOL_TRUNCATED: 'unreachable',
+  FTL_PROTOCOL_BAD_JSON: 'unreachable',
+  FTL_PROTOCOL_BAD_SHAPE: 'unreachable',
+  FTL_GATE_START: 'unreachable',
+  FTL_GATE_DIED: 'unreachable',
+  FTL_GATE_TIMEOUT: 'failed',
+  FTL_GATE_CLOSED: 'unreachable',
+  FTL_GATE_ERROR: 'failed',
+  FTL_MODULE_NOT_FOUND: 'failed',
+  FTL_CANCELLED: 'cancelled',
+  FTL_INVENTORY_SYNTAX: 'failed',
+  FTL_INVENTORY_NOT_FOUND: 'failed',
+  FTL_INVENTORY_CYCLE: 'failed',
+  FTL_INVENTORY_UNSUPPORTED: 'failed',
+  FTL_PATTERN_NO_MATCH: 'failed',
+  FTL_SSH_CONNECT: 'unreachable',
+  FTL_SSH_AUTH: 'unreachable',
+  FTL_SSH_HOSTKEY_UNKNOWN: 'unreachable',
+  FTL_SSH_HOSTKEY_CHANGED: 'unreachable',
+  FTL_SSH_NO_PYTHON: 'unreachable',
+  FTL_SSH_DEPLOY: 'unreachable',
+  FTL_BECOME: 'failed',
+  FTL_BECOME_PASSWORD: 'failed',
+  FTL_NO_TERMINAL: 'failed',
+  FTL_USAGE: 'failed',
+  FTL_BAD_ARGS: 'failed',
+  FTL_LAB: 'failed',
+  FTL_TEMPLATE: 'failed',
+};
+
+
 export interface FtlErrorOptions {
   host?: string | undefined;
   cause?: unknown;

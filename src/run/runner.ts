@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { FtlError, describeError } from '../base/errors.js';
+import { FtlError, HOST_STATUS_OF_ERROR, describeError } from '../base/errors.js';
 import { mapLimit } from '../base/limit.js';
 import { ProgressTracker } from './progress.js';
 import { RunResult } from './result.js';
@@ -33,29 +33,20 @@ export interface RunnerDefaults {
   become: string | undefined;
 }
 
-/** Turns an error thrown while reaching or talking to a host into that host's outcome. */
+/** Turns an error thrown while reaching or talking to a host into that host's outcome (by its code: base/errors.ts HOST_STATUS_OF_ERROR). */
 export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
   const msg = describeError(e);
-  if (e instanceof FtlError) {
-    switch (e.code) {
-      case 'FTL_CANCELLED':
-        return { status: 'cancelled', result: { msg: 'cancelled', changed: false } };
-      case 'FTL_GATE_TIMEOUT':
-        return { status: 'failed', result: { failed: true, msg: `timed out after ${timeoutS} s (${e.message})`, changed: false } };
-      case 'FTL_BAD_ARGS':
-      case 'FTL_MODULE_NOT_FOUND':
-      case 'FTL_BECOME':
-      case 'FTL_BECOME_PASSWORD':
-      case 'FTL_NO_TERMINAL':
-      case 'FTL_GATE_ERROR':
-        return { status: 'failed', result: { failed: true, msg, changed: false } };
-      default:
-        if (e.code.startsWith('FTL_SSH_') || e.code.startsWith('FTL_GATE_') || e.code.startsWith('FTL_PROTOCOL_')) {
-          return { status: 'unreachable', result: { unreachable: true, msg, changed: false } };
-        }
+  const status = e instanceof FtlError ? HOST_STATUS_OF_ERROR[e.code] : 'failed';
+  switch (status) {
+    case 'cancelled':
+      return { status, result: { msg: 'cancelled', changed: false } };
+    case 'unreachable':
+      return { status, result: { unreachable: true, msg, changed: false } };
+    case 'failed': {
+      const timedOut = e instanceof FtlError && e.code === 'FTL_GATE_TIMEOUT';
+      return { status, result: { failed: true, msg: timedOut ? `timed out after ${timeoutS} s (${e.message})` : msg, changed: false } };
     }
   }
-  return { status: 'failed', result: { failed: true, msg, changed: false } };
 }
 
 export function becomeFor(facts: HostFacts, opt: boolean | string | undefined, dflt: string | undefined): BecomeSpec | undefined {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GateError } from '../../src/base/errors.js';
+import { GateError, SshError, UsageError } from '../../src/base/errors.js';
 import { hostFacts } from '../../src/inventory/facts.js';
-import { runOnHosts, becomeFor, type PreparedCall, type RunnerDefaults } from '../../src/run/runner.js';
+import { runOnHosts, becomeFor, outcomeOfError, type PreparedCall, type RunnerDefaults } from '../../src/run/runner.js';
 import type { RunProgress } from '../../src/base/types.js';
 
 const defaults: RunnerDefaults = { forks: 10, timeoutS: 5, check: false, diff: false, become: undefined };
@@ -111,5 +111,20 @@ describe('runOnHosts', () => {
     assert.deepEqual(becomeFor(hostFacts('h', {}), true, undefined), { user: 'root', password: undefined });
     assert.deepEqual(becomeFor(hostFacts('h', {}), 'postgres', undefined)?.user, 'postgres');
     assert.equal(becomeFor(hostFacts('h', {}), undefined, undefined), undefined);
+  });
+});
+
+describe('outcomeOfError: a host status by error code', () => {
+  it('a host that cannot be reached is unreachable; a call that ran and failed is failed; Ctrl-C is cancelled', () => {
+    const ssh = outcomeOfError(new SshError('FTL_SSH_CONNECT', 'cannot connect to root@10.0.0.9:22: connection refused', { host: 'web09' }), 30);
+    assert.equal(ssh.status, 'unreachable');
+    assert.equal(ssh.result.unreachable, true);
+    assert.match(String(ssh.result.msg), /web09: cannot connect/);
+    const slow = outcomeOfError(new GateError('FTL_GATE_TIMEOUT', 'Module command did not finish within 30 s', { host: 'web01' }), 30);
+    assert.equal(slow.status, 'failed');
+    assert.match(String(slow.result.msg), /^timed out after 30 s/);
+    assert.equal(outcomeOfError(new GateError('FTL_CANCELLED', 'cancelled'), 30).status, 'cancelled');
+    assert.equal(outcomeOfError(new UsageError('FTL_BAD_ARGS', 'bad'), 30).status, 'failed');
+    assert.equal(outcomeOfError(new Error('a bug'), 30).status, 'failed');
   });
 });
