@@ -13,39 +13,46 @@ export interface PoolEntryInfo {
 export interface GatePoolOptions {
   helloTimeoutMs?: number;
   keepaliveMs?: number;
-  /** The host a key names (keys may add a become user); the key itself by default. */
-  hostOf?: (key: string) => string;
+}
+
+/** What a gate is opened for: its key in the pool, and the host it runs on (for messages). */
+export interface GateSpecBase {
+  readonly key: string;
+  readonly host: string;
 }
 
 /**
- * Open gates by key (host, or host|become-user). Callers asking for the same key at
- * once share one opening; a gate that closes is forgotten so the next get opens anew.
+ * Open gates by key (the spec says what a key means, e.g. host and become user). Callers
+ * asking for the same key at once share one opening (the first caller's spec opens it);
+ * a gate that closes is forgotten so the next get opens anew.
  */
-export class GatePool {
+export class GatePool<S extends GateSpecBase = GateSpecBase> {
   private readonly sessions = new Map<string, GateSession>();
   private readonly opening = new Map<string, Promise<GateSession>>();
 
   constructor(
-    private readonly openTransport: (key: string) => Promise<GateTransport>,
+    private readonly openTransport: (spec: S) => Promise<GateTransport>,
     private readonly opts: GatePoolOptions = {},
   ) {}
 
-  get(key: string): Promise<GateSession> {
+  get(spec: S): Promise<GateSession> {
+    const { key } = spec;
     const open = this.sessions.get(key);
     if (open !== undefined && open.status === 'ready') return Promise.resolve(open);
     const inFlight = this.opening.get(key);
     if (inFlight !== undefined) return inFlight;
-    const p = this.open(key).finally(() => {
+    const p = this.open(spec).finally(() => {
       this.opening.delete(key);
     });
     this.opening.set(key, p);
     return p;
   }
 
-  private async open(key: string): Promise<GateSession> {
-    const transport = await this.openTransport(key);
+  private async open(spec: S): Promise<GateSession> {
+    const { key } = spec;
+    const transport = await this.openTransport(spec);
     const session = await GateSession.open(transport, {
-      host: this.opts.hostOf?.(key) ?? key,
+      host: spec.host,
       ...(this.opts.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: this.opts.helloTimeoutMs }),
       ...(this.opts.keepaliveMs === undefined ? {} : { keepaliveMs: this.opts.keepaliveMs }),
     });

@@ -6,7 +6,7 @@ import type { AskPassword } from '../base/passwords.js';
 import type { GateProviderOptions } from './options.js';
 import { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
-import { GatePool } from '../gate/pool.js';
+import { GatePool, type GateSpecBase } from '../gate/pool.js';
 import type { GateSession } from '../gate/session.js';
 import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../base/types.js';
@@ -49,9 +49,10 @@ export interface GateInfo {
   readonly calls: number;
 }
 
-interface Pending {
-  facts: HostFacts;
-  become: BecomeSpec | undefined;
+/** What one gate in the pool is for: a host, its facts, and who it runs as. */
+interface GateSpec extends GateSpecBase {
+  readonly facts: HostFacts;
+  readonly become: BecomeSpec | undefined;
 }
 
 /**
@@ -59,8 +60,7 @@ interface Pending {
  * is replaced on the next call. Local hosts get a child process, others an SSH channel.
  */
 export class GateProvider {
-  private readonly pool: GatePool;
-  private readonly wanted = new Map<string, Pending>();
+  private readonly pool: GatePool<GateSpec>;
   private readonly shipped = new WeakMap<GateSession, Set<string>>();
   private ssh: Promise<SshGateFactory> | undefined;
   /** -K's answer, or the last one sudo accepted: memory only. */
@@ -72,13 +72,18 @@ export class GateProvider {
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
   ) {
-    this.pool = new GatePool((key) => this.openTransport(key), { hostOf: (key) => key.split('|')[0] ?? key });
+    this.pool = new GatePool<GateSpec>((spec) => this.openTransport(spec));
     this.becomePassword = opts.becomePassword;
     this.warnings = opts.warnings ?? new Warnings();
   }
 
+  /** One gate per host and become user: facts and files differ per user. */
   static keyOf(host: string, become: BecomeSpec | undefined): string {
     return become === undefined ? host : `${host}|${become.user}`;
+  }
+
+  private static spec(host: string, facts: HostFacts, become: BecomeSpec | undefined): GateSpec {
+    return { key: GateProvider.keyOf(host, become), host, facts, become };
   }
 
   /**
@@ -102,27 +107,24 @@ export class GateProvider {
   }
 
   async session(host: string, facts: HostFacts, become: BecomeSpec | undefined): Promise<GateSession> {
-    const key = GateProvider.keyOf(host, become);
     const password = become?.password ?? this.becomePassword;
-    this.wanted.set(key, { facts, become: become === undefined ? undefined : { ...become, password } });
     try {
-      return await this.pool.get(key);
+      return await this.pool.get(GateProvider.spec(host, facts, become === undefined ? undefined : { ...become, password }));
     } catch (e) {
       const ask = this.opts.askPassword;
       if (become === undefined || ask === undefined || become.password !== undefined || !(e instanceof BecomeError) || e.reason === 'refused') throw e;
-      return this.askForBecome(key, host, facts, become, e, ask);
+      return this.askForBecome(host, facts, become, e, ask);
     }
   }
 
   /** sudo wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
-  private async askForBecome(key: string, host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword): Promise<GateSession> {
+  private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword): Promise<GateSession> {
     let err = first;
     let refused = err.reason === 'password-refused' ? this.becomePassword : undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       const password = await ask({ kind: 'become', host, user: become.user, refused });
-      this.wanted.set(key, { facts, become: { ...become, password } });
       try {
-        const s = await this.pool.get(key);
+        const s = await this.pool.get(GateProvider.spec(host, facts, { ...become, password }));
         // Kept in memory for this session's later gates, as -K would be.
         this.becomePassword = password;
         return s;
@@ -142,11 +144,9 @@ export class GateProvider {
     return set;
   }
 
-  private async openTransport(key: string): Promise<GateTransport> {
-    const want = this.wanted.get(key);
-    if (want === undefined) throw new GateError('FTL_GATE_START', `no host known for gate ${key}`);
+  private async openTransport(spec: GateSpec): Promise<GateTransport> {
     const build = await gateBuild();
-    const { facts, become } = want;
+    const { facts, become } = spec;
     if (facts.connection === 'local') {
       const path = become === undefined ? build.path : readableCopy(build.path);
       // As Ansible's implicit localhost runs the controller's own Python: never a

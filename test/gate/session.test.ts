@@ -116,10 +116,10 @@ describe('the gate on this machine', () => {
         opened++;
         return Promise.resolve(spawnLocalGate(gate.path));
       },
-      { hostOf: (key) => key.split('|')[0] ?? key },
     );
+    const at = (key: string): { key: string; host: string } => ({ key, host: key.split('|')[0] ?? key });
     try {
-      const [a, b, c] = await Promise.all([pool.get('localhost'), pool.get('localhost'), pool.get('localhost|root')]);
+      const [a, b, c] = await Promise.all([pool.get(at('localhost')), pool.get(at('localhost')), pool.get(at('localhost|root'))]);
       assert.equal(a, b);
       assert.notEqual(a, c);
       assert.equal(opened, 2);
@@ -136,7 +136,7 @@ describe('the gate on this machine', () => {
       await pool.closeAll();
     }
     assert.deepEqual(pool.list(), []);
-    const again = await pool.get('localhost');
+    const again = await pool.get(at('localhost'));
     assert.equal(again.status, 'ready', 'a closed pool can open again');
     await pool.closeAll();
   });
@@ -144,7 +144,7 @@ describe('the gate on this machine', () => {
   it('a gate killed with SIGKILL fails pending requests clearly; the pool opens a new one', async () => {
     const pool = new GatePool(() => Promise.resolve(spawnLocalGate(gate.path)));
     try {
-      const first = await pool.get('localhost');
+      const first = await pool.get({ key: 'localhost', host: 'localhost' });
       const pid = first.hello.pid ?? 0;
       const pending = first.request('Module', { module_name: 'sleeper', module_args: { s: 30 }, module: SLEEPER });
       process.kill(pid, 'SIGKILL');
@@ -153,7 +153,7 @@ describe('the gate on this machine', () => {
         assert.match(e.message, /killed by SIGKILL/);
         return true;
       });
-      const second = await pool.get('localhost');
+      const second = await pool.get({ key: 'localhost', host: 'localhost' });
       assert.notEqual(second.hello.pid, pid);
       assert.equal((await second.request('FTLModule', { module_name: 'ping', module_args: {} })).type, 'FTLModuleResult');
     } finally {

@@ -31,7 +31,7 @@ export async function labGates(lab: Lab, opts: Partial<SshGateFactoryOptions> = 
     connectTimeoutMs: 30_000,
     ...opts,
   });
-  const pool = new GatePool((key) => factory.open(facts(key)), { helloTimeoutMs: 60_000 });
+  const pool = new GatePool((spec) => factory.open(facts(spec.key)), { helloTimeoutMs: 60_000 });
   return {
     inv,
     factory,

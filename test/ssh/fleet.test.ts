@@ -9,7 +9,7 @@ test('30 lab hosts at once: a gate on each, every one answers', { timeout: 600_0
     const g = await labGates(lab);
     try {
       const names = lab.hosts.map((h) => h.name);
-      const replies = await Promise.all(names.map(async (n) => ping(await g.pool.get(n))));
+      const replies = await Promise.all(names.map(async (n) => ping(await g.pool.get({ key: n, host: n }))));
       assert.deepEqual(replies, names.map(() => 'pong'));
       const st = g.factory.stats();
       // The lab hosts share one remote directory here: hosts that look after the first upload

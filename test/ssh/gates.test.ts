@@ -14,7 +14,7 @@ test('SSH gates on lab hosts (real sshd)', { timeout: 300_000 }, async (t) => {
     const g = await labGates(lab);
     try {
       await t.test('the first call deploys the gate; a second session reuses the file without uploading', async () => {
-        const s = await g.pool.get('lab01');
+        const s = await g.pool.get({ key: 'lab01', host: 'lab01' });
         assert.equal(await ping(s), 'pong');
         assert.equal(s.hello.gate_hash, hash);
         assert.equal(g.factory.stats().uploads, 1);
@@ -25,7 +25,7 @@ test('SSH gates on lab hosts (real sshd)', { timeout: 300_000 }, async (t) => {
 
         const again = await labGates(lab, { remoteDir: g.remoteDir });
         try {
-          const s2 = await again.pool.get('lab01');
+          const s2 = await again.pool.get({ key: 'lab01', host: 'lab01' });
           assert.equal(await ping(s2), 'pong');
           assert.notEqual(s2.hello.pid, s.hello.pid, 'a new gate process');
           assert.equal(again.factory.stats().uploads, 0, 'no upload: the file was there');
@@ -36,7 +36,7 @@ test('SSH gates on lab hosts (real sshd)', { timeout: 300_000 }, async (t) => {
       });
 
       await t.test('20 concurrent calls on one host', async () => {
-        const s = await g.pool.get('lab01');
+        const s = await g.pool.get({ key: 'lab01', host: 'lab01' });
         const replies = await Promise.all(Array.from({ length: 20 }, () => ping(s)));
         assert.deepEqual(replies, Array.from({ length: 20 }, () => 'pong'));
       });
@@ -55,21 +55,21 @@ test('SSH gates on lab hosts (real sshd)', { timeout: 300_000 }, async (t) => {
       });
 
       await t.test('a remote gate killed with SIGKILL is replaced on the next get', async () => {
-        const s = await g.pool.get('lab01');
+        const s = await g.pool.get({ key: 'lab01', host: 'lab01' });
         const pid = s.hello.pid;
         assert.ok(typeof pid === 'number');
         const closed = new Promise<unknown>((r) => s.once('close', r));
         process.kill(pid, 'SIGKILL');
         await closed;
         await assert.rejects(ping(s), (e: unknown) => e instanceof FtlError && (e.code === 'FTL_GATE_CLOSED' || e.code === 'FTL_GATE_DIED'));
-        const s2 = await g.pool.get('lab01');
+        const s2 = await g.pool.get({ key: 'lab01', host: 'lab01' });
         assert.notEqual(s2.hello.pid, pid);
         assert.equal(await ping(s2), 'pong');
       });
 
       await t.test('a host whose sshd stops mid-call fails that call, alone; it comes back after a restart', async () => {
-        const s1 = await g.pool.get('lab01');
-        const s2 = await g.pool.get('lab02');
+        const s1 = await g.pool.get({ key: 'lab01', host: 'lab01' });
+        const s2 = await g.pool.get({ key: 'lab02', host: 'lab02' });
         // Handled at once: it may fail while stopHost is still waiting.
         const pending = s2.request('FTLModule', { module_name: 'command', module_args: { cmd: 'sleep 60' } }, { timeoutMs: 120_000 });
         pending.catch(() => undefined);
@@ -83,14 +83,14 @@ test('SSH gates on lab hosts (real sshd)', { timeout: 300_000 }, async (t) => {
         });
         assert.ok(Date.now() - started < 30_000, 'fails when the connection drops, not at the call timeout');
         assert.equal(await ping(s1), 'pong', 'the other host is untouched');
-        await assert.rejects(g.pool.get('lab02'), (e: unknown) => {
+        await assert.rejects(g.pool.get({ key: 'lab02', host: 'lab02' }), (e: unknown) => {
           assert.ok(e instanceof FtlError);
           assert.equal(e.code, 'FTL_SSH_CONNECT');
           assert.match(e.message, /connection refused/);
           return true;
         });
         await lab.startHost('lab02');
-        assert.equal(await ping(await g.pool.get('lab02')), 'pong');
+        assert.equal(await ping(await g.pool.get({ key: 'lab02', host: 'lab02' })), 'pong');
       });
     } finally {
       await g.close();
