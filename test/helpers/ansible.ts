@@ -37,6 +37,8 @@ const ORACLE_ENV: NodeJS.ProcessEnv = {
   ANSIBLE_RETRY_FILES_ENABLED: 'False',
   ANSIBLE_LOCALHOST_WARNING: 'False',
   ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False',
+  // One SSH command per task instead of three or four: results are the same, the oracle faster.
+  ANSIBLE_PIPELINING: 'True',
 };
 
 function commonArgs(host: string, opts: AnsibleOptions): string[] {
