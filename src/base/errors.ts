@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   FTL_USAGE: 'see ftl --help',
   FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',
   FTL_LAB: 'see ftl lab --help',
+  FTL_LINE_STUCK: 'a line awaited a promise that never settled; await calls, and resolve or reject promises you make',
   // templates
   FTL_TEMPLATE: 'fix the template at the line shown; .doc template says what ftl\'s template engine supports',
 } as const;
@@ -78,6 +79,7 @@ export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreac
   FTL_USAGE: 'failed',
   FTL_BAD_ARGS: 'failed',
   FTL_LAB: 'failed',
+  FTL_LINE_STUCK: 'failed',
   FTL_TEMPLATE: 'failed',
 };
 

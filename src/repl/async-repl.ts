@@ -17,6 +17,13 @@ export interface AsyncReplOptions {
   prompt: string;
   /** Called on Ctrl-C while an awaited result is pending. */
   onInterrupt: () => void;
+  /**
+   * Whether nothing the interrupt can cancel is running (no call in flight): a Ctrl-C then
+   * abandons the pending promise at once and gives the prompt back. A second Ctrl-C always does.
+   */
+  idle?: () => boolean;
+  /** Said when a pending line is abandoned. */
+  onAbandon?: () => void;
   /** Formats a value for output; node's inspect when undefined. */
   writer?: (value: unknown) => string;
   completer?: (line: string) => Promise<[string[], string] | undefined> | [string[], string] | undefined;
@@ -35,6 +42,9 @@ export interface AsyncReplOptions {
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
+
+/** After a Ctrl-C, how often to look whether the cancelled calls have ended while the line still waits. */
+const ABANDON_POLL_MS = 250;
 
 export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
   const server = repl.start({
@@ -79,23 +89,44 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
       // Our own Ctrl-C handling while the promise is pending; the REPL's comes back after.
       const saved = server.listeners('SIGINT') as ((...a: unknown[]) => void)[];
       server.removeAllListeners('SIGINT');
-      const onSigint = (): void => {
-        opts.onInterrupt();
-      };
-      server.on('SIGINT', onSigint);
-      opts.onBusy?.(true);
-      const restore = (): void => {
+      let over = false;
+      let interrupts = 0;
+      let waitIdle: NodeJS.Timeout | undefined;
+      const restore = (): boolean => {
+        if (over) return false;
+        over = true;
+        clearInterval(waitIdle);
         server.removeListener('SIGINT', onSigint);
         for (const l of saved) server.on('SIGINT', l);
         opts.onBusy?.(false);
+        return true;
       };
+      // A promise that never settles must not keep the prompt away: it is left to itself.
+      const abandon = (): void => {
+        if (!restore()) return;
+        opts.onAbandon?.();
+        cb(null, undefined);
+      };
+      function onSigint(): void {
+        interrupts++;
+        opts.onInterrupt();
+        if (interrupts > 1 || opts.idle?.() === true) {
+          abandon();
+          return;
+        }
+        // Calls were cancelled: the line settles when they have ended, unless it awaits more.
+        waitIdle ??= setInterval(() => {
+          if (opts.idle?.() === true) abandon();
+        }, ABANDON_POLL_MS);
+      }
+      server.on('SIGINT', onSigint);
+      opts.onBusy?.(true);
       Promise.resolve(value).then(
         (v) => {
-          restore();
-          cb(null, v);
+          if (restore()) cb(null, v);
         },
         (e: unknown) => {
-          restore();
+          if (!restore()) return;
           if (opts.onError?.(e) === true) cb(null, undefined);
           else cb(e instanceof Error ? e : new Error(String(e)));
         },

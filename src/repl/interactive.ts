@@ -81,8 +81,12 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
       beforeWrite: (v) => s.ready(v),
       onInterrupt: () => {
         progress.clear();
-        s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
+        if (core.callsInFlight > 0) s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
         core.interrupt();
+      },
+      idle: () => core.callsInFlight === 0,
+      onAbandon: () => {
+        s.print(s.colors ? "\x1b[33m⏹ the line's promise had not settled: left behind, the prompt is back\x1b[0m" : "⏹ the line's promise had not settled: left behind, the prompt is back");
       },
       onBusy: (busy) => {
         if (!busy) progress.clear();

@@ -7,6 +7,7 @@ import { RunResult } from '../run/result.js';
 import { startAsyncRepl } from './async-repl.js';
 import { dotCommand } from './dot-commands.js';
 import { makeDotContext } from './dot-context.js';
+import { deadline, type Settler } from '../base/deadline.js';
 import { replEval, setReplLast } from './node-internals.js';
 import type { Shared } from './shared.js';
 
@@ -22,13 +23,18 @@ class Outcome {
   }
 }
 
+/** How often a pending line is checked for being stuck. */
+const WATCH_EVERY_MS = 500;
+
 /**
  * Piped input: lines are evaluated one after another, each call finishing before the
  * next line starts, as a script would expect. Output is plain text or JSON lines.
  */
 export async function piped(s: Shared, input: Readable): Promise<number> {
   const outcome = new Outcome();
-  let settle: ((r: { value: unknown } | { error: unknown }) => void) | undefined;
+  type LineResult = { value: unknown } | { error: unknown };
+  /** The line being evaluated: errors raised asynchronously (the REPL's domain) settle it. */
+  let current: Settler<LineResult> | undefined;
   const server = startAsyncRepl({
     input: new PassThrough(),
     output: new PassThrough(),
@@ -39,9 +45,8 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
     },
     // Every error of a piped line goes to the line's evaluation, however it was raised.
     onError: (e) => {
-      if (settle === undefined || e instanceof repl.Recoverable) return false;
-      settle({ error: e });
-      settle = undefined;
+      if (current === undefined || current.settled || e instanceof repl.Recoverable) return false;
+      current.resolve({ error: e });
       return true;
     },
   });
@@ -50,20 +55,44 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
     onChange: () => undefined,
     exit: () => Promise.resolve(),
   });
-  const evaluate = (code: string): Promise<{ value: unknown } | { error: unknown }> =>
-    new Promise((resolve) => {
-      settle = resolve;
-      const evalFn = replEval(server);
-      evalFn.call(server, code, server.context, 'REPL', (err, value) => {
-        const done = settle;
-        settle = undefined;
-        done?.(err !== null ? { error: err } : { value });
-      });
-    });
+  /**
+   * One line, settled by its value, its error, or the watchdog: a line whose promise has not
+   * settled after the call timeout with no call running is abandoned (a promise that never
+   * resolves would otherwise end the script silently, or hang it while gates are open).
+   */
+  const evaluate = (code: string, lineNo: number): Promise<LineResult> => {
+    let watch: NodeJS.Timeout | undefined;
+    const startedAt = Date.now();
+    return deadline<LineResult>(
+      (line) => {
+        current = line;
+        watch = setInterval(() => {
+          const idle = s.core.idleSince;
+          const limitMs = s.core.defaults.timeoutS * 1000;
+          if (idle !== undefined && Date.now() - Math.max(idle, startedAt) >= limitMs) {
+            line.resolve({
+              error: new UsageError('FTL_LINE_STUCK', `line ${String(lineNo)} did not finish: its promise has not settled after ${String(s.core.defaults.timeoutS)} s with no call running; going on with the next line`),
+            });
+          }
+        }, WATCH_EVERY_MS);
+        replEval(server).call(server, code, server.context, 'REPL', (err, value) => {
+          line.resolve(err !== null ? { error: err } : { value });
+        });
+      },
+      {
+        cleanup: () => {
+          clearInterval(watch);
+          current = undefined;
+        },
+      },
+    );
+  };
 
   const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
   let buffer = '';
+  let lineNo = 0;
   for await (const line of rl) {
+    lineNo++;
     if (buffer === '' && /^\s*\.\w+/.test(line)) {
       const m = /^\s*\.(\w+)\s*(.*)$/.exec(line);
       const cmd = dotCommand(m?.[1] ?? '');
@@ -83,7 +112,7 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
     }
     const code = `${buffer}${line}\n`;
     if (code.trim() === '') continue;
-    const r = await evaluate(code);
+    const r = await evaluate(code, lineNo);
     if ('error' in r && r.error instanceof repl.Recoverable) {
       buffer = code;
       continue;

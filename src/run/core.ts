@@ -41,6 +41,8 @@ export class FtlCore implements ProxyCore {
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: ActionSession;
   private interruption = new AbortController();
+  private inFlight = 0;
+  private lastCallEnded = Date.now();
   private targetFuse: Fuse<string> | undefined;
 
   constructor(
@@ -113,7 +115,25 @@ export class FtlCore implements ProxyCore {
     return limited;
   }
 
-  async call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+  /** Calls running now (a line of a script can await other things than calls). */
+  get callsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Since when no call has been running (Date.now() ms); undefined while one runs. */
+  get idleSince(): number | undefined {
+    return this.inFlight > 0 ? undefined : this.lastCallEnded;
+  }
+
+  call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+    this.inFlight++;
+    return this.callNow(pattern, module, args, opts).finally(() => {
+      this.inFlight--;
+      this.lastCallEnded = Date.now();
+    });
+  }
+
+  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
     const o = opts ?? {};
     if (typeof o !== 'object' || Array.isArray(o)) {
       throw new UsageError('FTL_USAGE', 'call options must be an object such as { check: true, timeout: 30 }');

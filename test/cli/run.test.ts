@@ -105,6 +105,14 @@ describe('the REPL with piped input', () => {
     assert.match(r.stdout, /✘ the input ended inside an unfinished statement/);
     assert.equal(r.stderr, '');
   });
+  it('a line whose promise never settles fails after -T with no call running, and the script goes on, exit 1', async () => {
+    const input = ['ftl.local.ping()', 'new Promise(() => {})', "ftl.local.command({ cmd: 'echo after' })"].join('\n');
+    const r = await ftl(['-T', '2'], { input, timeoutMs: 60_000 });
+    assert.match(r.stdout, /ping: pong/);
+    assert.match(r.stdout, /✘ line 2 did not finish: its promise has not settled after 2 s with no call running; going on with the next line/);
+    assert.match(r.stdout, /after/, 'the line after it ran');
+    assert.equal(r.code, 1);
+  });
   it('exits 0 when every line succeeded, and --json gives JSON lines', async () => {
     const r = await ftl(['--json'], { input: 'ftl.local.ping()\n' });
     assert.equal(r.code, 0, r.stderr);

@@ -62,6 +62,23 @@ describe('the REPL in a terminal, on localhost', { skip: hasTmux() ? false : 'tm
     await term.waitFor(/ping: pong/, { since: at });
   });
 
+  it('Ctrl-C abandons a promise that never settles: the prompt and the line editor come back', async () => {
+    const at = term.mark();
+    term.type('new Promise(() => {})');
+    term.keys('Enter');
+    await new Promise((r) => setTimeout(r, 500));
+    term.keys('C-c');
+    await term.waitFor(/the line's promise had not settled: left behind, the prompt is back/, { since: at });
+    term.type('ftl.local.ping({ data: "again" })');
+    term.keys('Enter');
+    await term.waitFor(/ping: again/, { since: at });
+    term.type('1 + 1');
+    term.keys('C-u');
+    term.type('40 + 2');
+    term.keys('Enter');
+    await term.waitFor(/^42$/m, { since: at });
+  });
+
   it('Ctrl-D leaves and shuts the gate down', async () => {
     assert.match(processes(), new RegExp(`${home}/\\.ftl/gates/`), 'a gate runs');
     term.keys('C-d');
