@@ -233,7 +233,11 @@ function scriptJson(path: string, args: string[]): unknown {
   try {
     out = execFileSync(path, args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} ${args.join(' ')} failed: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    // What the script said on stderr is what its author needs to see (execFileSync's message is only "Command failed").
+    const err = e as Error & { status?: number | null; signal?: string | null; stderr?: string };
+    const said = (err.stderr ?? '').trim().split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ').slice(-500);
+    const how = err.status !== undefined && err.status !== null ? `exited ${String(err.status)}` : err.signal !== undefined && err.signal !== null ? `was killed by ${err.signal}` : (err.message.split('\n')[0] ?? 'failed');
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `inventory script ${path} ${args.join(' ')} ${how}${said === '' ? ' and said nothing on stderr' : `: ${said}`}`);
   }
   try {
     return JSON.parse(out);

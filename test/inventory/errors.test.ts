@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Inventory } from '../../src/inventory/index.js';
@@ -35,6 +35,11 @@ describe('inventory errors name the file, the line and the fix', () => {
   it('a vault value is refused clearly, not a crash', () =>
     withFile('v.yml', 'all:\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6134\n', async (path) => {
       await assert.rejects(Inventory.load([path]), /vault-encrypted value in .*v\.yml \(line 3\) is not supported yet/);
+    }));
+  it('a failing inventory script: what it said on stderr is in the error', () =>
+    withFile('inv.sh', '#!/bin/sh\necho "cannot reach the CMDB at cmdb.example:443" >&2\nexit 3\n', async (path) => {
+      chmodSync(path, 0o755);
+      await assert.rejects(Inventory.load([path]), /inventory script .*inv\.sh --list exited 3: cannot reach the CMDB at cmdb\.example:443/);
     }));
   it('a missing source', async () => {
     await assert.rejects(Inventory.load(['/nonexistent/inv.yml']), /inventory source \/nonexistent\/inv\.yml does not exist/);
