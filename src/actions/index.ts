@@ -65,6 +65,7 @@ export interface ActionPrepare {
   readonly module: string;
   readonly args: Args;
   readonly shownArgs: Record<string, unknown>;
+  readonly secrets?: readonly string[] | undefined;
   readonly check: boolean;
   readonly diff: boolean;
   readonly session?: ActionSession | undefined;
@@ -87,6 +88,7 @@ export async function prepareAction(action: Action, p: ActionPrepare): Promise<P
   return {
     module: p.module,
     shownArgs: p.shownArgs,
+    ...(p.secrets === undefined ? {} : { secrets: p.secrets }),
     run: (host, facts, become, run) => perHost(actionContext(call, host, facts, become, run)),
   };
 }

@@ -60,6 +60,8 @@ export interface PreparedCall {
   readonly module: string;
   /** Args as shown to people and logs (no_log values masked). */
   readonly shownArgs: Record<string, unknown>;
+  /** The call's own secrets (values of its no_log options): masked wherever results show them. */
+  readonly secrets?: readonly string[];
   /** Runs the call on one host. Must not throw for host-level trouble; returns an outcome. */
   run(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: { timeoutMs: number; signal: AbortSignal }): Promise<HostOutcome>;
 }

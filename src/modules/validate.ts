@@ -1,8 +1,8 @@
+import { MASK, maskValues } from '../base/secrets.js';
 import { closest } from '../base/suggest.js';
 import { UsageError } from '../base/errors.js';
 import type { ModuleDoc, ModuleOption } from '../base/module-types.js';
 
-const MASK = '********';
 const BOOL_WORDS = new Set(['yes', 'no', 'true', 'false', 'on', 'off', '1', '0', 'y', 'n', 't', 'f']);
 /** Keys the controller adds itself, or free-form text of modules that take it. */
 const INTERNAL = /^_ansible_|^_raw_params$|^_uses_shell$/;
@@ -90,9 +90,22 @@ export function validateArgs(doc: ModuleDoc, args: Readonly<Record<string, unkno
   return { args: { ...args }, noLogKeys };
 }
 
-/** A copy for showing or logging: no_log values replaced. */
-export function maskNoLog(args: Readonly<Record<string, unknown>>, noLogKeys: readonly string[]): Record<string, unknown> {
+/** The values of the no_log options given: secrets to mask wherever they appear (as Ansible's no_log_values). */
+export function noLogValues(args: Readonly<Record<string, unknown>>, noLogKeys: readonly string[]): string[] {
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === 'string' && v !== '') out.push(v);
+    else if (typeof v === 'number') out.push(String(v));
+    else if (Array.isArray(v)) v.forEach(add);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(add);
+  };
+  for (const k of noLogKeys) add(args[k]);
+  return out;
+}
+
+/** A copy for showing or logging: no_log options replaced, and their values masked wherever else they appear. */
+export function maskNoLog(args: Readonly<Record<string, unknown>>, noLogKeys: readonly string[], known: Iterable<string> = []): Record<string, unknown> {
   const out: Record<string, unknown> = { ...args };
   for (const k of noLogKeys) if (k in out) out[k] = MASK;
-  return out;
+  return maskValues(out, [...noLogValues(args, noLogKeys), ...known]);
 }

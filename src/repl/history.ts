@@ -11,9 +11,23 @@ const MAX_ENTRIES = 2000;
 // Words that mark a line as holding a secret, besides the no_log options of modules.
 const SECRET_WORDS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'api_key', 'apikey', 'private_key', 'become_pass', 'ssh_pass'];
 
+// A name whose words say secret (pw, pass, token, key, ...), in snake_case or camelCase.
+const SECRET_NAME = /(?:^|[_$]|(?<=[a-z0-9])(?=[A-Z]))(?:pw|pwd|pass|passwd|secret|token|key|apikey|cred|creds|credential|credentials|auth)(?:$|[_$0-9]|(?=[A-Z]))/i;
+// `name = 'text'`, `name: "text"`, `obj.name = \`text\``: a string literal given to a name.
+const STRING_ASSIGNMENT = /([A-Za-z_$][\w$]*)\s*(?:=(?!=)|:)\s*['"`]/g;
+
+/** Whether a line gives a string literal to a name that sounds like a secret: `var pw = '...'`, `{ apiToken: "..." }`. */
+function assignsSecretLiteral(line: string): boolean {
+  for (const m of line.matchAll(STRING_ASSIGNMENT)) {
+    if (m[1] !== undefined && SECRET_NAME.test(m[1])) return true;
+  }
+  return false;
+}
+
 export function holdsSecret(line: string, noLogOptions: ReadonlySet<string> = new Set()): boolean {
   const lower = line.toLowerCase();
   if (SECRET_WORDS.some((w) => lower.includes(w))) return true;
+  if (assignsSecretLiteral(line)) return true;
   for (const m of line.matchAll(/([A-Za-z_]\w*)\s*[:=]/g)) {
     if (m[1] !== undefined && noLogOptions.has(m[1])) return true;
   }

@@ -1,3 +1,5 @@
+import { SecretValues } from '../base/secrets.js';
+import type { PasswordRequest } from '../base/passwords.js';
 import { Inventory } from '../inventory/index.js';
 import { ModuleIndex } from '../modules/index.js';
 import { GateProvider } from '../hosts/gates.js';
@@ -13,6 +15,19 @@ export type { Ftl } from './ftl-types.js';
 export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
   const sources = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
   const [inventory, modules] = await Promise.all([Inventory.load(sources), opts.modules ?? ModuleIndex.load()]);
-  const gates = new GateProvider(inventory, opts);
-  return ftlObject(new FtlCore(inventory, modules, gates, opts));
+  // Every password the session is given or asks for is a secret to mask wherever it shows.
+  const secrets = new SecretValues();
+  secrets.add(opts.sshPassword);
+  secrets.add(opts.becomePassword);
+  const ask = opts.askPassword;
+  const askPassword =
+    ask === undefined
+      ? undefined
+      : async (req: PasswordRequest): Promise<string> => {
+          const answer = await ask(req);
+          secrets.add(answer);
+          return answer;
+        };
+  const gates = new GateProvider(inventory, { ...opts, ...(askPassword === undefined ? {} : { askPassword }) });
+  return ftlObject(new FtlCore(inventory, modules, gates, opts, secrets));
 }

@@ -1,6 +1,7 @@
 import Fuse from 'fuse.js';
 import { UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
+import { SecretValues } from '../base/secrets.js';
 import type { RunProgress } from '../base/types.js';
 import { newActionSession, type ActionSession } from '../actions/index.js';
 import type { GateProvider } from '../hosts/gates.js';
@@ -50,6 +51,8 @@ export class FtlCore implements ProxyCore {
     readonly modules: ModuleIndex,
     readonly gates: GateProvider,
     opts: AutomationOptions,
+    /** What this session knows to be secret: masked in every result and args it shows. */
+    readonly secrets: SecretValues = new SecretValues(),
   ) {
     this.defaults = {
       forks: opts.forks ?? 50,
@@ -159,13 +162,23 @@ export class FtlCore implements ProxyCore {
       session: this.actions,
       callVars: o.vars,
       refresh: o.refresh,
+      known: this.secrets,
     });
     const onProgress = o.onProgress ?? this.onProgress;
-    const result = await runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, {
-      ...o,
-      signal,
-      ...(onProgress === undefined ? {} : { onProgress }),
-    });
+    const result = await runOnHosts(
+      pattern,
+      hosts,
+      call,
+      (h) => this.inventory.facts(h),
+      this.defaults,
+      {
+        ...o,
+        signal,
+        ...(onProgress === undefined ? {} : { onProgress }),
+      },
+      Date.now,
+      this.secrets,
+    );
     this.last = result;
     return result;
   }

@@ -2,7 +2,8 @@ import { UsageError } from '../base/errors.js';
 import { actionFor, prepareAction, type ActionSession } from '../actions/index.js';
 import { callModule } from '../actions/module-call.js';
 import type { ModuleIndex } from '../modules/index.js';
-import { maskNoLog, validateArgs } from '../modules/validate.js';
+import { maskNoLog, noLogValues, validateArgs } from '../modules/validate.js';
+import type { SecretValues } from '../base/secrets.js';
 import type { GateProvider } from '../hosts/gates.js';
 import type { PreparedCall } from './runner.js';
 
@@ -55,6 +56,8 @@ export interface ActionOptions {
   callVars?: Readonly<Record<string, unknown>> | undefined;
   /** setup: gather again instead of answering from the session's cache. */
   refresh?: boolean | undefined;
+  /** The session's secrets, masked in the args shown. */
+  known?: SecretValues | undefined;
 }
 
 /** Checks a module call on the controller, once, before any host is touched. */
@@ -94,11 +97,13 @@ export async function prepareCall(
   const isShell = info.fqcn === 'ansible.builtin.shell' && !info.native;
   const runs = isShell ? (modules.resolve('ansible.builtin.command') ?? info) : info;
   const checked = isShell ? { ...validated, args: { ...validated.args, _uses_shell: true } } : validated;
-  const shownArgs = maskNoLog(validated.args, checked.noLogKeys);
-  if (action !== undefined) return prepareAction(action, { ...opts, modules, gates, module: info.fqcn, args: checked.args, shownArgs });
+  const secrets = noLogValues(validated.args, checked.noLogKeys);
+  const shownArgs = maskNoLog(validated.args, checked.noLogKeys, opts.known?.all() ?? []);
+  if (action !== undefined) return prepareAction(action, { ...opts, modules, gates, module: info.fqcn, args: checked.args, shownArgs, secrets });
   return {
     module: info.fqcn,
     shownArgs,
+    secrets,
     async run(host, facts, become, { timeoutMs, signal }) {
       const session = await gates.sessionUntil(host, facts, become, signal);
       return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, timeoutMs, signal }, modules);

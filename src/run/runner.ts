@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { FtlError, HOST_STATUS_OF_ERROR, describeError } from '../base/errors.js';
+import { SecretValues } from '../base/secrets.js';
 import { mapLimit } from '../base/limit.js';
 import { ProgressTracker } from './progress.js';
 import { RunResult } from './result.js';
@@ -69,6 +70,7 @@ export async function runOnHosts(
   defaults: RunnerDefaults,
   opts: CallOptions,
   now: () => number = Date.now,
+  secrets: SecretValues = new SecretValues(),
 ): Promise<RunResult> {
   const startedAt = new Date(now());
   const t0 = now();
@@ -99,15 +101,19 @@ export async function runOnHosts(
       let outcome: HostOutcome;
       try {
         const facts = factsOf(host);
+        // The inventory's passwords are secrets too: an echo of one must not reach the screen.
+        secrets.add(facts.password);
+        secrets.add(facts.becomePassword);
         outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal });
       } catch (e) {
         outcome = outcomeOfError(e, timeoutS);
       }
       tracker.finish(host, outcome.status);
       report();
-      return { host, status: outcome.status, result: outcome.result, startedMs, durationMs: now() - t0 - startedMs };
+      return { host, status: outcome.status, result: secrets.mask(outcome.result, call.secrets ?? []), startedMs, durationMs: now() - t0 - startedMs };
     });
-    return new RunResult({ pattern, module: call.module, args: call.shownArgs, startedAt, durationMs: now() - t0, hosts: results });
+    // Masked at the end: secrets met while the call ran (inventory passwords of its hosts) count too.
+    return new RunResult({ pattern, module: call.module, args: secrets.mask(call.shownArgs, call.secrets ?? []), startedAt, durationMs: now() - t0, hosts: results });
   } finally {
     outer?.removeEventListener('abort', onOuterAbort);
   }

@@ -11,6 +11,13 @@ describe('history', () => {
     assert.equal(holdsSecret("ftl.addHost('h', { ansible_become_pass: 'x' })"), true);
     assert.equal(holdsSecret("ftl.web.uri({ url: 'http://x', url_password: 'y' })"), true);
     assert.equal(holdsSecret("ftl.web.mymod({ sekrit: 'y' })", new Set(['sekrit'])), true);
+    // String literals given to names that sound secret, in any casing or style.
+    for (const line of ["var pw = 'hunter2'", 'const apiKey = "abc123"', 'let db_pass = `x`', "o.authToken = 'y'", "ftl.web.uri({ url: 'http://x', headers: { 'X-Api-Key': 'z' }, bearer_token: 'z' })", "const ghToken='t'"]) {
+      assert.equal(holdsSecret(line), true, line);
+    }
+    for (const line of ["ftl.web.ini_file({ section: 'main', option: 'x', value: '1' })", "const monkey = 'banana'", "ftl.web.lineinfile({ path: '/etc/hosts', line: 'x' })", 'if (a == "b") x()']) {
+      assert.equal(holdsSecret(line), false, line);
+    }
     assert.equal(holdsSecret("ftl.web.ping()"), false);
     assert.equal(holdsSecret("ftl.web.command({ cmd: 'uptime' })"), false);
   });
