@@ -11,15 +11,24 @@ const MAX_ENTRIES = 2000;
 // Words that mark a line as holding a secret, besides the no_log options of modules.
 const SECRET_WORDS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'api_key', 'apikey', 'private_key', 'become_pass', 'ssh_pass'];
 
-// A name whose words say secret (pw, pass, token, key, ...), in snake_case or camelCase.
-const SECRET_NAME = /(?:^|[_$]|(?<=[a-z0-9])(?=[A-Z]))(?:pw|pwd|pass|passwd|secret|token|key|apikey|cred|creds|credential|credentials|auth)(?:$|[_$0-9]|(?=[A-Z]))/i;
+// Words of a name that say secret (pw, pass, token, key, ...), in snake_case or camelCase.
+const SECRET_NAME_WORDS = new Set(['pw', 'pwd', 'pass', 'passwd', 'password', 'secret', 'token', 'key', 'apikey', 'cred', 'creds', 'credential', 'credentials', 'auth']);
+
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[_$0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w.toLowerCase());
+}
+
 // `name = 'text'`, `name: "text"`, `obj.name = \`text\``: a string literal given to a name.
 const STRING_ASSIGNMENT = /([A-Za-z_$][\w$]*)\s*(?:=(?!=)|:)\s*['"`]/g;
 
 /** Whether a line gives a string literal to a name that sounds like a secret: `var pw = '...'`, `{ apiToken: "..." }`. */
 function assignsSecretLiteral(line: string): boolean {
   for (const m of line.matchAll(STRING_ASSIGNMENT)) {
-    if (m[1] !== undefined && SECRET_NAME.test(m[1])) return true;
+    if (m[1] !== undefined && nameWords(m[1]).some((w) => SECRET_NAME_WORDS.has(w))) return true;
   }
   return false;
 }
