@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { withDeadline } from '../base/deadline.js';
 import { BecomeError, GateError } from '../base/errors.js';
 import { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
@@ -24,6 +25,7 @@ export interface GateProviderOptions {
   acceptNew?: boolean;
   /** Skip host key checking entirely (labs). */
   noHostKeyCheck?: boolean;
+  /** One attempt to connect, when the inventory (ansible_ssh_timeout) and ~/.ssh/config (ConnectTimeout) say nothing: 10 s. */
   connectTimeoutMs?: number;
   /** Asks for a password the inventory does not give (the REPL prompts; scripts leave it out). */
   askPassword?: AskPassword;
@@ -65,7 +67,16 @@ export interface GateInfo {
 interface Pending {
   facts: HostFacts;
   become: BecomeSpec | undefined;
+  /** The asking call's time: a connection opened for it gives up at startedAt + timeoutMs. */
+  call?: { startedAt: number; timeoutMs: number } | undefined;
 }
+
+/**
+ * Past the call's timeout, opening a gate is given this much longer before the caller
+ * gives up on it: the steps inside (connect, login) end at the call's deadline with
+ * their own, more precise, words.
+ */
+const OPEN_GRACE_MS = 1000;
 
 /**
  * One gate per (host, become user), opened on first use and reused; a gate that died
@@ -95,29 +106,27 @@ export class GateProvider {
   }
 
   /**
-   * The gate, or FTL_CANCELLED as soon as the signal fires. Opening may wait on a slow
-   * host or on a person typing a password; Ctrl-C must not. The opening goes on by
-   * itself (the gate joins the pool, or fails quietly).
+   * The gate, or FTL_CANCELLED as soon as the signal fires, or FTL_GATE_TIMEOUT once the
+   * call's time is up. Opening may wait on a slow host or on a person typing a password;
+   * Ctrl-C must not. A connection opened for this call gives up at its deadline; the rest
+   * of the opening goes on by itself (the gate joins the pool, or fails quietly).
    */
-  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal): Promise<GateSession> {
-    const opening = this.session(host, facts, become);
-    opening.catch(() => undefined);
+  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal, timeoutMs?: number): Promise<GateSession> {
     if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        reject(new GateError('FTL_CANCELLED', 'cancelled while the gate was opening', { host }));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      opening.then(resolve, reject).finally(() => {
-        signal.removeEventListener('abort', onAbort);
-      });
+    const opening = this.session(host, facts, become, timeoutMs === undefined ? {} : { call: { startedAt: Date.now(), timeoutMs } });
+    opening.catch(() => undefined);
+    return withDeadline(opening, {
+      ms: timeoutMs === undefined ? undefined : timeoutMs + OPEN_GRACE_MS,
+      signal,
+      onTimeout: () => new GateError('FTL_GATE_TIMEOUT', `the gate did not open within ${String((timeoutMs ?? 0) / 1000)} s`, { host }),
+      onAbort: () => new GateError('FTL_CANCELLED', 'cancelled while the gate was opening', { host }),
     });
   }
 
-  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined): Promise<GateSession> {
+  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: Pick<Pending, 'call'> = {}): Promise<GateSession> {
     const key = GateProvider.keyOf(host, become);
     const password = become?.password ?? this.becomePassword;
-    this.wanted.set(key, { facts, become: become === undefined ? undefined : { ...become, password } });
+    this.wanted.set(key, { facts, become: become === undefined ? undefined : { ...become, password }, call: opts.call });
     try {
       return await this.pool.get(key);
     } catch (e) {
@@ -168,7 +177,7 @@ export class GateProvider {
     }
     const ssh = await this.sshFactory();
     const sshPassword = this.opts.sshPassword;
-    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become);
+    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become, want.call ?? {});
   }
 
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
@@ -189,6 +198,9 @@ export class GateProvider {
         ...(this.opts.noHostKeyCheck === undefined ? {} : { noHostKeyCheck: this.opts.noHostKeyCheck }),
         ...(this.opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.opts.connectTimeoutMs }),
         ...(this.opts.askPassword === undefined ? {} : { askPassword: this.opts.askPassword }),
+        warn: (w, key) => {
+          this.warnings.warn(w, key);
+        },
       }),
     );
     return this.ssh;

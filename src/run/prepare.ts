@@ -100,7 +100,7 @@ export async function prepareCall(
     module: info.fqcn,
     shownArgs,
     async run(host, facts, become, { timeoutMs, signal }) {
-      const session = await gates.sessionUntil(host, facts, become, signal);
+      const session = await gates.sessionUntil(host, facts, become, signal, timeoutMs);
       return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, timeoutMs, signal }, modules);
     },
   };

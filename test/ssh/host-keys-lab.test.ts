@@ -5,12 +5,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FtlError } from '../../src/base/errors.js';
-import { GateSession } from '../../src/gate/session.js';
-import type { HostFacts } from '../../src/inventory/facts.js';
 import { hostPaths } from '../../src/lab/files.js';
 import type { Lab } from '../../src/lab/lab.js';
 import { withLab } from '../helpers/lab.js';
-import { labGates, ping, type LabGates } from './fixture.js';
+import { labGates, pingThrough } from './fixture.js';
 
 /** Restarts the lab host's sshd with these host keys only (the ed25519 key is the one in the lab's known_hosts). */
 async function serveHostKeys(lab: Lab, name: string, keys: readonly string[]): Promise<void> {
@@ -21,15 +19,6 @@ async function serveHostKeys(lab: Lab, name: string, keys: readonly string[]): P
   writeFileSync(p.config, [...keys.map((k) => `HostKey ${k}`), ...config].join('\n'));
   await lab.stopHost(name);
   await lab.startHost(name);
-}
-
-async function pingThrough(g: LabGates, facts: HostFacts): Promise<unknown> {
-  const s = await GateSession.open(await g.factory.open(facts), { host: facts.name, helloTimeoutMs: 60_000 });
-  try {
-    return await ping(s);
-  } finally {
-    await s.close();
-  }
 }
 
 describe('host keys as OpenSSH treats them, on a real sshd', { timeout: 240_000 }, () => {
