@@ -132,7 +132,7 @@ function connectOne(target: SshTarget, opts: ConnectOptions, via: Client | undef
         if (s.settled || failing) return;
         failing = true;
         client.destroy();
-        if (refused !== undefined || proxy === undefined) {
+        if (refused !== undefined || proxy === undefined || e.level === 'client-authentication') {
           s.reject(refused ?? connectError(target, e, plan.tried, undefined));
           return;
         }
@@ -176,6 +176,7 @@ function connectOne(target: SshTarget, opts: ConnectOptions, via: Client | undef
         };
         client.connect(config);
       };
+      // Through the previous hop when there is one (a hop's own ProxyCommand serves only as the way to the first).
       if (via !== undefined) {
         forward(via, target, start, (e) => {
           s.reject(e);

@@ -190,7 +190,8 @@ async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, 
   // The inventory's way there (ProxyJump or ProxyCommand, 'none' for neither) beats ~/.ssh/config's.
   const ownWay = spec.jumps.length > 0 || spec.proxyCommand !== undefined;
   const jumpNames = depth > 0 ? [] : ownWay ? spec.jumps : (cfg?.proxyJump ?? []);
-  const proxyWritten = depth > 0 || jumpNames.length > 0 ? undefined : ownWay ? spec.proxyCommand : cfg?.proxyCommand;
+  // A hop's own jumps are not followed; its ProxyCommand is (ssh -J runs the first hop with its own configuration).
+  const proxyWritten = jumpNames.length > 0 ? undefined : ownWay ? spec.proxyCommand : cfg?.proxyCommand;
   const jumps: SshTarget[] = [];
   for (const name of jumpNames) {
     const facts = opts.resolveFacts(name);
