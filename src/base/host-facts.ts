@@ -33,4 +33,16 @@ export interface HostFacts {
   readonly knownHostsFile?: string | undefined;
   /** -o StrictHostKeyChecking=... there (yes | no | accept-new | ask | off), as written. */
   readonly strictHostKeyChecking?: string | undefined;
+  /** -o ProxyCommand=... there, %-tokens unexpanded; 'none' turns off one from ~/.ssh/config. */
+  readonly proxyCommand?: string | undefined;
+  /** Seconds to set up a connection: ansible_ssh_timeout, ansible_timeout, else -o ConnectTimeout there. */
+  readonly connectTimeoutS?: number | undefined;
+  /**
+   * Every -o option in ansible_ssh_common_args and ansible_ssh_extra_args (and -J, -i),
+   * names lowercased, the first value of each as ssh keeps it: the ssh layer honours
+   * what it can and names the rest in a warning.
+   */
+  readonly sshOptions?: Readonly<Record<string, string>> | undefined;
+  /** Flags there that are not -o options (-A, -L ..., -4), as written. */
+  readonly sshFlags?: readonly string[] | undefined;
 }

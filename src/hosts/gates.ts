@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { withDeadline } from '../base/deadline.js';
 import { BecomeError, GateError } from '../base/errors.js';
 import type { AskPassword } from '../base/passwords.js';
 import type { GateProviderOptions } from './options.js';
@@ -53,7 +54,16 @@ export interface GateInfo {
 interface GateSpec extends GateSpecBase {
   readonly facts: HostFacts;
   readonly become: BecomeSpec | undefined;
+  /** The asking call's time: a connection opened for it gives up at startedAt + timeoutMs. */
+  readonly call?: { startedAt: number; timeoutMs: number } | undefined;
 }
+
+/**
+ * Past the call's timeout, opening a gate is given this much longer before the caller
+ * gives up on it: the steps inside (connect, login) end at the call's deadline with
+ * their own, more precise, words.
+ */
+const OPEN_GRACE_MS = 1000;
 
 /**
  * One gate per (host, become user), opened on first use and reused; a gate that died
@@ -82,49 +92,47 @@ export class GateProvider {
     return become === undefined ? host : `${host}|${become.user}`;
   }
 
-  private static spec(host: string, facts: HostFacts, become: BecomeSpec | undefined): GateSpec {
-    return { key: GateProvider.keyOf(host, become), host, facts, become };
+  private static spec(host: string, facts: HostFacts, become: BecomeSpec | undefined, call?: GateSpec['call']): GateSpec {
+    return { key: GateProvider.keyOf(host, become), host, facts, become, call };
   }
 
   /**
-   * The gate, or FTL_CANCELLED as soon as the signal fires. Opening may wait on a slow
-   * host or on a person typing a password; Ctrl-C must not. The opening goes on by
-   * itself (the gate joins the pool, or fails quietly).
+   * The gate, or FTL_CANCELLED as soon as the signal fires, or FTL_GATE_TIMEOUT once the
+   * call's time is up. Opening may wait on a slow host or on a person typing a password;
+   * Ctrl-C must not. A connection opened for this call gives up at its deadline; the rest
+   * of the opening goes on by itself (the gate joins the pool, or fails quietly).
    */
-  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal): Promise<GateSession> {
-    const opening = this.session(host, facts, become);
-    opening.catch(() => undefined);
+  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal, timeoutMs?: number): Promise<GateSession> {
     if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        reject(new GateError('FTL_CANCELLED', 'cancelled while the gate was opening', { host }));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      opening.then(resolve, reject).finally(() => {
-        signal.removeEventListener('abort', onAbort);
-      });
+    const opening = this.session(host, facts, become, timeoutMs === undefined ? {} : { call: { startedAt: Date.now(), timeoutMs } });
+    opening.catch(() => undefined);
+    return withDeadline(opening, {
+      ms: timeoutMs === undefined ? undefined : timeoutMs + OPEN_GRACE_MS,
+      signal,
+      onTimeout: () => new GateError('FTL_GATE_TIMEOUT', `the gate did not open within ${String((timeoutMs ?? 0) / 1000)} s`, { host }),
+      onAbort: () => new GateError('FTL_CANCELLED', 'cancelled while the gate was opening', { host }),
     });
   }
 
-  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined): Promise<GateSession> {
+  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: Pick<GateSpec, 'call'> = {}): Promise<GateSession> {
     const password = become?.password ?? this.becomePassword;
     try {
-      return await this.pool.get(GateProvider.spec(host, facts, become === undefined ? undefined : { ...become, password }));
+      return await this.pool.get(GateProvider.spec(host, facts, become === undefined ? undefined : { ...become, password }, opts.call));
     } catch (e) {
       const ask = this.opts.askPassword;
       if (become === undefined || ask === undefined || become.password !== undefined || !(e instanceof BecomeError) || e.reason === 'refused') throw e;
-      return this.askForBecome(host, facts, become, e, ask);
+      return this.askForBecome(host, facts, become, e, ask, opts.call);
     }
   }
 
   /** sudo wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
-  private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword): Promise<GateSession> {
+  private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword, call: GateSpec['call']): Promise<GateSession> {
     let err = first;
     let refused = err.reason === 'password-refused' ? this.becomePassword : undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       const password = await ask({ kind: 'become', host, user: become.user, refused });
       try {
-        const s = await this.pool.get(GateProvider.spec(host, facts, { ...become, password }));
+        const s = await this.pool.get(GateProvider.spec(host, facts, { ...become, password }, call));
         // Kept in memory for this session's later gates, as -K would be.
         this.becomePassword = password;
         return s;
@@ -155,7 +163,7 @@ export class GateProvider {
     }
     const ssh = await this.sshFactory();
     const sshPassword = this.opts.sshPassword;
-    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become);
+    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become, spec.call ?? {});
   }
 
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
@@ -176,6 +184,9 @@ export class GateProvider {
         ...(this.opts.noHostKeyCheck === undefined ? {} : { noHostKeyCheck: this.opts.noHostKeyCheck }),
         ...(this.opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.opts.connectTimeoutMs }),
         ...(this.opts.askPassword === undefined ? {} : { askPassword: this.opts.askPassword }),
+        warn: (w, key) => {
+          this.warnings.warn(w, key);
+        },
       }),
     );
     return this.ssh;

@@ -8,6 +8,7 @@ export interface GateProviderOptions {
   acceptNew?: boolean;
   /** Skip host key checking entirely (labs). */
   noHostKeyCheck?: boolean;
+  /** One attempt to connect, when the inventory (ansible_ssh_timeout) and ~/.ssh/config (ConnectTimeout) say nothing: 10 s. */
   connectTimeoutMs?: number;
   /** Asks for a password the inventory does not give (the REPL prompts; scripts leave it out). */
   askPassword?: AskPassword;

@@ -105,7 +105,7 @@ export async function prepareCall(
     shownArgs,
     secrets,
     async run(host, facts, become, { timeoutMs, signal }) {
-      const session = await gates.sessionUntil(host, facts, become, signal);
+      const session = await gates.sessionUntil(host, facts, become, signal, timeoutMs);
       return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, timeoutMs, signal }, modules);
     },
   };

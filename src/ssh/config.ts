@@ -14,10 +14,44 @@ export interface SshConfigEntry {
   readonly globalKnownHostsFiles: readonly string[];
   /** yes | no | accept-new | ask | off, as written. */
   readonly strictHostKeyChecking: string | undefined;
+  /** Keys ftl records (accept-new) are written hashed. */
+  readonly hashKnownHosts: boolean;
+  /** %-tokens unexpanded (ssh -G prints them as written). */
+  readonly proxyCommand: string | undefined;
+  readonly connectTimeoutS: number | undefined;
+  /** Offer only the identity files, never the agent's keys. */
+  readonly identitiesOnly: boolean;
+  /** The agent socket: a path, `SSH_AUTH_SOCK`, `$VAR`, or `none`; undefined: SSH_AUTH_SOCK. */
+  readonly identityAgent: string | undefined;
+  /** Settings that change how ssh would connect and that ftl cannot honour, as `Name value`. */
+  readonly unsupported: readonly string[];
 }
 
 /** Looks a host up in the ssh client configuration; undefined when there is none to ask. */
 export type SshConfigLookup = (host: string, opts: { user?: string | undefined; port?: number | undefined }) => Promise<SshConfigEntry | undefined>;
+
+/**
+ * Settings that would change where, how or as whom ssh connects, which ftl does not
+ * do: named in a warning when they are set. The values are ssh's defaults (no line
+ * when unset). Connection sharing (ControlMaster, ControlPath, ControlPersist) is left
+ * out on purpose: ftl pools its own connections. So are keepalives (ftl sends its own)
+ * and algorithm lists (ssh2 negotiates from its own).
+ */
+const UNSUPPORTED: readonly (readonly [key: string, name: string, ok: (v: string) => boolean])[] = [
+  ['certificatefile', 'CertificateFile', () => false],
+  ['pkcs11provider', 'PKCS11Provider', (v) => v === 'none'],
+  ['securitykeyprovider', 'SecurityKeyProvider', (v) => v === 'internal'],
+  ['proxyusefdpass', 'ProxyUseFdpass', (v) => v === 'no'],
+  ['hostkeyalias', 'HostKeyAlias', () => false],
+  ['knownhostscommand', 'KnownHostsCommand', (v) => v === 'none'],
+  ['revokedhostkeys', 'RevokedHostKeys', () => false],
+  ['bindaddress', 'BindAddress', () => false],
+  ['bindinterface', 'BindInterface', () => false],
+  ['addressfamily', 'AddressFamily', (v) => v === 'any'],
+  ['verifyhostkeydns', 'VerifyHostKeyDNS', (v) => v === 'no' || v === 'false'],
+  ['forwardagent', 'ForwardAgent', (v) => v === 'no'],
+  ['hostbasedauthentication', 'HostbasedAuthentication', (v) => v === 'no' || v === 'false'],
+];
 
 /** Parses `ssh -G` output: one lowercase `key value` per line; some keys repeat. */
 export function parseSshG(text: string, home = homedir()): SshConfigEntry {
@@ -33,6 +67,8 @@ export function parseSshG(text: string, home = homedir()): SshConfigEntry {
   const one = (k: string): string | undefined => values.get(k)?.[0];
   const port = Number.parseInt(one('port') ?? '', 10);
   const jump = one('proxyjump');
+  const proxy = one('proxycommand');
+  const timeout = Number(one('connecttimeout'));
   return {
     hostname: one('hostname'),
     user: one('user'),
@@ -42,6 +78,15 @@ export function parseSshG(text: string, home = homedir()): SshConfigEntry {
     knownHostsFiles: (one('userknownhostsfile') ?? '').split(/\s+/).filter(Boolean).map((p) => expandTilde(p, home)),
     globalKnownHostsFiles: (one('globalknownhostsfile') ?? '').split(/\s+/).filter(Boolean),
     strictHostKeyChecking: one('stricthostkeychecking'),
+    hashKnownHosts: one('hashknownhosts')?.toLowerCase() === 'yes',
+    proxyCommand: proxy === undefined || proxy.toLowerCase() === 'none' ? undefined : proxy,
+    connectTimeoutS: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+    identitiesOnly: ['yes', 'true'].includes(one('identitiesonly')?.toLowerCase() ?? ''),
+    identityAgent: one('identityagent'),
+    unsupported: UNSUPPORTED.flatMap(([key, name, ok]) => {
+      const v = one(key);
+      return v === undefined || ok(v.toLowerCase()) ? [] : [`${name} ${v}`];
+    }),
   };
 }
 

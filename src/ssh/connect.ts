@@ -1,15 +1,24 @@
-import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod, Client, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { deadline } from '../base/deadline.js';
 import { SshError } from '../base/errors.js';
-import { checkHostKey, knownKeyTypes, recordHostKey, type HostKeyVerdict } from './known-hosts.js';
+import { authPlan } from './auth.js';
+import { hostKeyAlgorithms, verifyHostKey } from './host-keys.js';
+import { spawnProxyCommand, type ProxyProcess } from './proxy-command.js';
 import { describeTarget, type SshTarget } from './target.js';
 
+/** The call's own deadline: no connection attempt outlives it. */
+export interface CallDeadline {
+  /** Epoch ms. */
+  readonly at: number;
+  /** The call's whole timeout, for messages. */
+  readonly ms: number;
+}
+
 export interface ConnectOptions {
-  connectTimeoutMs: number;
   keepaliveMs: number;
-  /** SSH_AUTH_SOCK by default. */
-  agentSocket?: string | undefined;
+  deadline?: CallDeadline | undefined;
 }
 
 const transient = new WeakSet<SshError>();
@@ -25,67 +34,22 @@ export function transientError(target: SshTarget, message: string, cause?: unkno
   return e;
 }
 
-const RSA_ALGOS: ServerHostKeyAlgorithm[] = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
-
-/** Ask for the key types known_hosts has for this host first, as OpenSSH does, so a host with several keys is not "unknown". */
-function preferredHostKeyAlgorithms(target: SshTarget): ServerHostKeyAlgorithm[] {
-  const types = knownKeyTypes([...target.knownHostsFiles, ...target.globalKnownHostsFiles], target.host, target.port);
-  return types.flatMap((t) => (t === 'ssh-rsa' ? RSA_ALGOS : [t as ServerHostKeyAlgorithm]));
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
-interface AuthPlan {
-  methods: AnyAuthMethod[];
-  tried: string[];
+/** How long this attempt may take: the target's connect timeout, or what is left of the call's, whichever ends first. */
+export interface AttemptBudget {
+  readonly ms: number;
+  /** For the message when it runs out. */
+  readonly what: string;
 }
 
-function authPlan(target: SshTarget, agentSocket: string | undefined): AuthPlan {
-  const methods: AnyAuthMethod[] = [];
-  const tried: string[] = [];
-  for (const file of target.identityFiles) {
-    let key: Buffer;
-    try {
-      key = readFileSync(file);
-    } catch (e) {
-      tried.push(`key ${file} (unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      continue;
-    }
-    const parsed = ssh2.utils.parseKey(key);
-    if (parsed instanceof Error) {
-      tried.push(`key ${file} (${/passphrase/i.test(parsed.message) ? 'encrypted; add it to ssh-agent' : 'not a key ssh2 can read'})`);
-      continue;
-    }
-    methods.push({ type: 'publickey', username: target.user, key });
-    tried.push(`key ${file}`);
-  }
-  if (agentSocket !== undefined && agentSocket !== '') {
-    methods.push({ type: 'agent', username: target.user, agent: agentSocket });
-    tried.push('ssh-agent');
-  }
-  if (target.password !== undefined) {
-    methods.push({ type: 'password', username: target.user, password: target.password });
-    tried.push('password');
-  }
-  return { methods, tried };
-}
-
-function hostKeyError(target: SshTarget, v: HostKeyVerdict): SshError {
-  const who = `${target.host}:${String(target.port)}`;
-  switch (v.kind) {
-    case 'changed':
-      return new SshError(
-        'FTL_SSH_HOSTKEY_CHANGED',
-        `WARNING: the host key of ${who} has CHANGED (now ${v.fingerprint}; ${v.file} has '${v.line}'); someone may be intercepting the connection; refused`,
-        { host: target.name },
-      );
-    case 'revoked':
-      return new SshError('FTL_SSH_HOSTKEY_CHANGED', `the host key of ${who} (${v.fingerprint}) is marked @revoked in ${v.file}; refused`, { host: target.name });
-    case 'unknown':
-      return new SshError('FTL_SSH_HOSTKEY_UNKNOWN', `the host key of ${who} (${v.fingerprint}) is not in ${target.knownHostsFiles[0] ?? 'known_hosts'}; check it and rerun with --accept-new to record it`, {
-        host: target.name,
-      });
-    case 'known':
-      return new SshError('FTL_SSH_CONNECT', `the host key of ${who} was refused`, { host: target.name });
-  }
+export function attemptBudget(target: SshTarget, callDeadline: CallDeadline | undefined, now = Date.now()): AttemptBudget {
+  const own = { ms: target.connectTimeoutMs, what: `${seconds(target.connectTimeoutMs)} s (the connect timeout: ansible_ssh_timeout, ansible_timeout or ConnectTimeout)` };
+  if (callDeadline === undefined) return own;
+  const left = callDeadline.at - now;
+  return left < own.ms ? { ms: left, what: `${seconds(callDeadline.ms)} s (the call's timeout)` } : own;
 }
 
 function isTransient(e: NodeJS.ErrnoException & { level?: string }): boolean {
@@ -93,14 +57,26 @@ function isTransient(e: NodeJS.ErrnoException & { level?: string }): boolean {
   return /Connection lost before handshake|kex_exchange_identification|Connection reset/i.test(e.message);
 }
 
-function connectError(target: SshTarget, e: NodeJS.ErrnoException & { level?: string }, tried: readonly string[], timeoutMs: number): SshError {
+/** What the ProxyCommand did, for the message: its exit and its last words on stderr. */
+function proxyWords(target: SshTarget, proxy: ProxyProcess): string {
+  const exit = proxy.exit();
+  const how = exit === undefined ? 'still running' : exit.code !== null ? `exited with code ${String(exit.code)}` : `killed by ${exit.signal ?? 'a signal'}`;
+  const said = proxy.stderr();
+  return `ProxyCommand '${target.proxyCommand ?? ''}' ${how}${said === '' ? '' : `: ${said}`}`;
+}
+
+function connectError(target: SshTarget, e: NodeJS.ErrnoException & { level?: string }, tried: readonly string[], proxy: ProxyProcess | undefined): SshError {
   const who = describeTarget(target);
   if (e.level === 'client-authentication') {
     const what = tried.length === 0 ? 'no key, ssh-agent or password to offer' : `tried ${tried.join(', ')}`;
     return new SshError('FTL_SSH_AUTH', `${who} refused authentication (${what})`, { host: target.name, cause: e });
   }
-  if (e.level === 'client-timeout') {
-    return new SshError('FTL_SSH_CONNECT', `cannot connect to ${who}: no SSH handshake within ${String(timeoutMs / 1000)} s`, { host: target.name, cause: e });
+  if (proxy !== undefined) {
+    const exit = proxy.exit();
+    const message = `cannot connect to ${who}: ${/Connection lost before handshake/i.test(e.message) ? 'the connection closed before the SSH handshake' : e.message} (${proxyWords(target, proxy)})`;
+    // A proxy that failed on its own says why; a retry would say it again.
+    if (exit !== undefined && exit.code !== 0) return new SshError('FTL_SSH_CONNECT', message, { host: target.name, cause: e, hint: 'check the ProxyCommand (ansible_ssh_common_args or ~/.ssh/config): run it by hand' });
+    return isTransient(e) ? transientError(target, message, e) : new SshError('FTL_SSH_CONNECT', message, { host: target.name, cause: e });
   }
   const reason = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? 'unknown host name' : e.message;
   if (isTransient(e)) return transientError(target, `cannot connect to ${who}: ${reason}`, e);
@@ -109,7 +85,9 @@ function connectError(target: SshTarget, e: NodeJS.ErrnoException & { level?: st
 
 /**
  * One SSH connection to a target, through its ProxyJump hops (each hop a connection of
- * its own, ended with the final one). Host keys are always checked unless the policy is off.
+ * its own, ended with the final one) or its ProxyCommand. Host keys are always checked
+ * unless the policy is off. Each attempt ends by the target's connect timeout or the
+ * call's deadline, whichever comes first.
  */
 export async function connectTarget(target: SshTarget, opts: ConnectOptions): Promise<Client> {
   const hops: Client[] = [];
@@ -130,69 +108,95 @@ export async function connectTarget(target: SshTarget, opts: ConnectOptions): Pr
   }
 }
 
-function forward(via: Client, target: SshTarget): Promise<ssh2.ClientChannel> {
-  return new Promise((resolve, reject) => {
-    via.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => {
-      if (err !== undefined) {
-        reject(new SshError('FTL_SSH_CONNECT', `cannot reach ${describeTarget(target)} through the jump host: ${err.message}`, { host: target.name, cause: err }));
-        return;
-      }
-      resolve(stream);
-    });
+function forward(via: Client, target: SshTarget, onStream: (s: ClientChannel) => void, onError: (e: SshError) => void): void {
+  via.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) => {
+    if (err !== undefined) onError(new SshError('FTL_SSH_CONNECT', `cannot reach ${describeTarget(target)} through the jump host: ${err.message}`, { host: target.name, cause: err }));
+    else onStream(stream);
   });
 }
 
-async function connectOne(target: SshTarget, opts: ConnectOptions, via: Client | undefined): Promise<Client> {
-  const sock = via === undefined ? undefined : await forward(via, target);
-  const plan = authPlan(target, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
-  let refused: SshError | undefined;
-  const preferred = preferredHostKeyAlgorithms(target);
-  const config: ConnectConfig = {
-    host: target.host,
-    port: target.port,
-    username: target.user,
-    readyTimeout: opts.connectTimeoutMs,
-    keepaliveInterval: opts.keepaliveMs,
-    keepaliveCountMax: 3,
-    authHandler: plan.methods,
-    hostVerifier: (key: Buffer): boolean => {
-      if (target.hostKeyPolicy === 'off') return true;
-      const verdict = checkHostKey([...target.knownHostsFiles, ...target.globalKnownHostsFiles], target.host, target.port, key);
-      if (verdict.kind === 'known') return true;
-      if (verdict.kind === 'unknown' && target.hostKeyPolicy === 'accept-new') {
-        const file = target.knownHostsFiles[0];
-        if (file !== undefined) {
-          recordHostKey(file, target.host, target.port, key);
-          return true;
-        }
-      }
-      refused = hostKeyError(target, verdict);
-      return false;
-    },
-    ...(preferred.length > 0 ? { algorithms: { serverHostKey: { prepend: preferred, append: [], remove: [] } } } : {}),
-    ...(sock === undefined ? {} : { sock }),
-  };
+function connectOne(target: SshTarget, opts: ConnectOptions, via: Client | undefined): Promise<Client> {
+  const budget = attemptBudget(target, opts.deadline);
+  const who = describeTarget(target);
+  if (budget.ms <= 0) return Promise.reject(new SshError('FTL_SSH_CONNECT', `cannot connect to ${who}: no time left within ${budget.what}`, { host: target.name }));
+  const plan = authPlan(target);
+  const serverHostKey = hostKeyAlgorithms(target);
   const client = new ssh2.Client();
-  return new Promise<Client>((resolve, reject) => {
-    let settled = false;
-    client.once('ready', () => {
-      settled = true;
-      client.removeAllListeners('error');
-      // A connection that fails later is seen through its 'close'; an 'error' must not go unhandled.
-      client.on('error', () => undefined);
-      resolve(client);
-    });
-    client.on('error', (e: NodeJS.ErrnoException & { level?: string }) => {
-      if (settled) return;
-      settled = true;
-      client.end();
-      reject(refused ?? connectError(target, e, plan.tried, opts.connectTimeoutMs));
-    });
-    client.once('close', () => {
-      if (settled) return;
-      settled = true;
-      reject(refused ?? transientError(target, `cannot connect to ${describeTarget(target)}: the connection closed during the handshake`));
-    });
-    client.connect(config);
-  });
+  let proxy: ProxyProcess | undefined;
+  let refused: SshError | undefined;
+  let handshaken = false;
+  let failing = false;
+  return deadline<Client>(
+    (s) => {
+      const fail = (e: NodeJS.ErrnoException & { level?: string }): void => {
+        if (s.settled || failing) return;
+        failing = true;
+        client.destroy();
+        if (refused !== undefined || proxy === undefined || e.level === 'client-authentication') {
+          s.reject(refused ?? connectError(target, e, plan.tried, undefined));
+          return;
+        }
+        // Its exit status and last words come a moment after the stream ends.
+        const p = proxy;
+        void p.exited(1000).then(() => {
+          s.reject(connectError(target, e, plan.tried, p));
+        });
+      };
+      client.on('error', fail);
+      client.once('handshake', () => {
+        handshaken = true;
+      });
+      client.once('close', () => {
+        fail(Object.assign(new Error('Connection lost before handshake'), { level: 'client-socket' }));
+      });
+      client.once('ready', () => {
+        // Later errors are seen through 'close'; the listener above stays so none goes unhandled.
+        s.resolve(client);
+      });
+      const start = (sock: Duplex | undefined): void => {
+        if (s.settled) {
+          sock?.destroy();
+          return;
+        }
+        const config: ConnectConfig = {
+          host: target.host,
+          port: target.port,
+          username: target.user,
+          // The deadline below is the only timer: ssh2's own would fire at its own time.
+          readyTimeout: 0,
+          keepaliveInterval: opts.keepaliveMs,
+          keepaliveCountMax: 3,
+          authHandler: plan.methods,
+          hostVerifier: (key: Buffer): boolean => {
+            refused = verifyHostKey(target, key);
+            return refused === undefined;
+          },
+          ...(serverHostKey === undefined ? {} : { algorithms: { serverHostKey } }),
+          ...(sock === undefined ? {} : { sock }),
+        };
+        client.connect(config);
+      };
+      // Through the previous hop when there is one (a hop's own ProxyCommand serves only as the way to the first).
+      if (via !== undefined) {
+        forward(via, target, start, (e) => {
+          s.reject(e);
+        });
+      } else if (target.proxyCommand !== undefined) {
+        proxy = spawnProxyCommand(target.proxyCommand);
+        start(proxy.sock);
+      } else {
+        start(undefined);
+      }
+    },
+    {
+      ms: budget.ms,
+      onTimeout: () => {
+        client.destroy();
+        proxy?.sock.destroy();
+        const what = handshaken ? 'the SSH login did not finish' : 'no SSH handshake';
+        const said = proxy === undefined ? '' : ` (${proxyWords(target, proxy)})`;
+        return new SshError('FTL_SSH_CONNECT', `cannot connect to ${who}: ${what} within ${budget.what}${said}`, { host: target.name });
+      },
+    },
+  );
 }

@@ -2,6 +2,7 @@ import type { GateBuild } from '../gate/pyz.js';
 import type { GateTransport } from '../gate/transport.js';
 import type { HostFacts } from '../base/types.js';
 import type { AskPassword } from '../base/passwords.js';
+import type { Warning } from '../base/warnings.js';
 import { sshGLookup, type SshConfigLookup } from './config.js';
 import { becomeCopy, deployAfterProbe, deployGate, type RemoteGate } from './deploy.js';
 import { collect, type RemoteResult, type RemoteRunner } from './exec.js';
@@ -18,8 +19,13 @@ export interface SshGateFactoryOptions {
   acceptNew?: boolean;
   /** Skip host key checking entirely (labs). */
   noHostKeyCheck?: boolean;
+  /** How long one attempt to connect may take when neither the inventory nor ~/.ssh/config says (default 10 s, as Ansible's timeout). */
   connectTimeoutMs?: number;
   keepaliveMs?: number;
+  /** The ssh-agent socket when ~/.ssh/config names none (default: SSH_AUTH_SOCK). */
+  agentSocket?: string | undefined;
+  /** Where settings ftl cannot honour are said, once each (GateProvider.warnings). */
+  warn?: ((w: Warning, key?: string) => void) | undefined;
   /** Asked when authentication fails and the inventory gives no password; kept in memory only. */
   askPassword?: AskPassword | undefined;
   /** Where gates live on hosts: relative to $HOME or absolute (default .ftl). */
@@ -41,8 +47,16 @@ export interface SshGateFactoryStats {
   gatesOpened: number;
 }
 
+/** What one call allows for opening a gate. */
+export interface OpenOptions {
+  /** The call's timeout (-T, .timeout, timeout:): no connection attempt for it outlives this. */
+  timeoutMs?: number | undefined;
+  /** When the call began (epoch ms; default now): its deadline is this plus timeoutMs. */
+  startedAt?: number | undefined;
+}
+
 export interface SshGateFactory {
-  open(facts: HostFacts, become?: { user: string; password?: string | undefined }): Promise<GateTransport>;
+  open(facts: HostFacts, become?: { user: string; password?: string | undefined }, opts?: OpenOptions): Promise<GateTransport>;
   /** Runs a command on the host outside any gate, on a pooled connection (Ansible's raw). */
   raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
   closeAll(): Promise<void>;
@@ -61,7 +75,6 @@ function becomePython(target: SshTarget, remote: RemoteGate): string {
  */
 export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactory {
   const poolOpts: SshPoolOptions = {
-    connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
     keepaliveMs: opts.keepaliveMs ?? 15_000,
     askPassword: opts.askPassword,
     ...(opts.maxChannelsPerConnection === undefined ? {} : { maxChannelsPerConnection: opts.maxChannelsPerConnection }),
@@ -122,11 +135,17 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       resolveFacts: opts.resolveFacts,
       acceptNew: opts.acceptNew === true,
       noHostKeyCheck: opts.noHostKeyCheck === true,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      agentSocket: opts.agentSocket,
+      warn: opts.warn,
     });
 
   return {
-    async open(facts, become) {
+    async open(facts, become, openOpts = {}) {
       const target = await targetOf(facts);
+      // The connection comes up within the call's time; the gate's steps then use it.
+      const ms = openOpts.timeoutMs;
+      await pool.ready(target, { deadline: ms === undefined ? undefined : { at: (openOpts.startedAt ?? Date.now()) + ms, ms } });
       if (become === undefined) {
         // Usually the gate is there: it starts in one round trip, and only a host without it is probed and given it.
         const asked = ++ticks;

@@ -1,21 +1,38 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** One key line of a known_hosts file (markers such as @cert-authority are not host keys). */
+/** One key line of a known_hosts file. */
 export interface KnownHostEntry {
   readonly hostField: string;
   readonly type: string;
   readonly key: Buffer;
   readonly revoked: boolean;
+  /** A CA key that signs host certificates (@cert-authority), not a host key. */
+  readonly certAuthority: boolean;
+  /** 1-based, as ssh and ssh-keygen count lines. */
+  readonly lineNo: number;
 }
 
-/** What known_hosts says about a key a host presents. */
+/** Where an entry is: `file:line`, as OpenSSH says it. */
+export interface EntryPlace {
+  readonly file: string;
+  readonly lineNo: number;
+  /** The entry's key type, as written. */
+  readonly type: string;
+}
+
+/**
+ * What known_hosts says about a key a host presents, as OpenSSH decides it: a host is
+ * known by its name (and port); once it is, a key that is not one of its recorded keys,
+ * of whatever type, is a changed key.
+ */
 export type HostKeyVerdict =
   | { kind: 'known' }
-  | { kind: 'unknown'; fingerprint: string }
-  | { kind: 'changed'; fingerprint: string; file: string; line: string }
-  | { kind: 'revoked'; fingerprint: string; file: string };
+  | { kind: 'unknown'; fingerprint: string; type: string }
+  | { kind: 'changed'; fingerprint: string; type: string; name: string; recorded: EntryPlace }
+  | { kind: 'revoked'; fingerprint: string; type: string; recorded: EntryPlace }
+  | { kind: 'cert-authority'; fingerprint: string; type: string; name: string; recorded: EntryPlace };
 
 /** The name a host has in known_hosts: `host` on port 22, else `[host]:port`. */
 export function knownHostName(host: string, port: number): string {
@@ -34,22 +51,31 @@ export function keyType(key: Buffer): string {
   return key.subarray(4, 4 + len).toString('latin1');
 }
 
+/** The name OpenSSH gives a key type in its messages: ED25519, RSA, ECDSA. */
+export function keyTypeName(type: string): string {
+  if (type === 'ssh-ed25519') return 'ED25519';
+  if (type === 'ssh-rsa') return 'RSA';
+  if (type === 'ssh-dss') return 'DSA';
+  if (type.startsWith('ecdsa-sha2-')) return 'ECDSA';
+  if (type.startsWith('sk-ssh-ed25519')) return 'ED25519-SK';
+  if (type.startsWith('sk-ecdsa-')) return 'ECDSA-SK';
+  return type;
+}
+
 export function parseKnownHosts(text: string): KnownHostEntry[] {
   const out: KnownHostEntry[] = [];
-  for (const raw of text.split('\n')) {
+  text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (line === '' || line.startsWith('#')) return;
     const words = line.split(/\s+/);
-    let revoked = false;
-    if (words[0]?.startsWith('@') === true) {
-      const marker = words.shift();
-      if (marker === '@cert-authority') continue;
-      revoked = marker === '@revoked';
-    }
+    let marker: string | undefined;
+    if (words[0]?.startsWith('@') === true) marker = words.shift();
+    // An unknown marker: OpenSSH skips the line, so do we.
+    if (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') return;
     const [hostField, type, blob] = words;
-    if (hostField === undefined || type === undefined || blob === undefined) continue;
-    out.push({ hostField, type, key: Buffer.from(blob, 'base64'), revoked });
-  }
+    if (hostField === undefined || type === undefined || blob === undefined) return;
+    out.push({ hostField, type, key: Buffer.from(blob, 'base64'), revoked: marker === '@revoked', certAuthority: marker === '@cert-authority', lineNo: i + 1 });
+  });
   return out;
 }
 
@@ -83,7 +109,6 @@ export function hostFieldMatches(field: string, name: string): boolean {
 interface FileEntry {
   readonly file: string;
   readonly entry: KnownHostEntry;
-  readonly line: string;
   /** Its place in the file: lookups keep the file's order. */
   readonly order: number;
 }
@@ -115,7 +140,7 @@ function parsedFile(file: string): ParsedFile | undefined {
   if (known?.text === text) return known;
   const p: ParsedFile = { text, byName: new Map(), others: [], lookups: new Map() };
   parseKnownHosts(text).forEach((entry, order) => {
-    const e: FileEntry = { file, entry, line: `${entry.hostField} ${entry.type}`, order };
+    const e: FileEntry = { file, entry, order };
     const names = entry.hostField.split(',');
     if (entry.hostField.startsWith('|') || names.some((n) => /[*?!]/.test(n))) {
       p.others.push(e);
@@ -148,37 +173,62 @@ function entriesFor(files: readonly string[], name: string): FileEntry[] {
   return out;
 }
 
+/** Host keys proper: not revoked, not a CA. */
+function isHostKey(e: FileEntry): boolean {
+  return !e.entry.revoked && !e.entry.certAuthority;
+}
+
+function place(e: FileEntry): EntryPlace {
+  return { file: e.file, lineNo: e.entry.lineNo, type: e.entry.type };
+}
+
 /** The key types known for a host, to ask the server for one of those first (as OpenSSH does). */
 export function knownKeyTypes(files: readonly string[], host: string, port: number): string[] {
   const types = entriesFor(files, knownHostName(host, port))
-    .filter((e) => !e.entry.revoked)
+    .filter(isHostKey)
     .map((e) => e.entry.type);
   return [...new Set(types)];
 }
 
 /**
- * Checks a presented key. A key of a type known for the host but with other bytes is a
- * changed key; a host with no entry of that type is unknown.
+ * Checks a presented key as OpenSSH does. A revoked key is refused wherever it is. A host
+ * with recorded keys accepts only those: any other key, of the same type or another, is a
+ * changed key (OpenSSH asks for the recorded types first, so a host that offers none of
+ * them is not the host it was). A host known only through @cert-authority lines expects a
+ * certificate. Only a host with no entry at all is unknown.
  */
 export function checkHostKey(files: readonly string[], host: string, port: number, key: Buffer): HostKeyVerdict {
   const name = knownHostName(host, port);
   const type = keyType(key);
   const fp = fingerprint(key);
   const mine = entriesFor(files, name);
+  // @revoked lines name hosts too, usually `*`; a revoked key is refused for every host they match.
   const revoked = mine.find((e) => e.entry.revoked && e.entry.key.equals(key));
-  if (revoked !== undefined) return { kind: 'revoked', fingerprint: fp, file: revoked.file };
-  if (mine.some((e) => !e.entry.revoked && e.entry.key.equals(key))) return { kind: 'known' };
-  const other = mine.find((e) => !e.entry.revoked && e.entry.type === type);
-  if (other !== undefined) return { kind: 'changed', fingerprint: fp, file: other.file, line: other.line };
-  return { kind: 'unknown', fingerprint: fp };
+  if (revoked !== undefined) return { kind: 'revoked', fingerprint: fp, type, recorded: place(revoked) };
+  const keys = mine.filter(isHostKey);
+  if (keys.some((e) => e.entry.key.equals(key))) return { kind: 'known' };
+  const offending = keys.find((e) => e.entry.type === type) ?? keys[0];
+  if (offending !== undefined) return { kind: 'changed', fingerprint: fp, type, name, recorded: place(offending) };
+  const ca = mine.find((e) => e.entry.certAuthority);
+  if (ca !== undefined) return { kind: 'cert-authority', fingerprint: fp, type, name, recorded: place(ca) };
+  return { kind: 'unknown', fingerprint: fp, type };
 }
 
-/** Records a host's key (accept-new), creating the file and its directory (0700) when missing. */
-export function recordHostKey(file: string, host: string, port: number, key: Buffer): void {
+/** A known_hosts host field that names `name` without saying it: `|1|salt|HMAC-SHA1(salt, name)`, as HashKnownHosts writes it. */
+export function hashedHostField(name: string, salt: Buffer = randomBytes(20)): string {
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
+}
+
+/**
+ * Records a host's key (accept-new), creating the file and its directory (0700) when
+ * missing; hashed when the ssh configuration says HashKnownHosts.
+ */
+export function recordHostKey(file: string, host: string, port: number, key: Buffer, opts: { hashed?: boolean } = {}): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const name = knownHostName(host, port);
-  if (existsSync(file) && parseKnownHosts(readFileSync(file, 'utf8')).some((e) => e.key.equals(key) && hostFieldMatches(e.hostField, name))) return;
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (parseKnownHosts(text).some((e) => !e.revoked && !e.certAuthority && e.key.equals(key) && hostFieldMatches(e.hostField, name))) return;
   const sep = text === '' || text.endsWith('\n') ? '' : '\n';
-  appendFileSync(file, `${sep}${name} ${keyType(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+  const field = opts.hashed === true ? hashedHostField(name) : name;
+  appendFileSync(file, `${sep}${field} ${keyType(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
 }

@@ -1,10 +1,12 @@
 import type { Client, ClientChannel } from 'ssh2';
+import { deadline } from '../base/deadline.js';
 import { FtlError, SshError } from '../base/errors.js';
 import type { AskPassword } from '../base/passwords.js';
-import { connectTarget, isTransientConnectError, type ConnectOptions } from './connect.js';
+import { connectTarget, isTransientConnectError, type CallDeadline, type ConnectOptions } from './connect.js';
 import { describeTarget, targetKey, type SshTarget } from './target.js';
 
-export interface SshPoolOptions extends ConnectOptions {
+export interface SshPoolOptions {
+  keepaliveMs: number;
   /** Session channels per connection; OpenSSH's MaxSessions is 10 by default, so stay under it. */
   maxChannelsPerConnection?: number;
   /** New connections being set up at once, over all hosts (sshd's MaxStartups drops bursts). */
@@ -43,18 +45,53 @@ export interface SshPoolStats {
   connectRetries: number;
 }
 
+/** What the caller of exec or lease is bound by. */
+export interface LeaseOptions {
+  /** The call's deadline: a connection opened for it gives up then. */
+  deadline?: CallDeadline | undefined;
+}
+
+/** Slots handed over in turn; a waiter whose time runs out leaves the line. */
 class Semaphore {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting = new Set<() => void>();
   constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiting.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
+
+  get busy(): number {
+    return this.active;
+  }
+
+  acquire(ms: number | undefined, onTimeout: () => Error): Promise<undefined> {
+    if (this.active < this.max) {
+      this.active++;
+      return Promise.resolve(undefined);
+    }
+    if (ms !== undefined && ms <= 0) return Promise.reject(onTimeout());
+    let go: (() => void) | undefined;
+    return deadline<undefined>(
+      (s) => {
+        go = () => {
+          s.resolve(undefined);
+        };
+        this.waiting.add(go);
+      },
+      {
+        ms,
+        onTimeout,
+        cleanup: () => {
+          if (go !== undefined) this.waiting.delete(go);
+        },
+      },
+    );
+  }
+
+  /** The slot passes straight to the next waiter, so nobody can slip in between. */
+  release(): void {
+    const next = this.waiting.values().next();
+    if (next.done === true) this.active--;
+    else {
+      this.waiting.delete(next.value);
+      next.value();
     }
   }
 }
@@ -81,13 +118,13 @@ export class SshConnectionPool {
   }
 
   /** A channel slot on a connection to the target, opening a connection when all are full. */
-  async lease(target: SshTarget): Promise<ChannelLease> {
+  async lease(target: SshTarget, opts: LeaseOptions = {}): Promise<ChannelLease> {
     const key = targetKey(target);
     const list = this.conns.get(key) ?? [];
     this.conns.set(key, list);
     let conn = list.find((c) => !c.dead && c.used < c.limit);
     if (conn === undefined) {
-      conn = this.openConn(key, target);
+      conn = this.openConn(key, target, opts.deadline);
       list.push(conn);
     }
     const c = conn;
@@ -113,10 +150,15 @@ export class SshConnectionPool {
     };
   }
 
+  /** Makes sure a connection to the target is up (opening one within the call's deadline when none is). */
+  async ready(target: SshTarget, opts: LeaseOptions = {}): Promise<void> {
+    (await this.lease(target, opts)).release();
+  }
+
   /** Runs a command on a channel of its own; the slot is freed when the channel closes. */
-  async exec(target: SshTarget, command: string): Promise<ClientChannel> {
+  async exec(target: SshTarget, command: string, opts: LeaseOptions = {}): Promise<ClientChannel> {
     for (let attempt = 0; ; attempt++) {
-      const lease = await this.lease(target);
+      const lease = await this.lease(target, opts);
       try {
         const channel = await new Promise<ClientChannel>((resolve, reject) => {
           lease.client.exec(command, (err, ch) => {
@@ -141,9 +183,9 @@ export class SshConnectionPool {
     }
   }
 
-  private openConn(key: string, target: SshTarget): Conn {
+  private openConn(key: string, target: SshTarget, callDeadline: CallDeadline | undefined): Conn {
     const conn: ConnState = { key, used: 0, limit: this.opts.maxChannelsPerConnection ?? 8, dead: false, client: undefined };
-    const ready = this.connectWithRetry(target).then(
+    const ready = this.connectWithRetry(target, callDeadline).then(
       (client) => {
         this.opened++;
         conn.client = client;
@@ -170,19 +212,37 @@ export class SshConnectionPool {
     return Object.assign(conn, { ready });
   }
 
-  private async connectWithRetry(target: SshTarget): Promise<Client> {
-    const connect = this.opts.connect ?? connectTarget;
+  /** One attempt, in turn with the other connections being set up (at most maxConcurrentConnects at once). */
+  private async connectInTurn(target: SshTarget, callDeadline: CallDeadline | undefined): Promise<Client> {
+    const waitMs = callDeadline === undefined ? undefined : callDeadline.at - Date.now();
+    await this.connectGate.acquire(waitMs, () => {
+      const s = String(Math.round((callDeadline?.ms ?? 0) / 100) / 10);
+      return new SshError('FTL_SSH_CONNECT', `cannot connect to ${describeTarget(target)}: no SSH connection within ${s} s (the call's timeout); it waited behind ${String(this.connectGate.busy)} other connections being set up`, {
+        host: target.name,
+      });
+    });
+    try {
+      return await (this.opts.connect ?? connectTarget)(target, { keepaliveMs: this.opts.keepaliveMs, deadline: callDeadline });
+    } finally {
+      this.connectGate.release();
+    }
+  }
+
+  private async connectWithRetry(target: SshTarget, callDeadline: CallDeadline | undefined): Promise<Client> {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const maxRetries = this.opts.connectRetries ?? 4;
     let t = target;
     let asked = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.connectGate.run(() => connect(t, this.opts));
+        return await this.connectInTurn(t, callDeadline);
       } catch (e) {
-        if (isTransientConnectError(e) && attempt < maxRetries) {
+        const pause = 150 * 2 ** attempt + Math.random() * 100;
+        // A retry that could not finish before the call gives up is not made.
+        const timeLeft = callDeadline === undefined || callDeadline.at - Date.now() > pause;
+        if (isTransientConnectError(e) && attempt < maxRetries && timeLeft) {
           this.retries++;
-          await sleep(150 * 2 ** attempt + Math.random() * 100);
+          await sleep(pause);
           continue;
         }
         // Only a password we asked for is asked again; one from the inventory is the inventory's to fix.

@@ -1,4 +1,5 @@
 import type { ClientChannel } from 'ssh2';
+import { deadline } from '../base/deadline.js';
 import { GateError } from '../base/errors.js';
 import { shq } from '../base/shell.js';
 import type { SshConnectionPool } from './pool.js';
@@ -51,53 +52,54 @@ export function sudoAnswerer(password: string | undefined, write: (s: string) =>
 /** Runs a command on an exec channel of its own, outside the gate: no Python needed on the host. */
 export async function runRaw(pool: SshConnectionPool, target: SshTarget, command: string, opts: RawOptions): Promise<RawResult> {
   if (opts.signal.aborted) throw new GateError('FTL_CANCELLED', 'raw cancelled before it started', { host: target.name });
-  const channel = await pool.exec(target, rawCommand(command, opts));
-  return collectRaw(channel, target.name, opts);
+  // One deadline for connecting and running: the time the connection took is not given again.
+  const at = Date.now() + opts.timeoutMs;
+  const channel = await pool.exec(target, rawCommand(command, opts), { deadline: { at, ms: opts.timeoutMs } });
+  return collectRaw(channel, target.name, opts, at);
 }
 
-function collectRaw(channel: ClientChannel, host: string, opts: RawOptions): Promise<RawResult> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    let err = '';
-    let code: number | null = null;
-    let settled = false;
-    const answer = sudoAnswerer(opts.become?.password, (s) => channel.end(s));
-    const finish = (e: GateError | undefined): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      if (e !== undefined) {
-        try {
-          channel.signal('KILL');
-        } catch {
-          // the channel is gone already
-        }
-        channel.close();
-        reject(e);
-        return;
-      }
-      resolve({ rc: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
-    };
-    const onAbort = (): void => {
-      finish(new GateError('FTL_CANCELLED', 'raw cancelled', { host }));
-    };
-    const timer = setTimeout(() => {
-      finish(new GateError('FTL_GATE_TIMEOUT', `raw did not finish within ${opts.timeoutMs / 1000} s`, { host }));
-    }, opts.timeoutMs);
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-    channel.on('data', (b: Buffer) => out.push(b));
-    channel.stderr.on('data', (b: Buffer) => {
-      err += answer(b.toString('utf8'));
-    });
-    channel.on('exit', (c: number | null) => {
-      code = c;
-    });
-    channel.on('error', () => undefined);
-    channel.once('close', () => {
-      finish(undefined);
-    });
-    // No stdin: the password, if sudo asks, is the only thing written.
-    if (opts.become?.password === undefined) channel.end();
-  });
+function killChannel(channel: ClientChannel): void {
+  try {
+    channel.signal('KILL');
+  } catch {
+    // the channel is gone already
+  }
+  channel.close();
+}
+
+function collectRaw(channel: ClientChannel, host: string, opts: RawOptions, at: number): Promise<RawResult> {
+  const out: Buffer[] = [];
+  let err = '';
+  let code: number | null = null;
+  return deadline<RawResult>(
+    (s) => {
+      const answer = sudoAnswerer(opts.become?.password, (text) => channel.end(text));
+      channel.on('data', (b: Buffer) => out.push(b));
+      channel.stderr.on('data', (b: Buffer) => {
+        err += answer(b.toString('utf8'));
+      });
+      channel.on('exit', (c: number | null) => {
+        code = c;
+      });
+      channel.on('error', () => undefined);
+      channel.once('close', () => {
+        s.resolve({ rc: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+      });
+      // No stdin: the password, if sudo asks, is the only thing written.
+      if (opts.become?.password === undefined) channel.end();
+    },
+    {
+      // At least a moment: a connection that took all the time still gets its answer read.
+      ms: Math.max(1, at - Date.now()),
+      signal: opts.signal,
+      onTimeout: () => {
+        killChannel(channel);
+        return new GateError('FTL_GATE_TIMEOUT', `raw did not finish within ${String(opts.timeoutMs / 1000)} s`, { host });
+      },
+      onAbort: () => {
+        killChannel(channel);
+        return new GateError('FTL_CANCELLED', 'raw cancelled', { host });
+      },
+    },
+  );
 }

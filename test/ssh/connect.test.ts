@@ -54,7 +54,12 @@ test('SSH connections to lab hosts: host keys, auth, ProxyJump, become', { timeo
         } finally {
           await accepting.close();
         }
-        assert.match(readFileSync(file, 'utf8'), /^\[127\.[\d.]+\]:\d+ ssh-ed25519 AAAA/);
+        // Recorded as ssh would (hashed when `ssh -G` says HashKnownHosts yes): ssh-keygen finds it by name.
+        const h1 = lab.host('lab01');
+        const name = `[${h1.address}]:${String(h1.port)}`;
+        assert.match(execFileSync('ssh-keygen', ['-F', name, '-f', file], { encoding: 'utf8' }), /ssh-ed25519 AAAA/);
+        const hashed = /^hashknownhosts yes$/m.test(execFileSync('ssh', ['-G', h1.address], { encoding: 'utf8' }));
+        assert.equal(readFileSync(file, 'utf8').startsWith('|1|'), hashed, `hashed exactly when ssh -G says HashKnownHosts ${hashed ? 'yes' : 'no'}`);
         assert.equal(await open(facts), 'pong', 'the recorded key is known now');
       });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GatePool } from '../../src/gate/pool.js';
-import type { GateSession } from '../../src/gate/session.js';
+import { GateSession } from '../../src/gate/session.js';
 import { Inventory } from '../../src/inventory/index.js';
 import type { HostFacts } from '../../src/inventory/facts.js';
 import type { Lab } from '../../src/lab/lab.js';
@@ -18,9 +18,9 @@ export interface LabGates {
   close(): Promise<void>;
 }
 
-/** An SSH gate factory and a gate pool for the hosts of a lab, through its real inventory file. */
-export async function labGates(lab: Lab, opts: Partial<SshGateFactoryOptions> = {}): Promise<LabGates> {
-  const inv = await Inventory.load([lab.inventoryPath]);
+/** An SSH gate factory and a gate pool for the hosts of a lab, through its real inventory file (or another one). */
+export async function labGates(lab: Lab, opts: Partial<SshGateFactoryOptions> = {}, inventoryPath = lab.inventoryPath): Promise<LabGates> {
+  const inv = await Inventory.load([inventoryPath]);
   const gate = await gateBuild();
   const remoteDir = opts.remoteDir ?? join(lab.dir, 'remote-ftl');
   const facts = (name: string): HostFacts => inv.facts(name);
@@ -43,6 +43,16 @@ export async function labGates(lab: Lab, opts: Partial<SshGateFactoryOptions> = 
       await factory.closeAll();
     },
   };
+}
+
+/** Opens a gate for these facts (not pooled), pings it, and closes it. */
+export async function pingThrough(g: LabGates, facts: HostFacts, open: { timeoutMs?: number } = {}): Promise<unknown> {
+  const s = await GateSession.open(await g.factory.open(facts, undefined, open), { host: facts.name, helloTimeoutMs: 60_000 });
+  try {
+    return await ping(s);
+  } finally {
+    await s.close();
+  }
 }
 
 export async function ping(s: GateSession): Promise<unknown> {

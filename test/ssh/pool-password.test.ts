@@ -14,18 +14,22 @@ const target = (name: string, password?: string): SshTarget => ({
   port: 22,
   user: 'deploy',
   identityFiles: [],
+  missingKeyFiles: [],
+  agentSocket: undefined,
   password,
   knownHostsFiles: [],
   globalKnownHostsFiles: [],
   hostKeyPolicy: 'off',
+  hashKnownHosts: false,
   jumps: [],
+  proxyCommand: undefined,
+  connectTimeoutMs: 1000,
   python: undefined,
 });
 
 function pool(right: string, ask: (req: PasswordRequest) => Promise<string>): { pool: SshConnectionPool; tried: (string | undefined)[] } {
   const tried: (string | undefined)[] = [];
   const p = new SshConnectionPool({
-    connectTimeoutMs: 1000,
     keepaliveMs: 0,
     sleep: () => Promise.resolve(),
     askPassword: ask,
