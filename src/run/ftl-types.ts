@@ -20,12 +20,75 @@ export interface ModuleCall {
   readonly [name: string]: ModuleCall;
 }
 
+/**
+ * ansible.builtin's modules by name: members, not only the index signature, so that they
+ * typecheck under noUncheckedIndexedAccess too (`ftl.target('web').command({...})`).
+ */
+export interface BuiltinModules {
+  readonly apt: ModuleCall;
+  readonly apt_key: ModuleCall;
+  readonly apt_repository: ModuleCall;
+  readonly assemble: ModuleCall;
+  readonly async_status: ModuleCall;
+  readonly blockinfile: ModuleCall;
+  readonly command: ModuleCall;
+  readonly copy: ModuleCall;
+  readonly cron: ModuleCall;
+  readonly debconf: ModuleCall;
+  readonly dnf: ModuleCall;
+  readonly dpkg_selections: ModuleCall;
+  readonly expect: ModuleCall;
+  readonly fetch: ModuleCall;
+  readonly file: ModuleCall;
+  readonly find: ModuleCall;
+  readonly gather_facts: ModuleCall;
+  readonly get_url: ModuleCall;
+  readonly getent: ModuleCall;
+  readonly git: ModuleCall;
+  readonly group: ModuleCall;
+  readonly hostname: ModuleCall;
+  readonly iptables: ModuleCall;
+  readonly known_hosts: ModuleCall;
+  readonly lineinfile: ModuleCall;
+  readonly package: ModuleCall;
+  readonly package_facts: ModuleCall;
+  readonly ping: ModuleCall;
+  readonly pip: ModuleCall;
+  readonly raw: ModuleCall;
+  readonly reboot: ModuleCall;
+  readonly replace: ModuleCall;
+  readonly rpm_key: ModuleCall;
+  readonly script: ModuleCall;
+  readonly service: ModuleCall;
+  readonly service_facts: ModuleCall;
+  readonly setup: ModuleCall;
+  readonly shell: ModuleCall;
+  readonly slurp: ModuleCall;
+  readonly stat: ModuleCall;
+  readonly subversion: ModuleCall;
+  readonly systemd: ModuleCall;
+  readonly systemd_service: ModuleCall;
+  readonly sysvinit: ModuleCall;
+  readonly tempfile: ModuleCall;
+  readonly template: ModuleCall;
+  readonly unarchive: ModuleCall;
+  readonly uri: ModuleCall;
+  readonly user: ModuleCall;
+  readonly wait_for: ModuleCall;
+  readonly wait_for_connection: ModuleCall;
+  readonly yum: ModuleCall;
+  readonly yum_repository: ModuleCall;
+  /** FQCN chains: ftl.web.ansible.builtin.ping(), ftl.web.community.general.ini_file({...}) */
+  readonly ansible: ModuleCall;
+  readonly community: ModuleCall;
+}
+
 /** The hosts a pattern matches, with a module call for every module name. */
 export type Target = {
   /** The hosts the pattern matches now (throws when none does). */
   readonly hosts: string[];
   readonly pattern: string;
-} & { readonly [module: string]: ModuleCall };
+} & BuiltinModules & { readonly [module: string]: ModuleCall };
 
 /** The members of the `ftl` object; every other property is a target. */
 export interface FtlMembers {
