@@ -101,7 +101,7 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         `limit    ${core.limit ?? '(none)'}`,
         `check    ${d.check ? 'on' : 'off'}`,
         `diff     ${d.diff ? 'on' : 'off'}`,
-        `become   ${d.become ?? 'off'}`,
+        `become   ${d.become === true ? "on (each host's become user)" : (d.become ?? 'off')}`,
         `forks    ${d.forks}`,
         `timeout  ${d.timeoutS} s`,
         `json     ${s.json.on ? 'on' : 'off'}`,

@@ -7,7 +7,7 @@ import { prepareCall } from './prepare.js';
 import { rootProxy, targetProxy, type ProxyCore } from './proxy.js';
 import type { RunResult } from './result.js';
 import type { RunProgress } from '../base/types.js';
-import { runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
 import Fuse from 'fuse.js';
 import { closest } from '../base/suggest.js';
@@ -22,7 +22,34 @@ export interface AutomationOptions extends GateProviderOptions {
   forks?: number;
   /** Seconds per host per call. */
   timeout?: number;
-  become?: string;
+  /**
+   * Become for every call (-b): a user name runs every host as that user; true runs each
+   * host as its ansible_become_user, else becomeUser, else root (ansible's -b).
+   */
+  become?: string | true;
+  /** --become-user: the become user of hosts whose inventory names none. */
+  becomeUser?: string;
+  /** --become-method: sudo (the default) or su, for hosts whose inventory names none. */
+  becomeMethod?: 'sudo' | 'su';
+  /** -u: the login user of hosts whose inventory gives no ansible_user. */
+  remoteUser?: string;
+  /** --private-key: the SSH key of hosts whose inventory gives none. */
+  privateKeyFile?: string;
+  /** -c: local or ssh, for hosts whose inventory gives no ansible_connection. */
+  connection?: 'local' | 'ssh';
+  /**
+   * -e: variables over every other (inventory, connection variables, facts, call vars),
+   * for every host, as Ansible's extra vars.
+   */
+  extraVars?: Record<string, unknown>;
+  /**
+   * --vault-password-file (repeatable): files (or executable scripts) that give the
+   * passwords of vault-encrypted inventory and vars values. Carried for decryption;
+   * never read into logs or results.
+   */
+  vaultPasswordFiles?: string[];
+  /** --ask-vault-pass: ask once, on the terminal, for the vault password. */
+  askVaultPass?: boolean;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }
@@ -75,6 +102,7 @@ export class FtlCore implements ProxyCore {
       varsOf: (h) => inventory.varsOf(h),
       groupsOf: (h) => inventory.host(h)?.groups ?? [],
       groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),
+      extraVars: () => inventory.extra,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
   }
@@ -144,6 +172,8 @@ export class FtlCore implements ProxyCore {
     // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
     const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
     const hosts = this.hostsOf(pattern);
+    // A host ftl cannot reach the way its inventory says is refused before anything runs, never run another way.
+    refuseUnsupported(hosts, (h) => this.inventory.facts(h), o.become, this.defaults.become);
     if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
       throw new UsageError('FTL_USAGE', "the call option vars must be an object such as { port: 8080 }");
     }
@@ -221,7 +251,14 @@ export function ftlObject(core: FtlCore): Ftl {
 /** `import { automation } from 'ftl'`: the same object the REPL gives, for scripts. */
 export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
   const sources = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
-  const [inventory, modules] = await Promise.all([Inventory.load(sources), opts.modules ?? ModuleIndex.load()]);
+  const connectionDefaults = {
+    user: opts.remoteUser,
+    privateKeyFile: opts.privateKeyFile,
+    connection: opts.connection,
+    becomeUser: opts.becomeUser,
+    becomeMethod: opts.becomeMethod,
+  };
+  const [inventory, modules] = await Promise.all([Inventory.load(sources, { extraVars: opts.extraVars, connectionDefaults }), opts.modules ?? ModuleIndex.load()]);
   const gates = new GateProvider(inventory, opts);
   return ftlObject(new FtlCore(inventory, modules, gates, opts));
 }

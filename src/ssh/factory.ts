@@ -1,6 +1,6 @@
 import type { GateBuild } from '../gate/pyz.js';
 import type { GateTransport } from '../gate/transport.js';
-import type { HostFacts } from '../base/types.js';
+import type { BecomeSpec, HostFacts } from '../base/types.js';
 import type { AskPassword } from '../base/passwords.js';
 import { sshGLookup, type SshConfigLookup } from './config.js';
 import { becomeCopy, deployAfterProbe, deployGate, type RemoteGate } from './deploy.js';
@@ -42,7 +42,7 @@ export interface SshGateFactoryStats {
 }
 
 export interface SshGateFactory {
-  open(facts: HostFacts, become?: { user: string; password?: string | undefined }): Promise<GateTransport>;
+  open(facts: HostFacts, become?: BecomeSpec): Promise<GateTransport>;
   /** Runs a command on the host outside any gate, on a pooled connection (Ansible's raw). */
   raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
   closeAll(): Promise<void>;
