@@ -54,7 +54,7 @@ export function parseExtraVars(values: readonly string[] | undefined, cwd = proc
     } else {
       const words = parseKv(v, false);
       if ('_raw_params' in words) {
-        throw new UsageError('FTL_USAGE', `-e takes key=value words, a YAML or JSON object, or @file, not '${String(words._raw_params)}'`, { hint: '-e port=8080, -e \'{"port": 8080}\' or -e @vars.yml' });
+        throw new UsageError('FTL_USAGE', `-e takes key=value words or a JSON object (YAML too, or @file), not '${String(words._raw_params)}'`, { hint: '-e port=8080, -e \'{"port": 8080}\' or -e @vars.yml' });
       }
       data = words;
     }

@@ -83,7 +83,7 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
     },
     setBecome(user) {
       core.defaults.become = user;
-      s.print(user === undefined ? 'become off' : `become ${user}: every call runs as ${user} through sudo`);
+      s.print(user === undefined ? 'become off' : `become ${user}: every call runs as ${user} (through sudo, or su where ansible_become_method says so)`);
       hooks.onChange();
     },
     setForks(n) {

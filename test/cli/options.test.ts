@@ -36,7 +36,7 @@ describe('the options Ansible users type', () => {
       [`@${join(dir, 'list.yml')}`, /^-e @.*list\.yml does not give a mapping of variables$/],
       ['@', /^-e @ needs a file name$/],
       [join(dir, 'vars.yml'), /^-e \/.*vars\.yml: a file of variables is written with @ in front$/],
-      ['justaword', /^-e takes key=value words, a YAML or JSON object, or @file, not 'justaword'$/],
+      ['justaword', /^-e takes key=value words or a JSON object \(YAML too, or @file\), not 'justaword'$/],
       ['{"a": ', /^-e '\{"a": ' is not valid YAML or JSON: /],
       ['[1, 2]', /^-e \[1, 2\] does not give a mapping of variables$/],
     ];
