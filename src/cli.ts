@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerGateCommand } from './commands/gate.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerLabCommand } from './commands/lab.js';
-import { addCommonOptions, automationOptions, type CommonCliOptions } from './commands/options.js';
+import { addCommonOptions, automationOptions, passParentOptions, type CommonCliOptions } from './commands/options.js';
 import { registerRunCommand } from './commands/run.js';
 import { FtlError, describeError } from './base/errors.js';
 import { runRepl } from './repl/session.js';
@@ -17,6 +17,10 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .enablePositionalOptions();
   addCommonOptions(program);
+  // `ftl -i inv run web ping`: what was typed before the subcommand reaches it (or is refused, saying where it goes).
+  program.hook('preAction', (_self, action) => {
+    if (action !== program) passParentOptions(program, action);
+  });
   program.action(async (o: CommonCliOptions) => {
     process.exitCode = await runRepl({ ...automationOptions(o), json: o.json === true, askPass: o.askPass === true, askBecomePass: o.askBecomePass === true });
   });

@@ -33,6 +33,8 @@ export interface VarsSource {
   groupsOf(host: string): readonly string[];
   /** Every group with its hosts, 'all' and 'ungrouped' included. */
   groups(): Readonly<Record<string, readonly string[]>>;
+  /** -e: over every other variable, the call's own and gathered facts too (Ansible's highest precedence). */
+  extraVars?(): Readonly<Record<string, unknown>>;
 }
 
 /** What an action can do on its one host. */

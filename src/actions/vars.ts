@@ -1,7 +1,7 @@
 /**
  * The variables a template sees, as Ansible gives them to a task: the host's inventory
  * variables, its facts (as ansible_facts and as ansible_* names), the call's own
- * variables (the task's `vars:`), and the magic variables Ansible sets.
+ * variables (the task's `vars:`), -e's over all of those, and the magic variables Ansible sets.
  */
 import type { VarsSource } from './types.js';
 
@@ -56,6 +56,7 @@ export function templateVars(i: TemplateVarsInput): Record<string, unknown> {
     ...i.facts,
     ansible_facts: namespaced(i.facts),
     ...i.callVars,
+    ...i.source?.extraVars?.(),
   };
   const magic: Record<string, unknown> = {
     inventory_hostname: i.host,

@@ -5,8 +5,13 @@
 export interface HostFacts {
   /** Inventory name. */
   readonly name: string;
-  /** ansible_connection: 'local' for localhost-style hosts, otherwise 'ssh'. */
+  /** ansible_connection (or -c): 'local' for localhost-style hosts, otherwise 'ssh'. */
   readonly connection: 'local' | 'ssh';
+  /**
+   * ansible_connection as written when ftl cannot honour it (docker, winrm, ...): calls
+   * on the host are refused, naming it, never run over ssh instead.
+   */
+  readonly unsupportedConnection?: string | undefined;
   /** ansible_host, else the inventory name. */
   readonly address: string;
   /** ansible_port (undefined: ~/.ssh/config or 22). */
@@ -25,6 +30,12 @@ export interface HostFacts {
   readonly becomeUser: string | undefined;
   /** ansible_become_password / ansible_become_pass. A secret. */
   readonly becomePassword: string | undefined;
+  /** ansible_become_method (or --become-method), default sudo. */
+  readonly becomeMethod: 'sudo' | 'su';
+  /** ansible_become_method as written when ftl cannot honour it (doas, pbrun, ...): become on the host is refused. */
+  readonly unsupportedBecomeMethod?: string | undefined;
+  /** ansible_become_flags: replace sudo's default -H, or go to su as written. */
+  readonly becomeFlags?: string | undefined;
   /** ProxyJump hops from ansible_ssh_common_args (-J a,b or -o ProxyJump=a,b), in order. */
   readonly proxyJump: readonly string[];
   /** ansible_host_key_checking (default true). */

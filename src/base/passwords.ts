@@ -9,8 +9,10 @@ export interface PasswordRequest {
   readonly kind: 'ssh' | 'become';
   /** The host as the user knows it (inventory name, or address for SSH). */
   readonly host: string;
-  /** ssh: the login user. become: the user sudo runs the gate as. */
+  /** ssh: the login user. become: the user sudo (or su) runs the gate as. */
   readonly user: string;
+  /** become: how (sudo unless said). */
+  readonly method?: 'sudo' | 'su' | undefined;
   /** The answer this host refused last time (held in memory like any other): not to be offered again. */
   readonly refused?: string | undefined;
 }
@@ -21,7 +23,8 @@ export type AskPassword = (req: PasswordRequest) => Promise<string>;
 export function passwordPrompt(req: PasswordRequest, sshDefault = false): string {
   const again = req.refused !== undefined ? ' (the last one was refused)' : '';
   if (req.kind === 'ssh') return `SSH password for ${req.user}@${req.host}${again}: `;
-  return `BECOME password for ${req.host} (sudo -u ${req.user})${again}${sshDefault ? '[defaults to SSH password]' : ''}: `;
+  const how = req.method === 'su' ? `su ${req.user}` : `sudo -u ${req.user}`;
+  return `BECOME password for ${req.host} (${how})${again}${sshDefault ? '[defaults to SSH password]' : ''}: `;
 }
 
 /**

@@ -47,6 +47,10 @@ export interface RunProgress {
 export interface BecomeSpec {
   readonly user: string;
   readonly password?: string | undefined;
+  /** How: sudo (the default) or su, as ansible_become_method says. */
+  readonly method?: 'sudo' | 'su' | undefined;
+  /** ansible_become_flags as written: sudo's instead of its default -H; su's as given. */
+  readonly flags?: string | undefined;
 }
 
 /** What one host ended with, before timings are added. */

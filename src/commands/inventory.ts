@@ -1,9 +1,17 @@
 import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { Inventory } from '../inventory/index.js';
+import { parseExtraVars } from './extra-vars.js';
+import { collect } from './options.js';
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
+/**
+ * JSON as Python's json.dumps writes it, which ansible-inventory uses: infinities and NaN
+ * (YAML's .inf and .nan) come out as Infinity and NaN, not as null.
+ */
+export function pythonJson(value: unknown): string {
+  const mark = `@@ftl-nonfinite-${String(process.pid)}@@`;
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${mark}${String(v)}` : v), 4);
+  return text.replace(new RegExp(`"${mark}(-?Infinity|NaN)"`, 'g'), '$1');
 }
 
 /** `ftl inventory`: what ansible-inventory prints, from ftl's own reading of the sources. */
@@ -12,19 +20,20 @@ export function registerInventoryCommand(program: Command): void {
     .command('inventory')
     .description('show an inventory as ftl reads it (the output of ansible-inventory)')
     .option('-i, --inventory <source>', 'inventory source (repeatable)', collect)
+    .option('-e, --extra-vars <vars>', 'variables over every host\'s own, as ansible-inventory -e shows them (repeatable)', collect)
     .option('--list', 'every group and host with its variables, as JSON')
     .option('--graph [group]', 'the group tree')
     .option('--host <host>', "one host's variables, as JSON")
-    .action(async (o: { inventory?: string[]; list?: boolean; graph?: string | boolean; host?: string }) => {
-      const inv = await Inventory.load(o.inventory ?? []);
+    .action(async (o: { inventory?: string[]; extraVars?: string[]; list?: boolean; graph?: string | boolean; host?: string }) => {
+      const inv = await Inventory.load(o.inventory ?? [], { extraVars: parseExtraVars(o.extraVars) });
       if (o.host !== undefined) {
         const h = inv.host(o.host);
         if (h === undefined) throw new UsageError('FTL_PATTERN_NO_MATCH', `no host '${o.host}' in the inventory`);
-        process.stdout.write(`${JSON.stringify(h.vars, null, 4)}\n`);
+        process.stdout.write(`${pythonJson(h.vars)}\n`);
       } else if (o.graph !== undefined) {
         process.stdout.write(`${inv.toGraph(typeof o.graph === 'string' ? o.graph : 'all')}\n`);
       } else if (o.list === true) {
-        process.stdout.write(`${JSON.stringify(inv.toAnsibleList(), null, 4)}\n`);
+        process.stdout.write(`${pythonJson(inv.toAnsibleList())}\n`);
       } else {
         throw new UsageError('FTL_USAGE', 'ftl inventory needs --list, --graph [GROUP] or --host HOST');
       }

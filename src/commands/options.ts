@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../base/errors.js';
+import { becomeMethodOf, connectionKind } from '../inventory/facts.js';
 import type { AutomationOptions } from '../run/automation.js';
+import { parseExtraVars } from './extra-vars.js';
 
-/** Options shared by the REPL (`ftl`) and one-shot calls (`ftl run`). */
+/** Options shared by the REPL (`ftl`) and one-shot calls (`ftl run`), named as ansible names them. */
 export interface CommonCliOptions {
   inventory?: string[];
   limit?: string;
@@ -11,6 +13,17 @@ export interface CommonCliOptions {
   forks?: string;
   timeout?: string;
   become?: string | boolean;
+  becomeUser?: string;
+  becomeMethod?: string;
+  user?: string;
+  privateKey?: string;
+  keyFile?: string;
+  connection?: string;
+  extraVars?: string[];
+  vaultPasswordFile?: string[];
+  vaultPassFile?: string[];
+  askVaultPass?: boolean;
+  askVaultPassword?: boolean;
   json?: boolean;
   acceptNew?: boolean;
   hostKeyCheck?: boolean;
@@ -18,7 +31,7 @@ export interface CommonCliOptions {
   askBecomePass?: boolean;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
+export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
@@ -26,13 +39,24 @@ export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option('-i, --inventory <source>', 'inventory file, directory or script (repeatable); none: localhost only', collect)
     .option('-l, --limit <pattern>', 'only hosts that also match this pattern')
+    .option('-e, --extra-vars <vars>', 'variables over every other, for every host: key=value words, YAML/JSON, or @file (repeatable, later wins)', collect)
+    .option('-u, --user <user>', 'login user for hosts whose inventory gives no ansible_user')
+    .option('--private-key <file>', 'SSH key for hosts whose inventory gives none')
+    .addOption(new Option('--key-file <file>', 'the same as --private-key').hideHelp())
+    .option('-c, --connection <type>', 'ssh or local, for hosts whose inventory gives no ansible_connection')
     .option('-C, --check', 'check mode: report what would change, change nothing')
     .option('-D, --diff', 'show the differences that changes make')
     .option('-f, --forks <n>', 'hosts worked on at once (default 50)')
     .option('-T, --timeout <seconds>', 'per host per call (default 300)')
-    .addOption(new Option('-b, --become [user]', 'run modules as another user through sudo (default root)'))
+    .addOption(new Option('-b, --become [user]', "become another user: each host's ansible_become_user (else --become-user, else root), or the user given"))
+    .option('--become-user <user>', 'the become user of hosts whose inventory names none (with -b, or ansible_become)')
+    .option('--become-method <method>', 'sudo (default) or su, for hosts whose inventory names none')
     .option('-k, --ask-pass', 'ask for the SSH password once, on the terminal (for hosts whose inventory gives none)')
-    .option('-K, --ask-become-pass', 'ask for the become (sudo) password once, on the terminal')
+    .option('-K, --ask-become-pass', 'ask for the become (sudo/su) password once, on the terminal')
+    .option('--vault-password-file <file>', 'file (or script) giving the vault password (repeatable)', collect)
+    .addOption(new Option('--vault-pass-file <file>', 'the same as --vault-password-file').argParser(collect).hideHelp())
+    .option('--ask-vault-pass', 'ask for the vault password once, on the terminal')
+    .addOption(new Option('--ask-vault-password', 'the same as --ask-vault-pass').hideHelp())
     .option('--json', 'results as JSON lines')
     .option('--accept-new', 'record host keys not yet in known_hosts (a changed key is still refused)')
     .option('--no-host-key-check', 'do not check host keys at all (throwaway labs only)');
@@ -52,8 +76,39 @@ function positiveNumber(name: string, v: string | undefined): number | undefined
   return n;
 }
 
+function nonEmpty(name: string, v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim() === '') throw new UsageError('FTL_USAGE', `${name} needs a value, not an empty one`);
+  return v;
+}
+
+function connectionOption(v: string | undefined): 'local' | 'ssh' | undefined {
+  if (v === undefined) return undefined;
+  const kind = connectionKind(v);
+  if (kind === undefined) {
+    throw new UsageError('FTL_USAGE', `-c/--connection '${v}' is not supported: ftl connects with ssh or local`, { hint: '-c ssh or -c local (smart and paramiko mean ssh), or run it with ansible' });
+  }
+  return kind;
+}
+
+function becomeMethodOption(v: string | undefined): 'sudo' | 'su' | undefined {
+  if (v === undefined) return undefined;
+  const method = becomeMethodOf(v);
+  if (method === undefined) {
+    throw new UsageError('FTL_USAGE', `--become-method '${v}' is not supported: ftl becomes other users with sudo or su`, { hint: '--become-method sudo or --become-method su, or run it with ansible' });
+  }
+  return method;
+}
+
 export function automationOptions(o: CommonCliOptions): AutomationOptions {
-  const become = o.become === true ? 'root' : typeof o.become === 'string' ? o.become : undefined;
+  const become = o.become === true ? true : typeof o.become === 'string' ? nonEmpty('--become', o.become) : undefined;
+  const privateKeyFile = nonEmpty('--private-key', o.privateKey ?? o.keyFile);
+  const vaultFiles = [...(o.vaultPasswordFile ?? []), ...(o.vaultPassFile ?? [])];
+  const extraVars = parseExtraVars(o.extraVars);
+  const connection = connectionOption(o.connection);
+  const becomeMethod = becomeMethodOption(o.becomeMethod);
+  const user = nonEmpty('-u/--user', o.user);
+  const becomeUser = nonEmpty('--become-user', o.becomeUser);
   return {
     ...(o.inventory === undefined ? {} : { inventory: o.inventory }),
     ...(o.limit === undefined ? {} : { limit: o.limit }),
@@ -62,7 +117,43 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.forks === undefined ? {} : { forks: positiveInt('--forks', o.forks) }),
     ...(o.timeout === undefined ? {} : { timeout: positiveNumber('--timeout', o.timeout) }),
     ...(become === undefined ? {} : { become }),
+    ...(becomeUser === undefined ? {} : { becomeUser }),
+    ...(becomeMethod === undefined ? {} : { becomeMethod }),
+    ...(user === undefined ? {} : { remoteUser: user }),
+    ...(privateKeyFile === undefined ? {} : { privateKeyFile }),
+    ...(connection === undefined ? {} : { connection }),
+    ...(extraVars === undefined ? {} : { extraVars }),
+    ...(vaultFiles.length === 0 ? {} : { vaultPasswordFiles: vaultFiles }),
+    ...(o.askVaultPass === true || o.askVaultPassword === true ? { askVaultPass: true } : {}),
     ...(o.acceptNew === true ? { acceptNew: true } : {}),
     ...(o.hostKeyCheck === false ? { noHostKeyCheck: true } : {}),
   };
+}
+
+/** The option of cmd a flag's attribute belongs to, as a person would type it (-i, --inventory). */
+function flagOf(cmd: Command, key: string): string {
+  const opt = cmd.options.find((o) => o.attributeName() === key);
+  return opt === undefined ? key : [opt.short, opt.long].filter((f) => f !== undefined).join('/');
+}
+
+/**
+ * Options typed before a subcommand (`ftl -i inv run web ping`) belong to ftl itself
+ * (commander's positional options) and would be dropped. They are given to the
+ * subcommand when it takes them too (repeatable ones come first, the subcommand's own
+ * value wins otherwise); when it does not, that is an error saying where they go.
+ */
+export function passParentOptions(parent: Command, sub: Command): void {
+  const target = sub.options;
+  const path = [];
+  for (let c: Command | null = sub; c !== null && c !== parent; c = c.parent) path.unshift(c.name());
+  const name = `ftl ${path.join(' ')}`;
+  for (const [key, value] of Object.entries(parent.opts())) {
+    if (parent.getOptionValueSource(key) !== 'cli') continue;
+    if (!target.some((o) => o.attributeName() === key)) {
+      throw new UsageError('FTL_USAGE', `${flagOf(parent, key)} is not an option of '${name}'`, { hint: `see ${name} --help for the options it takes` });
+    }
+    const own: unknown = sub.getOptionValue(key);
+    if (Array.isArray(value)) sub.setOptionValueWithSource(key, [...(value as unknown[]), ...(Array.isArray(own) ? (own as unknown[]) : [])], 'cli');
+    else if (sub.getOptionValueSource(key) !== 'cli') sub.setOptionValueWithSource(key, value, 'cli');
+  }
 }

@@ -3,62 +3,74 @@ import { UsageError } from '../base/errors.js';
 import { automation } from '../run/automation.js';
 import { exitCodeOf } from '../run/exit-codes.js';
 import { readHiddenFromTerminal } from '../repl/hidden-input.js';
-import { parseKvArgs } from './kv.js';
+import { cliModuleArgs, isFreeFormModule } from './kv.js';
 import { askUpFront } from '../base/up-front.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './options.js';
 import { prepareOutput, printResult, outputMode } from '../ui/output.js';
 
+export { parseExtraVars } from './extra-vars.js';
+
 interface RunCliOptions extends CommonCliOptions {
+  moduleName?: string;
+  moduleArgs?: string;
   args?: string;
-  extraVars?: string[];
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
+const EXAMPLES = `
+Module args, as ansible takes them:
+  ftl run web -m ping
+  ftl run web -a 'uptime'                               # -m command is the default, as in ansible
+  ftl run web -m shell -a 'df -h | grep /var' -u deploy
+  ftl run web -m copy -a 'src=app.conf dest="/etc/app dir/app.conf" mode=0644' -b
+  ftl run web -m apt -a '{"name": ["nginx", "curl"], "state": "present"}' -b --become-user root
+  ftl run db -m command -a 'id -un' -b --become-method su -K
+  ftl run all -i inventory.yml -m template -a 'src=nginx.conf.j2 dest=/etc/nginx/nginx.conf' -e @vars.yml -e port=8080
+The positional form works too (one shell word per k=v):
+  ftl run localhost ping
+  ftl run localhost command cmd=uptime --json
+  ftl run -i lab/inventory.yml lab stat path=/etc/hostname
 
-/** -e values: a JSON object or key=value words, later ones winning, as ansible's --extra-vars. */
-export function parseExtraVars(values: readonly string[] | undefined): Record<string, unknown> | undefined {
-  if (values === undefined) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const v of values) {
-    if (v.trim().startsWith('{')) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(v);
-      } catch (e) {
-        throw new UsageError('FTL_USAGE', `-e is not valid JSON: ${(e as Error).message}`, { hint: `e.g. -e '{"port": 8080}' or -e port=8080` });
-      }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('FTL_USAGE', '-e JSON must be an object', { hint: `e.g. -e '{"port": 8080}'` });
-      Object.assign(out, parsed);
-      continue;
-    }
-    const words = parseKvArgs(v.split(/\s+/).filter((w) => w !== ''), undefined);
-    if ('_raw_params' in words) throw new UsageError('FTL_USAGE', `-e takes key=value words or a JSON object, not '${String(words._raw_params)}'`);
-    Object.assign(out, words);
+-e (repeatable, later wins) is over every other variable, the inventory's connection ones too
+(-e ansible_user=admin); -u, --private-key, -c, --become-user and --become-method only fill in
+what a host's inventory leaves out. -c takes ssh or local; --become-method sudo or su.
+Exit codes: 0 all ok, 2 some host failed, 4 some host unreachable, 130 interrupted, 1 usage or internal error.
+`;
+
+/** Which module, and the words that are its args, from -m and the positional form. */
+function moduleAndWords(first: string | undefined, rest: readonly string[], o: RunCliOptions): { module: string; words: string[] } {
+  if (o.moduleName !== undefined) {
+    if (o.moduleName.trim() === '') throw new UsageError('FTL_USAGE', '-m needs a module name, not an empty one', { hint: 'e.g. -m ping, -m command, -m community.general.ini_file' });
+    return { module: o.moduleName, words: first === undefined ? [...rest] : [first, ...rest] };
   }
-  return out;
+  if (first !== undefined) {
+    if (first.trim() === '') throw new UsageError('FTL_USAGE', 'the module name is empty', { hint: 'e.g. ftl run web ping, or -m ping' });
+    return { module: first, words: [...rest] };
+  }
+  // As ansible: without -m the module is command, and -a is its command line.
+  if (o.moduleArgs === undefined && o.args === undefined) {
+    throw new UsageError('FTL_USAGE', 'ftl run needs a module (-m MODULE) or a command (-a CMD)', { hint: "e.g. ftl run web -m ping, or ftl run web -a 'uptime'" });
+  }
+  return { module: 'command', words: [] };
 }
 
 export function registerRunCommand(program: Command): void {
   const cmd = program
     .command('run')
-    .description('run one module on the hosts a pattern matches, print the results, and exit')
+    .description('run one module on the hosts a pattern matches, print the results, and exit (as ansible PATTERN -m MODULE -a ARGS)')
     .argument('<pattern>', "host pattern, e.g. localhost, web, 'web:&prod'")
-    .argument('<module>', 'module name or FQCN, e.g. ping, command, community.general.ini_file')
+    .argument('[module]', 'module name or FQCN, e.g. ping, command, community.general.ini_file (or use -m)')
     .argument('[args...]', 'module args as key=value words; other words are free-form (command uptime)')
-    .option('-a, --args <json>', 'module args as a JSON object (key=value words override it)')
-    .option('-e, --extra-vars <vars>', 'variables for templates: key=value words or a JSON object (repeatable)', collect);
+    .option('-m, --module-name <module>', 'module name or FQCN (default command, as in ansible)')
+    .option('-a, --module-args <args>', "module args as ansible reads them: 'k=v k2=\"v 2\"', free-form text, or a JSON object")
+    .option('--args <json>', 'module args as a JSON object (key=value text is read as -a reads it)');
   addCommonOptions(cmd);
-  cmd.addHelpText(
-    'after',
-    '\nExit codes: 0 all ok, 2 some host failed, 4 some host unreachable, 130 interrupted, 1 usage or internal error.\n' +
-      "Examples:\n  ftl run localhost ping\n  ftl run localhost command cmd=uptime --json\n  ftl run -i lab/inventory.yml lab stat path=/etc/hostname\n" +
-      '  ftl run -i inv.yml web template src=nginx.conf.j2 dest=/etc/nginx/nginx.conf -e port=8080\n',
-  );
-  cmd.action(async (pattern: string, module: string, words: string[], o: RunCliOptions) => {
-    const args = parseKvArgs(words, o.args);
-    const vars = parseExtraVars(o.extraVars);
+  cmd.addHelpText('after', EXAMPLES);
+  cmd.action(async (pattern: string, first: string | undefined, rest: string[], o: RunCliOptions) => {
+    const { module, words } = moduleAndWords(first, rest, o);
+    const args = cliModuleArgs(module, { json: o.args, moduleArgs: o.moduleArgs, words });
+    if (isFreeFormModule(module) && Object.keys(args).length === 0) {
+      throw new UsageError('FTL_USAGE', `no argument passed to the ${module} module`, { hint: `e.g. ftl run ${pattern} -m ${module} -a 'uptime'` });
+    }
     const mode = outputMode(o.json === true, process.stdout);
     // The table renderer (Ink) loads while the hosts are reached; a pipe or --json never loads it.
     prepareOutput(mode).catch(() => undefined);
@@ -72,7 +84,7 @@ export function registerRunCommand(program: Command): void {
     };
     process.once('SIGINT', onSigint);
     try {
-      const result = await ftl.run(pattern, module, args, { signal: abort.signal, ...(vars === undefined ? {} : { vars }) });
+      const result = await ftl.run(pattern, module, args, { signal: abort.signal });
       await printResult(result, mode);
       process.exitCode = exitCodeOf(result);
     } finally {

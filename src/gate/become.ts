@@ -1,19 +1,15 @@
 import { PassThrough, Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { BecomeError, type FtlError } from '../base/errors.js';
+import { becomeComplaint, findPrompt, suRefusedPassword } from './become-command.js';
 
 /**
- * Becoming another user with sudo, as Ansible does it: sudo runs a shell that prints a
- * marker and then execs the gate. Until the marker shows on stdout, sudo owns the
- * stream: it may ask for a password on stderr (`-S` reads the answer from stdin), so
- * nothing of the gate protocol may be written before then, or sudo would take the
- * Hello frame for the password.
+ * Becoming another user with sudo or su, as Ansible does it: sudo (or su) runs a shell
+ * that prints a marker and then execs the gate. Until the marker shows on stdout, the
+ * become program owns the stream: it may ask for a password on stderr (sudo -S and su
+ * both read the answer from stdin), so nothing of the gate protocol may be written
+ * before then, or it would be taken for the password.
  */
-export const BECOME_PROMPT = '[ftl-sudo-prompt@@]';
-
-/** sudo's arguments up to the command: -n (never ask) without a password, -S (read it from stdin) with one. */
-export function sudoArgs(user: string, withPassword: boolean): string[] {
-  return withPassword ? ['sudo', '-S', '-p', BECOME_PROMPT, '-H', '-u', user, '--'] : ['sudo', '-n', '-H', '-u', user, '--'];
-}
+export { BECOME_PROMPT, becomeArgv, becomeLabel, sudoArgs } from './become-command.js';
 
 /** Passes bytes through once the marker has gone by; drops what came before it (rc-file chatter, sudo's lecture). */
 export class AfterMarker extends Transform {
@@ -57,7 +53,9 @@ export interface SudoWatchOptions {
   readonly marker: string;
   readonly host: string;
   readonly user: string;
-  /** Given to sudo on its first prompt only; never logged, never on a command line. */
+  /** sudo (the default) or su: how the prompt and the complaints look. */
+  readonly method?: 'sudo' | 'su' | undefined;
+  /** Given at the first prompt only; never logged, never on a command line. */
   readonly password: string | undefined;
   /** Ends the process: a second prompt means the password was wrong. */
   readonly kill: () => void;
@@ -68,14 +66,15 @@ export interface SudoWatch {
   readonly stdin: Writable;
   /** The gate's stdout, from just after the marker. */
   readonly stdout: Readable;
-  /** Why sudo did not start the gate, once that is known; undefined while it may still. */
+  /** Why sudo or su did not start the gate, once that is known; undefined while it may still. */
   failure(): FtlError | undefined;
 }
 
 const STDERR_KEEP = 4000;
 
-/** Watches sudo start a gate: answers its prompt once, holds the session's writes, and names what went wrong. */
-export function watchSudo(raw: SudoStreams, opts: SudoWatchOptions): SudoWatch {
+/** Watches sudo or su start a gate: answers its prompt once, holds the session's writes, and names what went wrong. */
+export function watchBecome(raw: SudoStreams, opts: SudoWatchOptions): SudoWatch {
+  const method = opts.method ?? 'sudo';
   const held = new PassThrough();
   const stdout = new AfterMarker(Buffer.from(opts.marker));
   raw.stdout.pipe(stdout);
@@ -91,17 +90,15 @@ export function watchSudo(raw: SudoStreams, opts: SudoWatchOptions): SudoWatch {
       return;
     }
     text = (text + b.toString('utf8')).slice(-STDERR_KEEP);
-    let at = text.indexOf(BECOME_PROMPT);
-    while (at >= 0) {
+    for (let p = findPrompt(method, text); p !== undefined; p = findPrompt(method, text)) {
       prompts++;
-      text = text.slice(0, at) + text.slice(at + BECOME_PROMPT.length);
+      text = text.slice(0, p.at) + text.slice(p.at + p.length);
       if (prompts === 1 && opts.password !== undefined) raw.stdin.write(`${opts.password}\n`);
       else {
-        // Asked again (the password was wrong) or asked without one: sudo would wait for ever.
+        // Asked again (the password was wrong) or asked without one: it would wait for ever.
         refused = opts.password !== undefined;
         opts.kill();
       }
-      at = text.indexOf(BECOME_PROMPT);
     }
   };
   raw.stderr.on('data', onErr);
@@ -111,18 +108,19 @@ export function watchSudo(raw: SudoStreams, opts: SudoWatchOptions): SudoWatch {
     stdout,
     failure() {
       if (stdout.passed) return undefined;
-      if (refused) return new BecomeError('password-refused', `sudo on ${opts.host} refused the become password ${as}`, { host: opts.host });
-      if (/password is required|a terminal is required|no askpass program/i.test(text) || (prompts > 0 && opts.password === undefined)) {
-        return new BecomeError('password-required', `sudo on ${opts.host} wants a password ${as}`, { host: opts.host });
+      // su does not ask twice: it says so and ends.
+      if (refused || (method === 'su' && prompts === 1 && opts.password !== undefined && suRefusedPassword(text))) {
+        return new BecomeError('password-refused', `${method} on ${opts.host} refused the become password ${as}`, { host: opts.host });
       }
-      const said = text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => /^sudo:|not in the sudoers|not allowed|incorrect password/i.test(l))
-        .slice(-2)
-        .join(' | ');
-      if (said !== '') return new BecomeError('refused', `sudo on ${opts.host} would not run the gate ${as}: ${said}`, { host: opts.host });
+      if (/password is required|a terminal is required|no askpass program/i.test(text) || (prompts > 0 && opts.password === undefined)) {
+        return new BecomeError('password-required', `${method} on ${opts.host} wants a password ${as}`, { host: opts.host });
+      }
+      const said = becomeComplaint(method, text);
+      if (said !== '') return new BecomeError('refused', `${method} on ${opts.host} would not run the gate ${as}: ${said}`, { host: opts.host });
       return undefined;
     },
   };
 }
+
+/** The watcher's first name, from when sudo was the only way. */
+export const watchSudo = watchBecome;

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { GateError } from '../base/errors.js';
-import { sudoArgs, watchSudo } from './become.js';
+import type { BecomeSpec } from '../base/types.js';
+import { shq } from '../base/shell.js';
+import { becomeArgv, becomeLabel, watchBecome } from './become.js';
 import type { GateExit, GateTransport } from './transport.js';
 
 export interface LocalGateOptions {
   python?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Run the gate as another user through sudo (-n: never prompt; a password goes to stdin only). */
-  become?: { user: string; password?: string | undefined };
+  /** Run the gate as another user through sudo or su (sudo -n: never prompt; a password goes to stdin only). */
+  become?: BecomeSpec;
 }
 
 const BECOME_MARKER = '@@FTL-BECOME-OK@@';
@@ -20,10 +22,10 @@ export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): Ga
   let args = [pyzPath];
   const become = opts.become;
   if (become !== undefined) {
-    // sudo runs a shell that prints the marker, then becomes the gate: until the marker, sudo owns stdin.
-    const [sudo = 'sudo', ...rest] = sudoArgs(become.user, become.password !== undefined);
-    cmd = sudo;
-    args = [...rest, '/bin/sh', '-c', `printf '%s' '${BECOME_MARKER}'; exec "$0" "$1"`, python, pyzPath];
+    // sudo or su runs a shell that prints the marker, then becomes the gate: until the marker, it owns stdin.
+    const [program = 'sudo', ...rest] = becomeArgv(become, '/bin/sh', `printf '%s' '${BECOME_MARKER}'; exec ${shq(python)} ${shq(pyzPath)}`);
+    cmd = program;
+    args = rest;
   }
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
   const kill = (): void => {
@@ -32,7 +34,7 @@ export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): Ga
   const sudo =
     become === undefined
       ? undefined
-      : watchSudo(child, { marker: BECOME_MARKER, host: 'localhost', user: become.user, password: become.password, kill });
+      : watchBecome(child, { marker: BECOME_MARKER, host: 'localhost', user: become.user, method: become.method, password: become.password, kill });
   const exited = new Promise<GateExit>((resolve) => {
     let done = false;
     const finish = (code: number | null, signal: string | null): void => {
@@ -50,7 +52,7 @@ export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): Ga
         finish(code, signal);
         return;
       }
-      // What sudo said on stderr must be read before anyone asks why the gate did not start.
+      // What sudo or su said on stderr must be read before anyone asks why the gate did not start.
       const late = setTimeout(() => {
         finish(code, signal);
       }, 500);
@@ -68,7 +70,7 @@ export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): Ga
     stderr: child.stderr,
     exited,
     kill,
-    label: become === undefined ? `local ${python}` : `local sudo -u ${become.user} ${python}`,
+    label: become === undefined ? `local ${python}` : `local ${becomeLabel(become)} ${python}`,
     ...(sudo === undefined ? {} : { failure: () => sudo.failure() }),
   };
 }

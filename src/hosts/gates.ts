@@ -17,6 +17,7 @@ import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { gateBuild } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
+import { refusalFor } from '../inventory/facts.js';
 import type { BecomeSpec } from '../base/types.js';
 
 export type { GateProviderOptions } from './options.js';
@@ -89,7 +90,8 @@ export class GateProvider {
 
   /** One gate per host and become user: facts and files differ per user. */
   static keyOf(host: string, become: BecomeSpec | undefined): string {
-    return become === undefined ? host : `${host}|${become.user}`;
+    if (become === undefined) return host;
+    return become.method === 'su' ? `${host}|su:${become.user}` : `${host}|${become.user}`;
   }
 
   private static spec(host: string, facts: HostFacts, become: BecomeSpec | undefined, call?: GateSpec['call']): GateSpec {
@@ -125,12 +127,12 @@ export class GateProvider {
     }
   }
 
-  /** sudo wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
+  /** sudo or su wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
   private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword, call: GateSpec['call']): Promise<GateSession> {
     let err = first;
     let refused = err.reason === 'password-refused' ? this.becomePassword : undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const password = await ask({ kind: 'become', host, user: become.user, refused });
+      const password = await ask({ kind: 'become', host, user: become.user, method: become.method, refused });
       try {
         const s = await this.pool.get(GateProvider.spec(host, facts, { ...become, password }, call));
         // Kept in memory for this session's later gates, as -K would be.
@@ -153,8 +155,11 @@ export class GateProvider {
   }
 
   private async openTransport(spec: GateSpec): Promise<GateTransport> {
-    const build = await gateBuild();
     const { facts, become } = spec;
+    // Calls check this first; a gate is never opened some other way than the inventory says.
+    const refused = refusalFor(facts, become !== undefined);
+    if (refused !== undefined) throw refused;
+    const build = await gateBuild();
     if (facts.connection === 'local') {
       const path = become === undefined ? build.path : readableCopy(build.path);
       // As Ansible's implicit localhost runs the controller's own Python: never a
@@ -168,6 +173,8 @@ export class GateProvider {
 
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
   async raw(facts: HostFacts, become: BecomeSpec | undefined, command: string, opts: Omit<RawOptions, 'become'>): Promise<RawResult> {
+    const refused = refusalFor(facts, become !== undefined);
+    if (refused !== undefined) throw refused;
     const o = { ...opts, become };
     if (facts.connection === 'local') return runLocalRaw(command, o);
     return (await this.sshFactory()).raw(facts, command, o);

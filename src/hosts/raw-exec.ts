@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { GateError } from '../base/errors.js';
-import { sudoAnswerer, type RawOptions, type RawResult } from '../ssh/raw.js';
+import { becomeArgv } from '../gate/become.js';
+import { becomeAnswerer, type RawOptions, type RawResult } from '../ssh/raw.js';
 
 /**
  * raw on a local host: the command through /bin/sh (or `executable`), as Ansible's
@@ -11,10 +12,7 @@ import { sudoAnswerer, type RawOptions, type RawResult } from '../ssh/raw.js';
 export function runLocalRaw(command: string, opts: RawOptions): Promise<RawResult> {
   const shell = opts.executable ?? '/bin/sh';
   const b = opts.become;
-  const [cmd, args] =
-    b === undefined
-      ? [shell, ['-c', command]]
-      : ['sudo', [...(b.password === undefined ? ['-n'] : ['-S', '-p', '[ftl-raw-sudo@@]']), '-H', '-u', b.user, '--', shell, '-c', command]];
+  const [cmd = shell, ...args] = b === undefined ? [shell, '-c', command] : becomeArgv(b, shell, command);
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) {
       reject(new GateError('FTL_CANCELLED', 'raw cancelled before it started', { host: 'localhost' }));
@@ -24,7 +22,7 @@ export function runLocalRaw(command: string, opts: RawOptions): Promise<RawResul
     const out: Buffer[] = [];
     let err = '';
     let settled = false;
-    const answer = sudoAnswerer(b?.password, (s) => child.stdin.end(s));
+    const answer = becomeAnswerer(b, (s) => child.stdin.end(s));
     const kill = (): void => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');

@@ -1,4 +1,5 @@
 import type { HostFacts } from '../base/host-facts.js';
+import { InventoryError } from '../base/errors.js';
 
 export type { HostFacts } from '../base/host-facts.js';
 
@@ -137,28 +138,81 @@ function seconds(v: unknown): number | undefined {
 
 const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 
-export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>, home = process.env.HOME ?? ''): HostFacts {
-  const conn = str(vars.ansible_connection);
+/** Connection plugins ftl runs, by every name Ansible knows them by (smart and paramiko are ssh to ftl). */
+const CONNECTIONS: Readonly<Record<string, 'local' | 'ssh'>> = {
+  local: 'local',
+  ssh: 'ssh',
+  smart: 'ssh',
+  paramiko: 'ssh',
+  paramiko_ssh: 'ssh',
+};
+
+const BECOME_METHODS: readonly string[] = ['sudo', 'su'];
+
+function withoutBuiltinPrefix(name: string): string {
+  return name.replace(/^ansible\.(?:builtin|legacy)\./, '');
+}
+
+/** 'local' or 'ssh' for a connection name ftl runs; undefined for the others (docker, winrm, ...). */
+export function connectionKind(name: string): 'local' | 'ssh' | undefined {
+  return CONNECTIONS[withoutBuiltinPrefix(name)];
+}
+
+/** 'sudo' or 'su' for a become method ftl runs; undefined for the others (doas, pbrun, ...). */
+export function becomeMethodOf(name: string): 'sudo' | 'su' | undefined {
+  const short = withoutBuiltinPrefix(name);
+  return BECOME_METHODS.includes(short) ? (short as 'sudo' | 'su') : undefined;
+}
+
+/**
+ * What the command line says for every host (-u, --private-key, -c, -b, --become-user,
+ * --become-method): below the inventory, as in Ansible, where ansible_user beats -u.
+ */
+export interface ConnectionDefaults {
+  readonly user?: string | undefined;
+  readonly privateKeyFile?: string | undefined;
+  readonly connection?: 'local' | 'ssh' | undefined;
+  readonly becomeUser?: string | undefined;
+  readonly becomeMethod?: 'sudo' | 'su' | undefined;
+}
+
+/** A variable known by several names: the last one set wins, as Ansible's plugin options resolve them. */
+function lastOf(vars: Readonly<Record<string, unknown>>, names: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (const n of names) found = str(vars[n]) ?? found;
+  return found;
+}
+
+export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>, home = process.env.HOME ?? '', defaults: ConnectionDefaults = {}): HostFacts {
+  const connText = str(vars.ansible_connection);
+  const conn = connText === undefined ? defaults.connection : connectionKind(connText);
   const address = str(vars.ansible_host) ?? str(vars.ansible_ssh_host) ?? name;
   const portText = str(vars.ansible_port) ?? str(vars.ansible_ssh_port);
   const port = portText === undefined ? undefined : Number.parseInt(portText, 10);
   const become = bool(vars.ansible_become, false);
+  const methodText = str(vars.ansible_become_method);
+  const method = methodText === undefined ? (defaults.becomeMethod ?? 'sudo') : becomeMethodOf(methodText);
+  const m = method ?? 'sudo';
   const ssh = parseSshArgs([str(vars.ansible_ssh_common_args), str(vars.ansible_ssh_extra_args)].filter((a) => a !== undefined).join(' '));
   const opt = ssh.options;
   // ProxyJump and ProxyCommand exclude each other: the first given wins, as in ssh.
   const proxy = Object.keys(opt).find((k) => k === 'proxyjump' || k === 'proxycommand');
   return {
     name,
-    connection: conn === 'local' || (conn === undefined && LOCAL_NAMES.has(name) && address === name) ? 'local' : 'ssh',
+    connection: conn === 'local' || (conn === undefined && connText === undefined && LOCAL_NAMES.has(name) && address === name) ? 'local' : 'ssh',
+    ...(connText !== undefined && conn === undefined ? { unsupportedConnection: connText } : {}),
     address,
     port: port !== undefined && Number.isFinite(port) ? port : undefined,
-    user: str(vars.ansible_user) ?? str(vars.ansible_ssh_user),
-    privateKeyFile: expandHome(str(vars.ansible_ssh_private_key_file) ?? str(vars.ansible_private_key_file), home),
+    user: str(vars.ansible_user) ?? str(vars.ansible_ssh_user) ?? defaults.user,
+    privateKeyFile: expandHome(str(vars.ansible_ssh_private_key_file) ?? str(vars.ansible_private_key_file) ?? defaults.privateKeyFile, home),
     password: str(vars.ansible_password) ?? str(vars.ansible_ssh_pass),
     python: str(vars.ansible_python_interpreter),
     become,
-    becomeUser: str(vars.ansible_become_user) ?? (become ? 'root' : undefined),
-    becomePassword: str(vars.ansible_become_password) ?? str(vars.ansible_become_pass),
+    becomeUser: lastOf(vars, ['ansible_become_user', `ansible_${m}_user`]) ?? defaults.becomeUser ?? (become ? 'root' : undefined),
+    becomePassword: lastOf(vars, ['ansible_become_password', 'ansible_become_pass', `ansible_${m}_pass`]),
+    becomeMethod: m,
+    ...(methodText !== undefined && method === undefined ? { unsupportedBecomeMethod: methodText } : {}),
+    becomeFlags: lastOf(vars, ['ansible_become_flags', `ansible_${m}_flags`]),
     proxyJump: proxy === 'proxyjump' ? jumpHops(opt.proxyjump) : [],
     hostKeyChecking: bool(vars.ansible_host_key_checking, true),
     knownHostsFile: expandHome(opt.userknownhostsfile?.split(/\s+/)[0], home),
@@ -169,4 +223,24 @@ export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>,
     sshOptions: opt,
     sshFlags: ssh.flags,
   };
+}
+
+/**
+ * Why ftl will not run on a host, naming the host and the value: a connection it does not
+ * have, or (when the call becomes another user) a become method it does not have.
+ */
+export function refusalFor(facts: HostFacts, becomes: boolean): InventoryError | undefined {
+  if (facts.unsupportedConnection !== undefined) {
+    return new InventoryError('FTL_INVENTORY_UNSUPPORTED', `ansible_connection '${facts.unsupportedConnection}' is not supported: ftl connects over ssh or locally`, {
+      host: facts.name,
+      hint: 'set ansible_connection to ssh or local for this host, or run it with ansible',
+    });
+  }
+  if (becomes && facts.unsupportedBecomeMethod !== undefined) {
+    return new InventoryError('FTL_INVENTORY_UNSUPPORTED', `ansible_become_method '${facts.unsupportedBecomeMethod}' is not supported: ftl becomes other users with sudo or su`, {
+      host: facts.name,
+      hint: 'set ansible_become_method to sudo or su for this host, or run it with ansible',
+    });
+  }
+  return undefined;
 }

@@ -2,7 +2,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { statSync } from 'node:fs';
 import { closest } from '../base/suggest.js';
 import { InventoryError } from '../base/errors.js';
-import { hostFacts, type HostFacts } from './facts.js';
+import { hostFacts, type ConnectionDefaults, type HostFacts } from './facts.js';
 import { InventoryData } from './model.js';
 import { evaluatePattern } from './patterns.js';
 import { loadSource } from './sources.js';
@@ -26,6 +26,17 @@ export interface InventoryGroup {
 
 const LOCALHOST = new Set(['localhost', '127.0.0.1', '::1']);
 
+export interface InventoryLoadOptions {
+  cwd?: string;
+  /**
+   * -e: Ansible's highest precedence, over every host's own variables (connection ones
+   * too). Shown by --list and --host as ansible-inventory -e shows them.
+   */
+  extraVars?: Readonly<Record<string, unknown>> | undefined;
+  /** -u, --private-key, -c, --become-user, --become-method: beneath every host's variables. */
+  connectionDefaults?: ConnectionDefaults | undefined;
+}
+
 /** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
 export class Inventory {
   private merged = new Map<string, Record<string, unknown>>();
@@ -37,10 +48,12 @@ export class Inventory {
   private constructor(
     private readonly data: InventoryData,
     private readonly baseDirs: readonly string[],
+    private readonly extraVars: Readonly<Record<string, unknown>> = {},
+    private readonly connectionDefaults: ConnectionDefaults = {},
   ) {}
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async so that every error is a rejection
-  static async load(sources: readonly string[], opts: { cwd?: string } = {}): Promise<Inventory> {
+  static async load(sources: readonly string[], opts: InventoryLoadOptions = {}): Promise<Inventory> {
     const data = new InventoryData();
     const bases: string[] = [];
     for (const s of sources) {
@@ -63,12 +76,12 @@ export class Inventory {
         delete g.vars.ansible_group_priority;
       }
     }
-    return new Inventory(data, bases);
+    return new Inventory(data, bases, opts.extraVars, opts.connectionDefaults);
   }
 
-  static empty(): Inventory {
+  static empty(opts: Omit<InventoryLoadOptions, 'cwd'> = {}): Inventory {
     const data = new InventoryData();
-    return new Inventory(data, []);
+    return new Inventory(data, [], opts.extraVars, opts.connectionDefaults);
   }
 
   /** group_vars/host_vars files, read once per name. */
@@ -77,6 +90,11 @@ export class Inventory {
     let v = this.varsFiles.get(key);
     if (v === undefined) this.varsFiles.set(key, (v = varsFor(this.baseDirs, kind, name)));
     return v;
+  }
+
+  /** The -e variables, over everything else a host has. */
+  get extra(): Readonly<Record<string, unknown>> {
+    return this.extraVars;
   }
 
   get hostNames(): readonly string[] {
@@ -109,7 +127,7 @@ export class Inventory {
     for (const g of sorted) vars = { ...vars, ...this.data.groups.get(g)?.vars };
     vars = { ...vars, ...this.filesVars('group_vars', 'all') };
     for (const g of sorted.filter((n) => n !== 'all')) vars = { ...vars, ...this.filesVars('group_vars', g) };
-    vars = { ...vars, ...h.vars, ...this.filesVars('host_vars', name) };
+    vars = { ...vars, ...h.vars, ...this.filesVars('host_vars', name), ...this.extraVars };
     this.merged.set(name, vars);
     return vars;
   }
@@ -154,7 +172,7 @@ export class Inventory {
     if (!LOCALHOST.has(name) || this.data.hosts.has(name)) return undefined;
     if (!this.implicitHosts.has(name)) {
       // Ansible's implicit localhost: local connection, the controller's python, not in 'all'.
-      this.implicitHosts.set(name, { ...this.data.groups.get('all')?.vars, ...this.filesVars('group_vars', 'all'), ansible_connection: 'local' });
+      this.implicitHosts.set(name, { ...this.data.groups.get('all')?.vars, ...this.filesVars('group_vars', 'all'), ansible_connection: 'local', ...this.extraVars });
     }
     return name;
   }
@@ -184,7 +202,7 @@ export class Inventory {
     const vars = this.hostVars(host);
     let facts = this.factsByVars.get(vars);
     if (facts === undefined) {
-      facts = hostFacts(host, vars);
+      facts = hostFacts(host, vars, undefined, this.connectionDefaults);
       this.factsByVars.set(vars, facts);
     }
     return facts;

@@ -4,6 +4,8 @@ import { extname, join } from 'node:path';
 import { parseDocument, type Document } from 'yaml';
 import { InventoryError } from '../base/errors.js';
 import type { InventoryData } from './model.js';
+import { iniValue } from './py-literal.js';
+import { pythonKeys, pythonShapes, pyyamlTags } from './pyyaml.js';
 import { expandHostPattern } from './ranges.js';
 
 const YAML_EXTS = new Set(['', '.yml', '.yaml', '.json']);
@@ -23,11 +25,21 @@ function vaultTag(file: string) {
   };
 }
 
-/** YAML 1.1 as Ansible reads it (yes/no booleans, 0755 octal); errors name file and line. */
+/**
+ * A YAML (or JSON) file as Ansible's DataLoader reads it: JSON first, then YAML 1.1 with
+ * PyYAML's scalar rules (see pyyaml.ts); a repeated key keeps its last value. Errors
+ * name file and line.
+ */
 export function readYaml(text: string, file: string): unknown {
+  try {
+    // As Ansible does; it matters where JSON and YAML 1.1 disagree (1e3 is a number in JSON only).
+    return JSON.parse(text) as unknown;
+  } catch {
+    // not JSON: YAML then
+  }
   let doc: Document;
   try {
-    doc = parseDocument(text, { version: '1.1', customTags: [vaultTag(file)], prettyErrors: true, uniqueKeys: false });
+    doc = parseDocument(text, { version: '1.1', customTags: pyyamlTags([vaultTag(file)]), merge: true, prettyErrors: true, uniqueKeys: false });
   } catch (e) {
     if (e instanceof InventoryError) throw e;
     throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
@@ -40,9 +52,12 @@ export function readYaml(text: string, file: string): unknown {
       });
     }
     const line = err.linePos?.[0].line;
-    throw new InventoryError('FTL_INVENTORY_SYNTAX', `YAML error in ${file}${line === undefined ? '' : ` line ${line}`}: ${err.message.split('\n')[0] ?? ''}`);
+    // The message's own "at line L, column C:" says again what the prefix says.
+    const what = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new InventoryError('FTL_INVENTORY_SYNTAX', `YAML error in ${file}${line === undefined ? '' : ` line ${line}`}: ${what}`);
   }
-  return doc.toJS({ maxAliasCount: -1 }) as unknown;
+  pythonKeys(doc);
+  return pythonShapes(doc.toJS({ maxAliasCount: -1 }));
 }
 
 function isObject(v: unknown): v is Vars {
@@ -88,27 +103,7 @@ export function loadYamlInventory(inv: InventoryData, text: string, file: string
   for (const [group, body] of Object.entries(data)) yamlGroup(inv, group, body, file);
 }
 
-/** Python-literal-ish values of INI inventories (Ansible runs ast.literal_eval, else keeps the text). */
-export function iniValue(v: string): unknown {
-  const t = v.trim();
-  if (/^[-+]?\d+$/.test(t)) return Number(t);
-  if (/^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
-  if (t === 'True') return true;
-  if (t === 'False') return false;
-  if (t === 'None') return null;
-  const q = /^(['"])(.*)\1$/s.exec(t);
-  if (q !== null) return q[2];
-  if (/^[[{(]/.test(t)) {
-    try {
-      return JSON.parse(t.replaceAll("'", '"').replace(/\bTrue\b/g, 'true').replace(/\bFalse\b/g, 'false').replace(/\bNone\b/g, 'null')) as unknown;
-    } catch {
-      return v;
-    }
-  }
-  return v;
-}
-
-/** shlex.split, enough for host lines: quotes and backslashes. */
+/** shlex.split with comments, enough for host lines: quotes, backslashes, and # outside quotes ends the line. */
 function shlexSplit(line: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -118,8 +113,10 @@ function shlexSplit(line: string): string[] {
     const c = line[i] ?? '';
     if (quote !== undefined) {
       if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i] ?? '';
+      else if (c === '\\' && quote === '"' && (line[i + 1] === '"' || line[i + 1] === '\\')) cur += line[++i] ?? '';
       else cur += c;
+    } else if (c === '#') {
+      break;
     } else if (c === '"' || c === "'") {
       quote = c;
       has = true;
@@ -164,7 +161,7 @@ export function loadIniInventory(inv: InventoryData, text: string, file: string)
     if (state === 'vars') {
       const eq = line.indexOf('=');
       if (eq <= 0) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}:${lineNo}: expected key=value in [${group}:vars], got '${line}'`);
-      inv.group(group).vars[line.slice(0, eq).trim()] = iniValue(line.slice(eq + 1));
+      inv.group(group).vars[line.slice(0, eq).trim()] = iniValue(line.slice(eq + 1).trim());
       return;
     }
     if (state === 'children') {
@@ -173,7 +170,7 @@ export function loadIniInventory(inv: InventoryData, text: string, file: string)
     }
     let words: string[];
     try {
-      words = shlexSplit(line.replace(/\s+#.*$/, ''));
+      words = shlexSplit(line);
     } catch (e) {
       throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}:${lineNo}: ${(e as Error).message}`);
     }

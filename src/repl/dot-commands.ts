@@ -126,7 +126,7 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
   {
     name: 'become',
     usage: '.become [user|off]',
-    help: 'run every call as another user through sudo (default root)',
+    help: 'run every call as another user through sudo or su, as ansible_become_method says (default root)',
     args: () => ['root', 'off'],
     run(arg, c) {
       const a = arg.trim();

@@ -83,7 +83,7 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
     },
     setBecome(user) {
       core.defaults.become = user;
-      s.print(user === undefined ? 'become off' : `become ${user}: every call runs as ${user} through sudo`);
+      s.print(user === undefined ? 'become off' : `become ${user}: every call runs as ${user} (through sudo, or su where ansible_become_method says so)`);
       hooks.onChange();
     },
     setForks(n) {
@@ -101,7 +101,7 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         `limit    ${core.limit ?? '(none)'}`,
         `check    ${d.check ? 'on' : 'off'}`,
         `diff     ${d.diff ? 'on' : 'off'}`,
-        `become   ${d.become ?? 'off'}`,
+        `become   ${d.become === true ? "on (each host's become user)" : (d.become ?? 'off')}`,
         `forks    ${d.forks}`,
         `timeout  ${d.timeoutS} s`,
         `json     ${s.json.on ? 'on' : 'off'}`,

@@ -4,7 +4,8 @@ export interface PromptState {
   readonly hosts: number | undefined;
   readonly check: boolean;
   readonly diff: boolean;
-  readonly become: string | undefined;
+  /** A user, or true: each host's own become user (-b). */
+  readonly become: string | true | undefined;
   readonly colors: boolean;
 }
 
@@ -15,7 +16,7 @@ export function promptText(s: PromptState): string {
   const parts = [`ftl ${s.target}(${count})`];
   // Check mode and become change what a call does on production hosts: never subtle.
   if (s.check) parts.push(style(s.colors, '30;43;1', ' CHECK '));
-  if (s.become !== undefined) parts.push(style(s.colors, '97;41;1', ` BECOME ${s.become} `));
+  if (s.become !== undefined) parts.push(style(s.colors, '97;41;1', s.become === true ? ' BECOME ' : ` BECOME ${s.become} `));
   if (s.diff) parts.push(style(s.colors, '36', '[diff]'));
   return `${parts.join(' ')}> `;
 }

@@ -12,7 +12,33 @@ export interface AutomationOptions extends GateProviderOptions {
   forks?: number;
   /** Seconds per host per call. */
   timeout?: number;
-  become?: string;
+  /**
+   * Become for every call (-b): a user name runs every host as that user; true runs each
+   * host as its ansible_become_user, else becomeUser, else root (ansible's -b).
+   */
+  become?: string | true;
+  /** --become-user: the become user of hosts whose inventory names none. */
+  becomeUser?: string;
+  /** --become-method: sudo (the default) or su, for hosts whose inventory names none. */
+  becomeMethod?: 'sudo' | 'su';
+  /** -u: the login user of hosts whose inventory gives no ansible_user. */
+  remoteUser?: string;
+  /** --private-key: the SSH key of hosts whose inventory gives none. */
+  privateKeyFile?: string;
+  /** -c: local or ssh, for hosts whose inventory gives no ansible_connection. */
+  connection?: 'local' | 'ssh';
+  /**
+   * -e: variables over every other (inventory, connection variables, facts, call vars),
+   * for every host, as Ansible's extra vars.
+   */
+  extraVars?: Record<string, unknown>;
+  /**
+   * --vault-password-file (repeatable): files (or executable scripts) that give the
+   * passwords of vault-encrypted inventory and vars values. Never read into logs or results.
+   */
+  vaultPasswordFiles?: string[];
+  /** --ask-vault-pass: ask once, on the terminal, for the vault password. */
+  askVaultPass?: boolean;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

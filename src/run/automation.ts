@@ -14,7 +14,14 @@ export type { Ftl } from './ftl-types.js';
 /** `import { automation } from 'ftl'`: the same object the REPL gives, for scripts. */
 export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
   const sources = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
-  const [inventory, modules] = await Promise.all([Inventory.load(sources), opts.modules ?? ModuleIndex.load()]);
+  const connectionDefaults = {
+    user: opts.remoteUser,
+    privateKeyFile: opts.privateKeyFile,
+    connection: opts.connection,
+    becomeUser: opts.becomeUser,
+    becomeMethod: opts.becomeMethod,
+  };
+  const [inventory, modules] = await Promise.all([Inventory.load(sources, { extraVars: opts.extraVars, connectionDefaults }), opts.modules ?? ModuleIndex.load()]);
   // Every password the session is given or asks for is a secret to mask wherever it shows.
   const secrets = new SecretValues();
   secrets.add(opts.sshPassword);

@@ -11,7 +11,7 @@ import type { AutomationOptions } from './automation-options.js';
 import { prepareCall } from './prepare.js';
 import type { ProxyCore } from './proxy.js';
 import type { RunResult } from './result.js';
-import { runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
 
 const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'signal', 'onProgress'];
@@ -66,6 +66,7 @@ export class FtlCore implements ProxyCore {
       varsOf: (h) => inventory.varsOf(h),
       groupsOf: (h) => inventory.host(h)?.groups ?? [],
       groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),
+      extraVars: () => inventory.extra,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
   }
@@ -153,6 +154,8 @@ export class FtlCore implements ProxyCore {
     // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
     const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
     const hosts = this.hostsOf(pattern);
+    // A host ftl cannot reach the way its inventory says is refused before anything runs, never run another way.
+    refuseUnsupported(hosts, (h) => this.inventory.facts(h), o.become, this.defaults.become);
     if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
       throw new UsageError('FTL_USAGE', "the call option vars must be an object such as { port: 8080 }");
     }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { FtlError, HOST_STATUS_OF_ERROR, describeError } from '../base/errors.js';
+import { FtlError, HOST_STATUS_OF_ERROR, InventoryError, describeError } from '../base/errors.js';
 import { SecretValues } from '../base/secrets.js';
+import { refusalFor } from '../inventory/facts.js';
 import { mapLimit } from '../base/limit.js';
 import { ProgressTracker } from './progress.js';
 import { RunResult } from './result.js';
@@ -30,8 +31,11 @@ export interface RunnerDefaults {
   timeoutS: number;
   check: boolean;
   diff: boolean;
-  /** Become user for every call (the REPL's .become), or undefined. */
-  become: string | undefined;
+  /**
+   * Become for every call (-b, the REPL's .become): a user, or true for each host's own
+   * become user (ansible_become_user, else root); undefined: as the inventory says.
+   */
+  become: string | true | undefined;
 }
 
 /** Turns an error thrown while reaching or talking to a host into that host's outcome (by its code: base/errors.ts HOST_STATUS_OF_ERROR). */
@@ -50,15 +54,34 @@ export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
   }
 }
 
-export function becomeFor(facts: HostFacts, opt: boolean | string | undefined, dflt: string | undefined): BecomeSpec | undefined {
+export function becomeFor(facts: HostFacts, opt: boolean | string | undefined, dflt: string | true | undefined): BecomeSpec | undefined {
   let user: string | undefined;
   if (typeof opt === 'string') user = opt;
   else if (opt === true) user = facts.becomeUser ?? 'root';
   else if (opt === false) user = undefined;
-  else if (dflt !== undefined) user = dflt;
-  else if (facts.become) user = facts.becomeUser ?? 'root';
+  else if (typeof dflt === 'string') user = dflt;
+  else if (dflt === true || facts.become) user = facts.becomeUser ?? 'root';
   if (user === undefined) return undefined;
-  return { user, password: facts.becomePassword };
+  return { user, password: facts.becomePassword, method: facts.becomeMethod, ...(facts.becomeFlags === undefined ? {} : { flags: facts.becomeFlags }) };
+}
+
+/**
+ * Refuses the call, before any host is touched, when a host's connection or (for a call
+ * that becomes another user there) become method is one ftl does not have: one line,
+ * naming the first such host and its value, and how many more there are.
+ */
+export function refuseUnsupported(hosts: readonly string[], factsOf: (host: string) => HostFacts, opt: boolean | string | undefined, dflt: string | true | undefined): void {
+  const refused = hosts.flatMap((h) => {
+    const facts = factsOf(h);
+    const why = refusalFor(facts, becomeFor(facts, opt, dflt) !== undefined);
+    return why === undefined ? [] : [why];
+  });
+  const [first] = refused;
+  if (first === undefined) return;
+  if (refused.length === 1) throw first;
+  const more = refused.slice(1).map((e) => e.host ?? '?');
+  const shown = more.slice(0, 3).join(', ') + (more.length > 3 ? ', ...' : '');
+  throw new InventoryError(first.code, `${first.message} (and ${String(more.length)} more host${more.length === 1 ? '' : 's'}: ${shown})`, { host: first.host, hint: first.hint });
 }
 
 /** Fans a prepared call out to hosts with a concurrency limit, collecting every host's outcome. */

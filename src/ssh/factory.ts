@@ -1,6 +1,6 @@
 import type { GateBuild } from '../gate/pyz.js';
 import type { GateTransport } from '../gate/transport.js';
-import type { HostFacts } from '../base/types.js';
+import type { BecomeSpec, HostFacts } from '../base/types.js';
 import type { AskPassword } from '../base/passwords.js';
 import type { Warning } from '../base/warnings.js';
 import { sshGLookup, type SshConfigLookup } from './config.js';
@@ -56,7 +56,7 @@ export interface OpenOptions {
 }
 
 export interface SshGateFactory {
-  open(facts: HostFacts, become?: { user: string; password?: string | undefined }, opts?: OpenOptions): Promise<GateTransport>;
+  open(facts: HostFacts, become?: BecomeSpec, opts?: OpenOptions): Promise<GateTransport>;
   /** Runs a command on the host outside any gate, on a pooled connection (Ansible's raw). */
   raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
   closeAll(): Promise<void>;

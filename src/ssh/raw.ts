@@ -2,13 +2,15 @@ import type { ClientChannel } from 'ssh2';
 import { deadline } from '../base/deadline.js';
 import { GateError } from '../base/errors.js';
 import { shq } from '../base/shell.js';
+import type { BecomeSpec } from '../base/types.js';
+import { becomeArgv, findPrompt, methodOf } from '../gate/become-command.js';
 import type { SshConnectionPool } from './pool.js';
 import type { SshTarget } from './target.js';
 
 /** How raw runs a command: who, through which shell, for how long. */
 export interface RawOptions {
-  /** Run as this user through sudo; a password goes to the channel's stdin only, after sudo asks. */
-  become?: { user: string; password?: string | undefined } | undefined;
+  /** Run as this user through sudo or su; a password goes to stdin only, after it asks. */
+  become?: BecomeSpec | undefined;
   /** `executable -c command` instead of the login shell (Ansible's raw `executable`). */
   executable?: string | undefined;
   timeoutMs: number;
@@ -21,31 +23,31 @@ export interface RawResult {
   stderr: string;
 }
 
-export const RAW_SUDO_PROMPT = '[ftl-raw-sudo@@]';
-
 /**
  * The command line for raw: as given (the login shell runs it, as Ansible's raw does),
- * under `executable -c` when one is named, and under sudo for become (which needs a shell).
+ * under `executable -c` when one is named, and under sudo or su for become (which needs a shell).
  */
 export function rawCommand(command: string, opts: Pick<RawOptions, 'become' | 'executable'>): string {
-  const shell = opts.executable ?? (opts.become === undefined ? undefined : '/bin/sh');
-  const wrapped = shell === undefined ? command : `${shq(shell)} -c ${shq(command)}`;
   const b = opts.become;
-  if (b === undefined) return wrapped;
-  const sudo = b.password === undefined ? `sudo -n -H -u ${shq(b.user)} --` : `sudo -S -p ${shq(RAW_SUDO_PROMPT)} -H -u ${shq(b.user)} --`;
-  return `${sudo} ${wrapped}`;
+  if (b !== undefined) return becomeArgv(b, opts.executable ?? '/bin/sh', command).map(shq).join(' ');
+  return opts.executable === undefined ? command : `${shq(opts.executable)} -c ${shq(command)}`;
 }
 
-/** Drops the sudo prompt from what sudo printed on stderr, answering it once. */
-export function sudoAnswerer(password: string | undefined, write: (s: string) => void): (text: string) => string {
+/** Drops the become program's password prompt from what it printed on stderr, answering it once. */
+export function becomeAnswerer(become: BecomeSpec | undefined, write: (s: string) => void): (text: string) => string {
   let answered = false;
+  const method = become === undefined ? 'sudo' : methodOf(become);
   return (text) => {
-    if (password === undefined || !text.includes(RAW_SUDO_PROMPT)) return text;
-    if (!answered) {
-      answered = true;
-      write(`${password}\n`);
+    if (become?.password === undefined) return text;
+    let out = text;
+    for (let p = findPrompt(method, out); p !== undefined; p = findPrompt(method, out)) {
+      if (!answered) {
+        answered = true;
+        write(`${become.password}\n`);
+      }
+      out = out.slice(0, p.at) + out.slice(p.at + p.length);
     }
-    return text.split(RAW_SUDO_PROMPT).join('');
+    return out;
   };
 }
 
@@ -73,7 +75,7 @@ function collectRaw(channel: ClientChannel, host: string, opts: RawOptions, at: 
   let code: number | null = null;
   return deadline<RawResult>(
     (s) => {
-      const answer = sudoAnswerer(opts.become?.password, (text) => channel.end(text));
+      const answer = becomeAnswerer(opts.become, (text) => channel.end(text));
       channel.on('data', (b: Buffer) => out.push(b));
       channel.stderr.on('data', (b: Buffer) => {
         err += answer(b.toString('utf8'));
@@ -85,7 +87,7 @@ function collectRaw(channel: ClientChannel, host: string, opts: RawOptions, at: 
       channel.once('close', () => {
         s.resolve({ rc: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
       });
-      // No stdin: the password, if sudo asks, is the only thing written.
+      // No stdin: the password, if sudo or su asks, is the only thing written.
       if (opts.become?.password === undefined) channel.end();
     },
     {

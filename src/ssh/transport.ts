@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import { AfterMarker, sudoArgs, watchSudo } from '../gate/become.js';
+import { AfterMarker, becomeArgv, becomeLabel, watchBecome } from '../gate/become.js';
+import type { BecomeSpec } from '../base/types.js';
 import type { GateBuild } from '../gate/pyz.js';
 import type { GateExit, GateTransport } from '../gate/transport.js';
 import { probeScript } from './deploy.js';
@@ -21,14 +22,14 @@ export interface SshGateOptions {
   python: string;
   /** The gate's path on the host. */
   path: string;
-  /** Run the gate as this user through sudo; a password goes to the channel's stdin only. */
-  become?: { user: string; password?: string | undefined } | undefined;
+  /** Run the gate as this user through sudo or su; a password goes to the channel's stdin only. */
+  become?: BecomeSpec | undefined;
 }
 
-/** The remote command: the marker, then the gate (the marker from sudo's shell when becoming another user). */
+/** The remote command: the marker, then the gate (the marker from sudo's or su's shell when becoming another user). */
 export function gateCommand(opts: SshGateOptions): string {
   const gate = `printf '%s' ${shq(START_MARKER)}; exec ${[opts.python, opts.path].map(shq).join(' ')}`;
-  const script = opts.become === undefined ? gate : `exec ${[...sudoArgs(opts.become.user, opts.become.password !== undefined), '/bin/sh', '-c', gate].map(shq).join(' ')}`;
+  const script = opts.become === undefined ? gate : `exec ${becomeArgv(opts.become, '/bin/sh', gate).map(shq).join(' ')}`;
   return `sh -c ${shq(script)}`;
 }
 
@@ -47,8 +48,11 @@ export async function openSshGate(pool: SshConnectionPool, target: SshTarget, op
   const kill = (): void => {
     killChannel(channel);
   };
-  const sudo = watchSudo({ stdin: channel, stdout: channel, stderr: channel.stderr }, { marker: START_MARKER, host: target.name, user: become.user, password: become.password, kill });
-  return channelTransport(channel, target, { stdin: sudo.stdin, stdout: sudo.stdout, failure: () => sudo.failure(), who: ` (sudo -u ${become.user})` });
+  const watch = watchBecome(
+    { stdin: channel, stdout: channel, stderr: channel.stderr },
+    { marker: START_MARKER, host: target.name, user: become.user, method: become.method, password: become.password, kill },
+  );
+  return channelTransport(channel, target, { stdin: watch.stdin, stdout: watch.stdout, failure: () => watch.failure(), who: ` (${becomeLabel(become)})` });
 }
 
 /**
@@ -104,13 +108,13 @@ function killChannel(channel: ClientChannel): void {
 }
 
 interface ChannelStreams {
-  /** Where the session writes: the channel, or sudo's held stdin under become. */
+  /** Where the session writes: the channel, or the become program's held stdin. */
   stdin?: GateTransport['stdin'];
   /** The channel's output from just after the start marker. */
   stdout: Readable;
   stderr?: Readable;
   failure?: GateTransport['failure'];
-  /** Added to the label: ` (sudo -u USER)`. */
+  /** Added to the label: ` (sudo -u USER)` or ` (su USER)`. */
   who?: string;
 }
 

@@ -56,6 +56,21 @@ describe('ftl run on localhost (no inventory)', () => {
     const plain = await ftl(['run', 'localhost', 'command', 'cmd=whoami', '--json']);
     assert.notEqual((jsonLines(plain.stdout)[0]?.result as { stdout: string }).stdout, 'nobody');
   });
+  it('ansible_become_flags replace sudo\'s -H: with -E, sudo keeps the caller\'s HOME', async (t) => {
+    const home = async (extra: string[]): Promise<string> => {
+      const r = await ftl(['run', 'localhost', '-m', 'command', '-a', 'printenv HOME', '-b', '--become-user', 'nobody', '--json', ...extra]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      return (jsonLines(r.stdout)[0]?.result as { stdout: string }).stdout;
+    };
+    const probe = await ftl(['run', 'localhost', 'command', 'cmd=true', '--become', 'nobody']);
+    if (probe.code !== 0) {
+      t.skip('sudo -n -u nobody is not allowed for this user here');
+      return;
+    }
+    const own = process.env.HOME ?? '';
+    assert.notEqual(await home([]), own, '-H (the default) gives nobody its own HOME');
+    assert.equal(await home(['-e', 'ansible_become_flags=-E']), own);
+  });
   it('without Ansible the native modules still run, and an Ansible module says how to get it', async () => {
     const env = { FTL_NO_ANSIBLE: '1' };
     const ok = await ftl(['run', 'localhost', 'stat', 'path=/'], { env });

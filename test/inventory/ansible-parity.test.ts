@@ -25,24 +25,71 @@ const SOURCES: Record<string, string[]> = {
   '[all:vars] under host-line vars': ['allvars/inv.ini'],
   'host_vars as JSON files': ['hvjson/inv.yml'],
   'a script without _meta, asked --host for each host': ['script-host/inv.sh'],
+  'PyYAML scalars (yes/y, dates, 0644/0o644, 1:20, .inf, 1e3, !!str, merge keys, repeated keys) in YAML, JSON and JSON-in-YAML vars': ['pyyaml/inv.yml'],
+  'INI values through literal_eval on host lines and in :vars': ['iniliteral/hosts.ini'],
+};
+
+/** Sources with -e: ansible-inventory shows extra vars on every host, over their own. */
+const WITH_EXTRA_VARS: Record<string, { srcs: string[]; extra: string[] }> = {
+  '-e words, YAML, JSON and @file, later winning, over host and connection vars': {
+    srcs: ['basic/inventory.yml'],
+    extra: ['-e', 'ansible_host=10.9.9.9 level=cli', '-e', '{"http_port": 9090, "mode": 0644}', '-e', `@${join(FIX, 'pyyaml/group_vars/web.yml')}`, '-e', 'level=last'],
+  },
 };
 
 const iArgs = (srcs: string[]): string[] => srcs.flatMap((s) => ['-i', join(FIX, s)]);
 
+/**
+ * Python's json writes YAML's .inf and .nan as bare Infinity and NaN (not JSON): read
+ * them as marked strings, on both sides alike.
+ */
+function parsePythonJson(text: string): unknown {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] ?? '';
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    const bare = /^(-?Infinity|NaN)/.exec(text.slice(i));
+    if (bare !== null) {
+      out += `"<${bare[1] ?? ''}>"`;
+      i += (bare[1] ?? '').length - 1;
+      continue;
+    }
+    out += c;
+  }
+  return JSON.parse(out);
+}
+
 describe('inventories read as ansible-inventory reads them', () => {
-  for (const [what, srcs] of Object.entries(SOURCES)) {
+  const cases = [
+    ...Object.entries(SOURCES).map(([what, srcs]) => ({ what, srcs, extra: [] as string[] })),
+    ...Object.entries(WITH_EXTRA_VARS).map(([what, c]) => ({ what, ...c })),
+  ];
+  for (const { what, srcs, extra } of cases) {
     it(what, async () => {
       const [list, graph, ours, ourGraph] = await Promise.all([
-        run('ansible-inventory', [...iArgs(srcs), '--list']),
+        run('ansible-inventory', [...iArgs(srcs), ...extra, '--list']),
         run('ansible-inventory', [...iArgs(srcs), '--graph']),
-        ftl(['inventory', ...iArgs(srcs), '--list']),
+        ftl(['inventory', ...iArgs(srcs), ...extra, '--list']),
         ftl(['inventory', ...iArgs(srcs), '--graph']),
       ]);
       assert.equal(ours.code, 0, ours.stderr);
-      assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(list));
+      assert.deepEqual(parsePythonJson(ours.stdout), parsePythonJson(list));
       assert.equal(ourGraph.stdout, graph);
     });
   }
+  it('one host with --host, -e included', async () => {
+    const args = ['-i', join(FIX, 'pyyaml/inv.yml'), '-e', 'extra=1', '--host', 'h2'];
+    const [theirs, ours] = await Promise.all([run('ansible-inventory', args), ftl(['inventory', ...args])]);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.deepEqual(parsePythonJson(ours.stdout), parsePythonJson(theirs));
+  });
 });
 
 const PATTERNS = [

@@ -14,6 +14,8 @@ describe('prompt', () => {
     const p = promptText({ ...base, check: true, become: 'root' });
     assert.match(p, /CHECK/);
     assert.match(p, /BECOME root/);
+    // -b without a user: each host's own become user, still loud.
+    assert.equal(promptText({ ...base, become: true }), 'ftl webservers(3)  BECOME > ');
     const coloured = promptText({ ...base, check: true, colors: true });
     assert.ok(coloured.includes('\x1b[30;43;1m CHECK '), coloured);
   });

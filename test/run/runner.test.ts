@@ -106,11 +106,18 @@ describe('runOnHosts', () => {
 
   it('works out who to become', () => {
     const f = hostFacts('h', { ansible_become: true, ansible_become_user: 'app', ansible_become_password: 's3' });
-    assert.deepEqual(becomeFor(f, undefined, undefined), { user: 'app', password: 's3' });
+    assert.deepEqual(becomeFor(f, undefined, undefined), { user: 'app', password: 's3', method: 'sudo' });
     assert.equal(becomeFor(f, false, undefined), undefined);
-    assert.deepEqual(becomeFor(hostFacts('h', {}), true, undefined), { user: 'root', password: undefined });
+    assert.deepEqual(becomeFor(hostFacts('h', {}), true, undefined), { user: 'root', password: undefined, method: 'sudo' });
     assert.deepEqual(becomeFor(hostFacts('h', {}), 'postgres', undefined)?.user, 'postgres');
     assert.equal(becomeFor(hostFacts('h', {}), undefined, undefined), undefined);
+    // -b without a user (true): each host's own become user, as ansible's -b; -b USER: that user everywhere.
+    assert.equal(becomeFor(hostFacts('h', { ansible_become_user: 'pg' }), undefined, true)?.user, 'pg');
+    assert.equal(becomeFor(hostFacts('h', {}), undefined, true)?.user, 'root');
+    assert.equal(becomeFor(hostFacts('h', { ansible_become_user: 'pg' }), undefined, 'app')?.user, 'app');
+    // su and its flags come from the inventory, with the method-specific names winning as in Ansible.
+    const su = hostFacts('h', { ansible_become: 'yes', ansible_become_method: 'su', ansible_become_flags: '-l', ansible_become_pass: 'a', ansible_su_pass: 'b' });
+    assert.deepEqual(becomeFor(su, undefined, undefined), { user: 'root', password: 'b', method: 'su', flags: '-l' });
   });
 });
 
