@@ -76,8 +76,9 @@ def run(params, ctx, shell=False):
         r["start"] = datetime.datetime.now()
         r["rc"], out, err = _execute(args, shell, executable, chdir, p["stdin"], p["stdin_add_newline"], ctx, warnings)
         r["end"] = datetime.datetime.now()
-        r["stdout"] = out.decode("utf-8", "replace")
-        r["stderr"] = err.decode("utf-8", "replace")
+        # As Ansible's to_text: bytes that are not UTF-8 become lone surrogates, not U+FFFD.
+        r["stdout"] = out.decode("utf-8", "surrogateescape")
+        r["stderr"] = err.decode("utf-8", "surrogateescape")
         r["delta"] = str(r["end"] - r["start"])
         r["end"] = str(r["end"])
         r["start"] = str(r["start"])
