@@ -5,7 +5,7 @@ import sys
 import threading
 import time
 
-from . import protocol
+from . import output, protocol
 from .context import RequestContext
 
 SHUTDOWN_WAIT_S = 10.0
@@ -44,7 +44,7 @@ class Gate:
                 # Imported on the first request, not at start: Hello answers before the handlers load.
                 from .handlers import handle_request
 
-                reply_type, reply = handle_request(self, msg_type, data, ctx)
+                reply_type, reply = output.limit_reply(*handle_request(self, msg_type, data, ctx), ctx.max_output)
             except BaseException as e:  # a bug in a handler (or a module's sys.exit) must not kill the gate or the reply
                 import traceback
 
@@ -74,7 +74,7 @@ class Gate:
             self.send("Cancelled", {"id": target, "found": ctx is not None}, msg_id)
             return True
         module_args = data.get("module_args") if isinstance(data, dict) else None
-        ctx = RequestContext(msg_id, module_args if isinstance(module_args, dict) else None)
+        ctx = RequestContext(msg_id, module_args if isinstance(module_args, dict) else None, output.max_output_of(data))
         self.calls += 1
         if not self.multiplex or msg_id is None:
             # FTL2's original, unmultiplexed mode: one request at a time, in order.

@@ -99,9 +99,9 @@ export async function prepareCall(
   return {
     module: info.fqcn,
     shownArgs,
-    async run(host, facts, become, { timeoutMs, signal }) {
-      const session = await gates.sessionUntil(host, facts, become, signal);
-      return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, timeoutMs, signal }, modules);
+    async run(host, facts, become, run) {
+      const session = await gates.sessionUntil(host, facts, become, run.signal);
+      return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, ...run }, modules);
     },
   };
 }

@@ -15,6 +15,8 @@ export interface CallOptions {
   become?: boolean | string;
   /** Seconds per host; undefined: the session default. */
   timeout?: number;
+  /** Bytes of stdout (and of stderr) a host's result may carry; more is cut (truncated: true). Default 16 MiB. */
+  maxOutput?: number;
   forks?: number;
   /** Variables for a template call (a task's `vars:` in a playbook), over the host's own. */
   vars?: Record<string, unknown>;
@@ -31,6 +33,8 @@ export interface RunnerDefaults {
   diff: boolean;
   /** Become user for every call (the REPL's .become), or undefined. */
   become: string | undefined;
+  /** Bytes of output per stream a result may carry; undefined: the gate request's default (16 MiB). */
+  maxOutput?: number | undefined;
 }
 
 /** Turns an error thrown while reaching or talking to a host into that host's outcome. */
@@ -108,7 +112,7 @@ export async function runOnHosts(
       let outcome: HostOutcome;
       try {
         const facts = factsOf(host);
-        outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal });
+        outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
       } catch (e) {
         outcome = outcomeOfError(e, timeoutS);
       }
