@@ -109,9 +109,22 @@ def handle_module(gate, data, ctx):
     return "ModuleResult", result
 
 
+def _files(name):
+    def handle(gate, data, ctx):
+        from . import files  # only a transfer needs it
+
+        return files.HANDLERS[name](gate, data, ctx)
+
+    return handle
+
+
 HANDLERS = {
     "Info": handle_info,
     "ListModules": handle_list_modules,
     "FTLModule": handle_ftl_module,
     "Module": handle_module,
+    "PutFile": _files("PutFile"),
+    "GetFile": _files("GetFile"),
+    "TempDir": _files("TempDir"),
+    "RemoveTree": _files("RemoveTree"),
 }
