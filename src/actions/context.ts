@@ -34,7 +34,7 @@ export function actionContext(
   run: HostRunOptions,
 ): ActionContext {
   const { modules, gates } = call;
-  const gate = () => gates.sessionUntil(host, facts, become, run.signal);
+  const gate = () => gates.sessionUntil(host, facts, become, run.signal, run.timeoutMs);
   const gateKey = GateProvider.keyOf(host, become);
   return {
     host,

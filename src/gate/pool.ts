@@ -1,4 +1,4 @@
-import type { GateTransport } from './transport.js';
+import type { GateTransport, StartLimits } from './transport.js';
 import { GateSession, type HelloData, type SessionStatus } from './session.js';
 
 export interface PoolEntryInfo {
@@ -11,11 +11,27 @@ export interface PoolEntryInfo {
 }
 
 export interface GatePoolOptions {
+  /** The most a start step (and the wait for Hello) may take, whatever the caller's timeout (default 30 s). */
   helloTimeoutMs?: number;
   keepaliveMs?: number;
   /** The host a key names (keys may add a become user); the key itself by default. */
   hostOf?: (key: string) => string;
 }
+
+/** One gate being opened, shared by every caller that asks for its key meanwhile. */
+interface Opening {
+  readonly session: Promise<GateSession>;
+  /** The longest start step any of its callers allows (their timeouts, capped by helloTimeoutMs). */
+  readonly budget: { ms: number };
+  readonly abort: AbortController;
+}
+
+export interface GetOptions {
+  /** The caller's own timeout: a start step takes at most this long (and at most helloTimeoutMs). */
+  timeoutMs?: number | undefined;
+}
+
+const DEFAULT_START_MS = 30_000;
 
 /**
  * Open gates by key (host, or host|become-user). Callers asking for the same key at
@@ -23,30 +39,45 @@ export interface GatePoolOptions {
  */
 export class GatePool {
   private readonly sessions = new Map<string, GateSession>();
-  private readonly opening = new Map<string, Promise<GateSession>>();
+  private readonly opening = new Map<string, Opening>();
 
   constructor(
-    private readonly openTransport: (key: string) => Promise<GateTransport>,
+    private readonly openTransport: (key: string, limits: StartLimits) => Promise<GateTransport>,
     private readonly opts: GatePoolOptions = {},
   ) {}
 
-  get(key: string): Promise<GateSession> {
+  get(key: string, o: GetOptions = {}): Promise<GateSession> {
     const open = this.sessions.get(key);
     if (open !== undefined && open.status === 'ready') return Promise.resolve(open);
+    const cap = this.opts.helloTimeoutMs ?? DEFAULT_START_MS;
+    const budget = Math.min(o.timeoutMs ?? cap, cap);
     const inFlight = this.opening.get(key);
-    if (inFlight !== undefined) return inFlight;
-    const p = this.open(key).finally(() => {
+    if (inFlight !== undefined) {
+      // A caller that allows longer lets the steps still to come take longer.
+      inFlight.budget.ms = Math.max(inFlight.budget.ms, budget);
+      return inFlight.session;
+    }
+    const abort = new AbortController();
+    const box = { ms: budget };
+    const limits: StartLimits = {
+      get timeoutMs() {
+        return box.ms;
+      },
+      signal: abort.signal,
+    };
+    const session = this.open(key, limits).finally(() => {
       this.opening.delete(key);
     });
-    this.opening.set(key, p);
-    return p;
+    this.opening.set(key, { session, budget: box, abort });
+    return session;
   }
 
-  private async open(key: string): Promise<GateSession> {
-    const transport = await this.openTransport(key);
+  private async open(key: string, limits: StartLimits): Promise<GateSession> {
+    const transport = await this.openTransport(key, limits);
     const session = await GateSession.open(transport, {
       host: this.opts.hostOf?.(key) ?? key,
-      ...(this.opts.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: this.opts.helloTimeoutMs }),
+      helloTimeoutMs: limits.timeoutMs,
+      signal: limits.signal,
       ...(this.opts.keepaliveMs === undefined ? {} : { keepaliveMs: this.opts.keepaliveMs }),
     });
     this.sessions.set(key, session);
@@ -60,10 +91,13 @@ export class GatePool {
     return [...this.sessions].map(([key, s]) => ({ key, host: s.host, status: s.status, hello: s.hello, openedAt: s.openedAt, calls: s.calls }));
   }
 
+  /** Closes every gate; gates still starting are abandoned (what they started on hosts is killed). */
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all([...this.opening.values()].map((p) => p.then((s) => s.close(), () => undefined)));
+    const openings = [...this.opening.values()];
+    for (const o of openings) o.abort.abort();
+    await Promise.all(openings.map((o) => o.session.then((s) => s.close(), () => undefined)));
     await Promise.all(all.map((s) => s.close()));
   }
 }

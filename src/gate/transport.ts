@@ -23,3 +23,15 @@ export interface GateExit {
   code: number | null;
   signal: string | null;
 }
+
+/**
+ * How long a gate may take to start, and when to give up on it: each step that runs the
+ * interpreter on the host (a probe, the start itself, the wait for Hello) is bounded by
+ * timeoutMs from when it begins, and ends early when the signal fires. A step that gives
+ * up kills what it started (on the host, its whole process group).
+ */
+export interface StartLimits {
+  /** Read when a step begins: callers sharing one opening may raise it meanwhile. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+}

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { BecomeError, GateError } from '../base/errors.js';
@@ -6,13 +6,14 @@ import { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool } from '../gate/pool.js';
 import type { GateSession } from '../gate/session.js';
-import type { GateTransport } from '../gate/transport.js';
+import { fileHasHash, type GateBuild } from '../gate/pyz.js';
+import type { GateTransport, StartLimits } from '../gate/transport.js';
 import type { HostFacts } from '../base/types.js';
 import type { Inventory } from '../inventory/index.js';
 import type { AskPassword } from '../base/passwords.js';
 import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
-import { gateBuild } from './gate-build.js';
+import { gateBuild, intactGate } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
 import type { BecomeSpec } from '../base/types.js';
@@ -38,15 +39,18 @@ let sharedDir: string | undefined;
 /**
  * The become user cannot read ~/.ftl (0700): give it a copy in a directory only we can
  * write to (0711: others may open a file they know the name of, never list or replace it).
- * The gate is public code; nothing secret is in it.
+ * The gate is public code; nothing secret is in it. A copy whose bytes are not the
+ * build's (checked at every start) is written anew, atomically.
  */
-function readableCopy(path: string): string {
+function readableCopy(build: GateBuild, bytes: Uint8Array): string {
   sharedDir ??= mkdtempSync(join(tmpdir(), 'ftl-gate-'));
   chmodSync(sharedDir, 0o711);
-  const target = join(sharedDir, basename(path));
-  if (!existsSync(target)) {
-    copyFileSync(path, target);
-    chmodSync(target, 0o644);
+  const target = join(sharedDir, basename(build.path));
+  if (!fileHasHash(target, build.sha256)) {
+    const tmp = `${target}.${String(process.pid)}.tmp`;
+    writeFileSync(tmp, bytes, { mode: 0o644 });
+    chmodSync(tmp, 0o644);
+    renameSync(tmp, target);
   }
   return target;
 }
@@ -85,7 +89,7 @@ export class GateProvider {
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
   ) {
-    this.pool = new GatePool((key) => this.openTransport(key), { hostOf: (key) => key.split('|')[0] ?? key });
+    this.pool = new GatePool((key, limits) => this.openTransport(key, limits), { hostOf: (key) => key.split('|')[0] ?? key });
     this.becomePassword = opts.becomePassword;
     this.warnings = opts.warnings ?? new Warnings();
   }
@@ -97,10 +101,11 @@ export class GateProvider {
   /**
    * The gate, or FTL_CANCELLED as soon as the signal fires. Opening may wait on a slow
    * host or on a person typing a password; Ctrl-C must not. The opening goes on by
-   * itself (the gate joins the pool, or fails quietly).
+   * itself (the gate joins the pool, or fails quietly). `timeoutMs`, the call's timeout,
+   * bounds each step of starting the gate (and the wait for its Hello).
    */
-  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal): Promise<GateSession> {
-    const opening = this.session(host, facts, become);
+  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal, timeoutMs?: number): Promise<GateSession> {
+    const opening = this.session(host, facts, become, timeoutMs);
     opening.catch(() => undefined);
     if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
     return new Promise((resolve, reject) => {
@@ -114,28 +119,28 @@ export class GateProvider {
     });
   }
 
-  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined): Promise<GateSession> {
+  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined, timeoutMs?: number): Promise<GateSession> {
     const key = GateProvider.keyOf(host, become);
     const password = become?.password ?? this.becomePassword;
     this.wanted.set(key, { facts, become: become === undefined ? undefined : { ...become, password } });
     try {
-      return await this.pool.get(key);
+      return await this.pool.get(key, { timeoutMs });
     } catch (e) {
       const ask = this.opts.askPassword;
       if (become === undefined || ask === undefined || become.password !== undefined || !(e instanceof BecomeError) || e.reason === 'refused') throw e;
-      return this.askForBecome(key, host, facts, become, e, ask);
+      return this.askForBecome(key, host, facts, become, e, ask, timeoutMs);
     }
   }
 
   /** sudo wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
-  private async askForBecome(key: string, host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword): Promise<GateSession> {
+  private async askForBecome(key: string, host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword, timeoutMs: number | undefined): Promise<GateSession> {
     let err = first;
     let refused = err.reason === 'password-refused' ? this.becomePassword : undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       const password = await ask({ kind: 'become', host, user: become.user, refused });
       this.wanted.set(key, { facts, become: { ...become, password } });
       try {
-        const s = await this.pool.get(key);
+        const s = await this.pool.get(key, { timeoutMs });
         // Kept in memory for this session's later gates, as -K would be.
         this.becomePassword = password;
         return s;
@@ -155,20 +160,22 @@ export class GateProvider {
     return set;
   }
 
-  private async openTransport(key: string): Promise<GateTransport> {
+  private async openTransport(key: string, limits: StartLimits): Promise<GateTransport> {
     const want = this.wanted.get(key);
     if (want === undefined) throw new GateError('FTL_GATE_START', `no host known for gate ${key}`);
-    const build = await gateBuild();
     const { facts, become } = want;
     if (facts.connection === 'local') {
-      const path = become === undefined ? build.path : readableCopy(build.path);
+      // Read at every start: a gate file edited or cut short since it was built is never run.
+      const { build, bytes, repaired } = await intactGate();
+      if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
+      const path = become === undefined ? build.path : readableCopy(build, bytes);
       // As Ansible's implicit localhost runs the controller's own Python: never a
       // version-manager shim on PATH (pyenv's costs ~120 ms per start).
       return spawnLocalGate(path, { python: facts.python ?? controllerPython(process.env), ...(become === undefined ? {} : { become }) });
     }
     const ssh = await this.sshFactory();
     const sshPassword = this.opts.sshPassword;
-    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become);
+    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become, limits);
   }
 
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
@@ -189,6 +196,14 @@ export class GateProvider {
         ...(this.opts.noHostKeyCheck === undefined ? {} : { noHostKeyCheck: this.opts.noHostKeyCheck }),
         ...(this.opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.opts.connectTimeoutMs }),
         ...(this.opts.askPassword === undefined ? {} : { askPassword: this.opts.askPassword }),
+        warn: (w) => {
+          this.warnings.warn(w);
+        },
+        readGate: async () => {
+          const { build, bytes, repaired } = await intactGate();
+          if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
+          return bytes;
+        },
       }),
     );
     return this.ssh;

@@ -100,7 +100,7 @@ export async function prepareCall(
     module: info.fqcn,
     shownArgs,
     async run(host, facts, become, run) {
-      const session = await gates.sessionUntil(host, facts, become, run.signal);
+      const session = await gates.sessionUntil(host, facts, become, run.signal, run.timeoutMs);
       return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, ...run }, modules);
     },
   };
