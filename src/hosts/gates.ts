@@ -166,8 +166,7 @@ export class GateProvider {
     const { facts, become } = want;
     if (facts.connection === 'local') {
       // Read at every start: a gate file edited or cut short since it was built is never run.
-      const { build, bytes, repaired } = await intactGate();
-      if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
+      const { build, bytes } = await this.checkedGate();
       const path = become === undefined ? build.path : readableCopy(build, bytes);
       // As Ansible's implicit localhost runs the controller's own Python: never a
       // version-manager shim on PATH (pyenv's costs ~120 ms per start).
@@ -176,6 +175,13 @@ export class GateProvider {
     const ssh = await this.sshFactory();
     const sshPassword = this.opts.sshPassword;
     return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become, limits);
+  }
+
+  /** The gate's bytes as built, read now; a cached file damaged since is made anew, and that is said once. */
+  private async checkedGate(): Promise<{ build: GateBuild; bytes: Buffer }> {
+    const { build, bytes, repaired } = await intactGate();
+    if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
+    return { build, bytes };
   }
 
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
@@ -199,11 +205,7 @@ export class GateProvider {
         warn: (w) => {
           this.warnings.warn(w);
         },
-        readGate: async () => {
-          const { build, bytes, repaired } = await intactGate();
-          if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
-          return bytes;
-        },
+        readGate: async () => (await this.checkedGate()).bytes,
       }),
     );
     return this.ssh;
