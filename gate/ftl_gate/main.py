@@ -5,7 +5,7 @@ import sys
 import threading
 import time
 
-from . import output, protocol
+from . import lazy, output, protocol
 from .context import RequestContext
 
 SHUTDOWN_WAIT_S = 10.0
@@ -42,8 +42,7 @@ class Gate:
         try:
             try:
                 # Imported on the first request, not at start: Hello answers before the handlers load.
-                from .handlers import handle_request
-
+                handle_request = lazy.load("handlers").handle_request
                 reply_type, reply = output.limit_reply(*handle_request(self, msg_type, data, ctx), ctx.max_output)
             except BaseException as e:  # a bug in a handler (or a module's sys.exit) must not kill the gate or the reply
                 import traceback
