@@ -52,6 +52,7 @@ export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
       case 'FTL_BECOME_PASSWORD':
       case 'FTL_NO_TERMINAL':
       case 'FTL_GATE_ERROR':
+      case 'FTL_PROTOCOL_TOO_LARGE': // a request over the frame limit is never sent: the host is as reachable as before
         return { status: 'failed', result: { failed: true, msg, changed: false } };
       default:
         if (e.code.startsWith('FTL_SSH_') || e.code.startsWith('FTL_GATE_') || e.code.startsWith('FTL_PROTOCOL_')) {

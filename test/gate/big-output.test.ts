@@ -52,6 +52,13 @@ describe('big outputs on a local gate', { timeout: 180_000 }, () => {
     assert.equal(res.truncated, true);
   });
 
+  it('a request too big to send fails that call, not the host', async () => {
+    const r = await ftl.run('localhost', 'ping', { data: 'x'.repeat(65 * MiB) });
+    assert.deepEqual(r.failed, ['localhost']);
+    assert.match(String(r.hosts[0]?.result.msg), /over the 64 MiB limit/);
+    assert.deepEqual((await ftl.run('localhost', 'ping', {})).ok, ['localhost']);
+  });
+
   it('a reply still over the 64 MiB frame limit fails that call alone, saying what to lower', async () => {
     const cmd = 'head -c 50000000 /dev/zero | tr "\\0" o; head -c 50000000 /dev/zero | tr "\\0" e >&2';
     const [big, ping] = await Promise.all([ftl.run('localhost', 'shell', { cmd }, { maxOutput: 48 * MiB, timeout: 120 }), ftl.run('localhost', 'ping', {})]);
