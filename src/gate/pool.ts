@@ -11,7 +11,7 @@ export interface PoolEntryInfo {
 }
 
 export interface GatePoolOptions {
-  /** The most a start step (and the wait for Hello) may take, whatever the caller's timeout (default 30 s). */
+  /** The most the wait for Hello may take, whatever the caller's timeout (default 30 s). */
   helloTimeoutMs?: number;
   keepaliveMs?: number;
   /** The host a key names (keys may add a become user); the key itself by default. */
@@ -21,17 +21,19 @@ export interface GatePoolOptions {
 /** One gate being opened, shared by every caller that asks for its key meanwhile. */
 interface Opening {
   readonly session: Promise<GateSession>;
-  /** The longest start step any of its callers allows (their timeouts, capped by helloTimeoutMs). */
+  /** The longest start step any of its callers allows (their timeouts). */
   readonly budget: { ms: number };
   readonly abort: AbortController;
 }
 
 export interface GetOptions {
-  /** The caller's own timeout: a start step takes at most this long (and at most helloTimeoutMs). */
+  /** The caller's own timeout: a start step takes at most this long, the wait for Hello too (and at most helloTimeoutMs). */
   timeoutMs?: number | undefined;
 }
 
-const DEFAULT_START_MS = 30_000;
+/** A start step's bound for callers that give no timeout: a start that hangs must end some time. */
+const DEFAULT_STEP_MS = 120_000;
+const DEFAULT_HELLO_MS = 30_000;
 
 /**
  * Open gates by key (host, or host|become-user). Callers asking for the same key at
@@ -49,8 +51,7 @@ export class GatePool {
   get(key: string, o: GetOptions = {}): Promise<GateSession> {
     const open = this.sessions.get(key);
     if (open !== undefined && open.status === 'ready') return Promise.resolve(open);
-    const cap = this.opts.helloTimeoutMs ?? DEFAULT_START_MS;
-    const budget = Math.min(o.timeoutMs ?? cap, cap);
+    const budget = o.timeoutMs ?? DEFAULT_STEP_MS;
     const inFlight = this.opening.get(key);
     if (inFlight !== undefined) {
       // A caller that allows longer lets the steps still to come take longer.
@@ -59,9 +60,14 @@ export class GatePool {
     }
     const abort = new AbortController();
     const box = { ms: budget };
+    const helloCap = this.opts.helloTimeoutMs ?? DEFAULT_HELLO_MS;
     const limits: StartLimits = {
       get timeoutMs() {
         return box.ms;
+      },
+      // As long as the call allows, but never longer than Hello ever took to fail.
+      get helloTimeoutMs() {
+        return Math.min(box.ms, helloCap);
       },
       signal: abort.signal,
     };
@@ -76,7 +82,7 @@ export class GatePool {
     const transport = await this.openTransport(key, limits);
     const session = await GateSession.open(transport, {
       host: this.opts.hostOf?.(key) ?? key,
-      helloTimeoutMs: limits.timeoutMs,
+      helloTimeoutMs: limits.helloTimeoutMs,
       signal: limits.signal,
       ...(this.opts.keepaliveMs === undefined ? {} : { keepaliveMs: this.opts.keepaliveMs }),
     });

@@ -36,8 +36,8 @@ export interface SshGateFactoryOptions {
   readGate?: () => Promise<Uint8Array>;
 }
 
-/** How long a start step may take when the caller gives no limits (the old Hello timeout). */
-const DEFAULT_START_MS = 30_000;
+/** How long a start step may take when the caller gives no limits: a start that hangs must end some time. */
+const DEFAULT_START_MS = 120_000;
 
 export interface SshGateFactoryStats {
   /** Gate files uploaded (at most one per host per gate hash). */
@@ -51,7 +51,7 @@ export interface SshGateFactoryStats {
 }
 
 export interface SshGateFactory {
-  /** A running gate on the host; each step that runs its interpreter is bounded by `limits` (default 30 s) and killed there when it overruns. */
+  /** A running gate on the host; each step that runs on the host is bounded by `limits` (default 120 s) and killed there when it overruns. */
   open(facts: HostFacts, become?: { user: string; password?: string | undefined }, limits?: StartLimits): Promise<GateTransport>;
   /** Runs a command on the host outside any gate, on a pooled connection (Ansible's raw). */
   raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
