@@ -51,8 +51,10 @@ export function gateCommand(opts: SshGateOptions): string {
   return `sh -c ${shq(`${PRINT_PID}\n${script}`)}`;
 }
 
-/** Waits for the marker (the gate runs) or the channel's end (it never will), within the limits. */
-/** `marker`: the AfterMarker that passes the gate's stream on; it says 'marker' when the gate starts. */
+/**
+ * Waits for the marker (the gate runs: true) or the channel's end (it never will: false),
+ * within the limits; `marker` is the AfterMarker that passes the gate's stream on.
+ */
 function started(channel: ClientChannel, marker: NodeJS.EventEmitter, start: RemoteStart, target: SshTarget, limits: StartLimits | undefined): Promise<boolean> {
   const ms = limits?.timeoutMs;
   const gaveUp = (why: string): GateError => {
