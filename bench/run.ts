@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { benchCold, type ColdCase } from './cold.js';
 import { ROOT, type Work } from './drivers.js';
 import { Fleet } from './fleet.js';
+import { benchBigOutput } from './big-output.js';
 import { benchLocalGate } from './gate-local.js';
 import { benchRepl } from './repl.js';
 import { benchZygote } from './zygote.js';
@@ -247,6 +248,7 @@ async function main(): Promise<void> {
       await benchInventory(keep);
       await benchLocalGate(keep);
       await benchZygote(keep);
+      await benchBigOutput(keep);
       await benchRepl(keep);
     }
   } finally {

@@ -17,9 +17,11 @@ class ModuleFailed(Exception):
 
 
 class RequestContext:
-    def __init__(self, request_id, module_args=None):
+    def __init__(self, request_id, module_args=None, max_output=16 * 1024 * 1024):
         args = module_args or {}
         self.request_id = request_id
+        # Bytes of each output stream a reply may carry (the request's max_output).
+        self.max_output = max_output
         self.check_mode = bool(args.get("_ansible_check_mode", False))
         self.diff = bool(args.get("_ansible_diff", False))
         self.no_log = bool(args.get("_ansible_no_log", False))

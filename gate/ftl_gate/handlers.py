@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from . import native
+from . import lazy, native
 from .context import Cancelled, ModuleFailed, module_params
 
 
@@ -25,7 +25,7 @@ def handle_info(gate, data, ctx):
     import platform
     import socket
 
-    from . import zygote_client
+    zygote_client = lazy.load("zygote_client")
 
     return "InfoResult", {
         "python_version": ".".join(str(p) for p in sys.version_info[:3]),
@@ -94,11 +94,11 @@ def handle_module(gate, data, ctx):
     args = data.get("module_args") or {}
     if not isinstance(name, str) or not isinstance(args, dict):
         return "Error", {"message": "Module needs module_name (string) and module_args (object)"}
-    from .runner import run_ansible_module, ModuleNotFound
+    runner = lazy.load("runner")
 
     try:
-        result = run_ansible_module(data, ctx)
-    except ModuleNotFound as e:
+        result = runner.run_ansible_module(data, ctx)
+    except runner.ModuleNotFound as e:
         return "ModuleNotFound", {"message": "Module not found: %s" % e}
     except ValueError as e:
         return "Error", {"message": "bad Module request for %s: %s" % (name, e)}
@@ -109,9 +109,20 @@ def handle_module(gate, data, ctx):
     return "ModuleResult", result
 
 
+def _files(name):
+    def handle(gate, data, ctx):
+        return lazy.load("files").HANDLERS[name](gate, data, ctx)  # only a transfer needs it
+
+    return handle
+
+
 HANDLERS = {
     "Info": handle_info,
     "ListModules": handle_list_modules,
     "FTLModule": handle_ftl_module,
     "Module": handle_module,
+    "PutFile": _files("PutFile"),
+    "GetFile": _files("GetFile"),
+    "TempDir": _files("TempDir"),
+    "RemoveTree": _files("RemoveTree"),
 }

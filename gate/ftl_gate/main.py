@@ -5,7 +5,7 @@ import sys
 import threading
 import time
 
-from . import protocol
+from . import lazy, output, protocol
 from .context import RequestContext
 
 SHUTDOWN_WAIT_S = 10.0
@@ -24,25 +24,31 @@ class Gate:
         self.calls = 0
 
     def send(self, msg_type, data, msg_id=None):
-        frame = protocol.encode_frame(msg_type, data, msg_id)
+        """Sends a message; a reply that cannot be encoded goes as an Error for the same id instead."""
+        try:
+            frame = protocol.encode_frame(msg_type, data, msg_id)
+        except protocol.FrameTooLarge as e:
+            frame = protocol.encode_frame("Error", {"message": "the %s reply is %d bytes, over the %d MiB frame limit" % (msg_type, e.size, protocol.MAX_FRAME >> 20), "too_large": True}, msg_id)
+        except Exception as e:  # RecursionError, ValueError (a circular value), MemoryError, ...
+            frame = protocol.encode_frame("Error", {"message": "the %s reply could not be encoded: %s: %s" % (msg_type, type(e).__name__, str(e)[:500])}, msg_id)
         with self.wlock:
-            self.wout.write(frame)
-            self.wout.flush()
+            try:
+                self.wout.write(frame)
+                self.wout.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass  # the controller is gone: there is no one to tell, and stdin will end
 
     def _run_request(self, msg_type, data, msg_id, ctx):
         try:
-            # Imported on the first request, not at start: Hello answers before the handlers load.
-            from .handlers import handle_request
+            try:
+                # Imported on the first request, not at start: Hello answers before the handlers load.
+                handle_request = lazy.load("handlers").handle_request
+                reply_type, reply = output.limit_reply(*handle_request(self, msg_type, data, ctx), ctx.max_output)
+            except BaseException as e:  # a bug in a handler (or a module's sys.exit) must not kill the gate or the reply
+                import traceback
 
-            reply_type, reply = handle_request(self, msg_type, data, ctx)
-        except Exception as e:  # a bug in a handler must not kill the gate
-            import traceback
-
-            reply_type, reply = "Error", {"message": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
-        try:
+                reply_type, reply = "Error", {"message": "%s: %s" % (type(e).__name__, e), "traceback": traceback.format_exc()}
             self.send(reply_type, reply, msg_id)
-        except (BrokenPipeError, ValueError, OSError):
-            pass
         finally:
             with self.ilock:
                 self.inflight.pop(msg_id, None)
@@ -67,7 +73,7 @@ class Gate:
             self.send("Cancelled", {"id": target, "found": ctx is not None}, msg_id)
             return True
         module_args = data.get("module_args") if isinstance(data, dict) else None
-        ctx = RequestContext(msg_id, module_args if isinstance(module_args, dict) else None)
+        ctx = RequestContext(msg_id, module_args if isinstance(module_args, dict) else None, output.max_output_of(data))
         self.calls += 1
         if not self.multiplex or msg_id is None:
             # FTL2's original, unmultiplexed mode: one request at a time, in order.
@@ -77,8 +83,12 @@ class Gate:
             return True
         with self.ilock:
             self.inflight[msg_id] = ctx
-        t = threading.Thread(target=self._run_request, args=(msg_type, data, msg_id, ctx), daemon=True)
-        t.start()
+        try:
+            threading.Thread(target=self._run_request, args=(msg_type, data, msg_id, ctx), daemon=True).start()
+        except RuntimeError as e:  # no thread to be had: that request fails, the gate goes on
+            with self.ilock:
+                self.inflight.pop(msg_id, None)
+            self.send("Error", {"message": "cannot run %s: %s" % (msg_type, e)}, msg_id)
         return True
 
     def _drain(self, timeout):
@@ -103,6 +113,10 @@ class Gate:
             if msg is None:
                 self.cancel_all()
                 return 0
+            if isinstance(msg, protocol.BadRequest):
+                what = msg.type + " " if msg.type else ""
+                self.send("Error", {"message": "%s%s" % (what, msg.message)}, msg.id)
+                continue
             msg_type, data, msg_id = msg
             if not self.dispatch(msg_type, data, msg_id):
                 return 0

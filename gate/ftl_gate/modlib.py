@@ -1,5 +1,9 @@
 """Module files on the host: kept by content hash, laid out as packages to import.
 
+A file's name holds the hash of its content, and a file whose content does not hash to
+its name (edited, cut short) is treated as not there: a source is asked for again (the
+controller sends it), a lib directory is built anew.
+
 Sources arrive once (base64, with their content hash) and are kept under
 ~/.ftl/modules, so later calls and later sessions send only names and hashes:
 - a module as `<fqcn>-<hash>.py`, a collection module_utils file as `utils/<hash>.py`;
@@ -90,6 +94,23 @@ def _digest(data):
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def _holds(path, digest):
+    """Whether the file at path is there and its content hashes to digest."""
+    try:
+        with open(path, "rb") as f:
+            return _digest(f.read()) == digest
+    except OSError:
+        return False
+
+
+def _holds_bytes(path, data):
+    try:
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
 def module_path(name, digest):
     return os.path.join(cache_dir(), "%s-%s.py" % (name.replace(".", "_"), digest))
 
@@ -99,7 +120,7 @@ def store_module(name, source_b64):
     source = base64.b64decode(source_b64)
     digest = _digest(source)
     path = module_path(name, digest)
-    if not os.path.exists(path):
+    if not _holds(path, digest):
         _write_atomic(path, source)
     return path, digest
 
@@ -122,7 +143,7 @@ def store_utils(utils):
             data = base64.b64decode(u["source"])
             digest = _digest(data)
             path = util_path(digest)
-            if not os.path.exists(path):
+            if not _holds(path, digest):
                 os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
                 _write_atomic(path, data)
         elif not isinstance(digest, str) or not re.match(r"^[0-9a-f]{16}$", digest):
@@ -132,39 +153,71 @@ def store_utils(utils):
 
 
 def lib_dir(fqn, module_file, module_digest, utils):
-    """The directory to put first on sys.path to import `fqn` with its module_utils; built once per set."""
+    """The directory to put first on sys.path to import `fqn` with its module_utils; built
+    once per set, checked at every call (a few small files), built anew when damaged."""
     key = _digest(json.dumps([fqn, module_digest, sorted(utils)]).encode("utf-8"))
     root = os.path.join(cache_dir(), "lib")
     final = os.path.join(root, key)
-    if os.path.isdir(final):
-        return final
-    files = {fqn.replace(".", "/") + ".py": module_file}
+    sources = {fqn.replace(".", "/") + ".py": (module_file, module_digest)}
     for rel, digest in utils:
-        files[rel] = util_path(digest)
-    for rel, src in files.items():
-        if src is None or not os.path.exists(src):
+        sources[rel] = (util_path(digest), digest)
+    if os.path.isdir(final):
+        if _lib_intact(final, sources):
+            return final
+        _set_aside(root, final)
+    for rel, (src, digest) in sources.items():
+        if src is None or not _holds(src, digest):
             raise MissingSource(rel)
     os.makedirs(root, mode=0o700, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=root, prefix=".tmp-")
     try:
-        for rel, src in files.items():
+        for rel, (src, _digest_) in sources.items():
             dest = os.path.join(tmp, rel)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             shutil.copyfile(src, dest)
-        for pkg in _packages(files):
+        for pkg in _packages(sources):
             init = os.path.join(tmp, pkg, "__init__.py")
             if not os.path.exists(init):
                 with open(init, "wb") as f:
-                    f.write(BRIDGE if pkg == "ansible" else b"")
+                    f.write(_init_content(pkg))
+        if not _lib_intact(tmp, sources):
+            raise MissingSource("%s (changed while it was copied)" % fqn)
         try:
             os.rename(tmp, final)
         except OSError:
-            if not os.path.isdir(final):  # else another call built the same set first
+            # Another call built the same set first: theirs serves if it is whole.
+            if not _lib_intact(final, sources):
                 raise
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _init_content(pkg):
+    return BRIDGE if pkg == "ansible" else b""
+
+
+def _lib_intact(lib, sources):
+    """Every file the set is made of holds its content: sources by hash, the packages' own __init__ files as written."""
+    for rel, (_src, digest) in sources.items():
+        if not _holds(os.path.join(lib, rel), digest):
+            return False
+    for pkg in _packages(sources):
+        rel = pkg + "/__init__.py"
+        if rel not in sources and not _holds_bytes(os.path.join(lib, rel), _init_content(pkg)):
+            return False
+    return True
+
+
+def _set_aside(root, path):
+    """A damaged lib directory leaves its name at once (a rename), then goes."""
+    aside = tempfile.mkdtemp(dir=root, prefix=".bad-")
+    try:
+        os.rename(path, os.path.join(aside, "lib"))
+    except OSError:
+        pass  # another call moved it first
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _packages(files):

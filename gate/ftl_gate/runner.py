@@ -115,9 +115,10 @@ def _run_fresh(job, ctx):
 
 
 def parse_module_output(out, err, rc):
-    """Ansible's controller rules (ActionBase._parse_returned_data): the JSON object, noise around it dropped."""
-    stdout = out.decode("utf-8", "replace")
-    stderr = err.decode("utf-8", "replace")
+    """Ansible's controller rules (ActionBase._parse_returned_data): the JSON object, noise around it dropped.
+    Bytes that are not UTF-8 become lone surrogates, as Ansible's controller decodes them (surrogate_then_replace)."""
+    stdout = out.decode("utf-8", "surrogateescape")
+    stderr = err.decode("utf-8", "surrogateescape")
     try:
         result = json.loads(_filter_non_json_lines(stdout))
         if not isinstance(result, dict):

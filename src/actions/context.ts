@@ -1,6 +1,6 @@
 import type { HostFacts } from '../base/types.js';
 import { GateProvider } from '../hosts/gates.js';
-import type { BecomeSpec } from '../base/types.js';
+import type { BecomeSpec, HostRunOptions } from '../base/types.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { FactsCache } from './facts-cache.js';
 import { callModule, moduleFor } from './module-call.js';
@@ -31,7 +31,7 @@ export function actionContext(
   host: string,
   facts: HostFacts,
   become: BecomeSpec | undefined,
-  run: { timeoutMs: number; signal: AbortSignal },
+  run: HostRunOptions,
 ): ActionContext {
   const { modules, gates } = call;
   const gate = () => gates.sessionUntil(host, facts, become, run.signal, run.timeoutMs);

@@ -43,7 +43,7 @@ export function fetchDest(a: FetchArgs, host: string, source: string): string {
 
 /** The file's bytes: slurp for small files, chunks for large ones. */
 async function readRemote(ctx: ActionContext, source: string, size: number | undefined): Promise<Buffer | HostOutcome> {
-  if (size !== undefined && size > INLINE_LIMIT) return getFile(ctx, source, size);
+  if (size !== undefined && size > INLINE_LIMIT) return getFile(ctx, source);
   const slurp = await ctx.module('slurp', { src: source }, { check: false, diff: false });
   if (slurp.status === 'failed') return slurp;
   return Buffer.from(text(slurp.result.content), 'base64');

@@ -1,17 +1,15 @@
 import { UsageError } from '../base/errors.js';
 import type { GateSession } from '../gate/session.js';
 import type { GateProvider } from '../hosts/gates.js';
-import type { HostOutcome } from '../base/types.js';
+import type { HostOutcome, HostRunOptions } from '../base/types.js';
 import type { ModuleIndex } from '../modules/index.js';
 import { buildModuleRequest, interpretReply } from '../modules/request.js';
 import type { ModuleInfo } from '../base/module-types.js';
 import type { Args } from './types.js';
 
-export interface ModuleCall {
+export interface ModuleCall extends HostRunOptions {
   check: boolean;
   diff: boolean;
-  timeoutMs: number;
-  signal: AbortSignal;
 }
 
 /**
@@ -39,6 +37,7 @@ export async function callModule(gates: GateProvider, session: GateSession, info
     ansibleVersion: modules.ansibleVersion,
     sentHashes: gates.shippedTo(session),
     collectionRoots: modules.collectionRoots,
+    maxOutput: o.maxOutput,
   });
   const opts = { timeoutMs: o.timeoutMs, signal: o.signal };
   let reply = await session.request(request.type, request.data, opts);

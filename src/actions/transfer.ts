@@ -1,126 +1,64 @@
 /**
- * Moving file bytes between the controller and a host, through the gate's own modules
+ * Moving file bytes between the controller and a host, through the gate's own requests
  * (no second channel, so it works the same on local and SSH hosts, under become too).
  *
  * - Small files travel as the text of a native copy's `content`: bytes that are not
  *   UTF-8 go as lone surrogates (Python's surrogateescape), which the gate turns back
  *   into the same bytes, so binary files arrive intact at their size for text.
- * - Large files travel in base64 chunks through the native command's stdin into a temp
- *   file on the host, and back through its stdout; each chunk stays far below the
- *   protocol's 64 MiB frame limit.
+ * - Large files travel in base64 chunks: PutFile writes each at its offset in a temp
+ *   directory (TempDir, removed with RemoveTree), GetFile reads them back. Each chunk
+ *   stays far below the protocol's 64 MiB frame limit (docs/gate-protocol.md).
  */
-import type { GateSession } from '../gate/session.js';
 import { GateError } from '../base/errors.js';
 import type { ActionContext } from './types.js';
+
+export { gateText } from '../gate/text.js';
 
 /** Files up to this size go inline (content, slurp); larger ones in chunks. */
 export const INLINE_LIMIT = 8 * 1024 * 1024;
 const CHUNK = 4 * 1024 * 1024;
 
-const fatal = new TextDecoder('utf-8', { fatal: true });
-
-/** The length of the valid UTF-8 sequence at i (strict, as Python decodes), or 0. */
-function sequenceAt(b: Uint8Array, i: number): number {
-  const c = b[i] ?? 0;
-  const cont = (k: number): boolean => ((b[i + k] ?? 0) & 0xc0) === 0x80;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    const c1 = b[i + 1] ?? 0;
-    // No overlongs (E0 80..9F) and no surrogates (ED A0..BF).
-    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f)) return 0;
-    return cont(1) && cont(2) ? 3 : 0;
+/** One transfer request; anything but its own result type is an error naming the request. */
+async function ask(ctx: ActionContext, type: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const session = await ctx.gate();
+  const r = await session.request(type, data, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+  if (r.type !== `${type}Result`) {
+    const why = typeof r.data.message === 'string' ? r.data.message : `${r.type} ${JSON.stringify(r.data).slice(0, 200)}`;
+    throw new GateError('FTL_GATE_ERROR', `file transfer failed: ${why}`, { host: ctx.host });
   }
-  if (c >= 0xf0 && c <= 0xf4) {
-    const c1 = b[i + 1] ?? 0;
-    if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return 0;
-    return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  }
-  return 0;
+  return r.data;
 }
-
-/** Bytes as text the gate turns back into the same bytes (UTF-8 with surrogateescape). */
-export function gateText(bytes: Uint8Array): string {
-  try {
-    return fatal.decode(bytes);
-  } catch {
-    // Not UTF-8 throughout: decode run by run, escaping each byte that is not.
-  }
-  const parts: string[] = [];
-  let start = 0;
-  let i = 0;
-  while (i < bytes.length) {
-    const n = sequenceAt(bytes, i);
-    if (n > 0) {
-      i += n;
-      continue;
-    }
-    if (i > start) parts.push(fatal.decode(bytes.subarray(start, i)));
-    parts.push(String.fromCharCode(0xdc00 + (bytes[i] ?? 0)));
-    i += 1;
-    start = i;
-  }
-  if (i > start) parts.push(fatal.decode(bytes.subarray(start, i)));
-  return parts.join('');
-}
-
-const pythons = new WeakMap<GateSession, Promise<string>>();
-
-/** The interpreter the gate runs under: helper scripts run with it. */
-function pythonOf(ctx: ActionContext, session: GateSession): Promise<string> {
-  let p = pythons.get(session);
-  if (p === undefined) {
-    p = session.request('Info', {}, { timeoutMs: ctx.timeoutMs, signal: ctx.signal }).then((r) => {
-      const exe = r.data.python_executable;
-      if (typeof exe !== 'string' || exe === '') throw new GateError('FTL_GATE_ERROR', 'the gate did not say which python runs it', { host: ctx.host });
-      return exe;
-    });
-    pythons.set(session, p);
-    p.catch(() => pythons.delete(session));
-  }
-  return p;
-}
-
-/** Runs a small Python program on the host with the gate's interpreter; its stdout, or an error. */
-async function python(ctx: ActionContext, code: string, argv: string[], stdin?: string): Promise<string> {
-  const exe = await pythonOf(ctx, await ctx.gate());
-  const o = await ctx.module('command', { argv: [exe, '-c', code, ...argv], stdin, stdin_add_newline: false, strip_empty_ends: false }, { check: false, diff: false });
-  const r = o.result;
-  if (o.status === 'failed') {
-    const why = typeof r.stderr === 'string' && r.stderr.trim() !== '' ? r.stderr.trim().split('\n').at(-1) : r.msg;
-    throw new GateError('FTL_GATE_ERROR', `file transfer failed: ${String(why)}`, { host: ctx.host });
-  }
-  return typeof r.stdout === 'string' ? r.stdout : '';
-}
-
-const MKTEMP = 'import sys,tempfile;sys.stdout.write(tempfile.mkdtemp(prefix="ftl-tmp-"))';
-const APPEND = 'import base64,sys\nwith open(sys.argv[1],"ab") as f: f.write(base64.b64decode(sys.stdin.read()))';
-const READ = 'import base64,sys\nwith open(sys.argv[1],"rb") as f:\n f.seek(int(sys.argv[2])); sys.stdout.write(base64.b64encode(f.read(int(sys.argv[3]))).decode())';
-const CHMOD = 'import os,sys;os.chmod(sys.argv[1],int(sys.argv[2],8))';
-const RMTREE = 'import shutil,sys;shutil.rmtree(sys.argv[1],ignore_errors=True)';
 
 /** A private temp directory on the host (removed with removeTemp). */
-export function makeTemp(ctx: ActionContext): Promise<string> {
-  return python(ctx, MKTEMP, []);
+export async function makeTemp(ctx: ActionContext): Promise<string> {
+  const path = (await ask(ctx, 'TempDir', {})).path;
+  if (typeof path !== 'string') throw new GateError('FTL_GATE_ERROR', 'file transfer failed: TempDir named no directory', { host: ctx.host });
+  return path;
 }
 
 export async function removeTemp(ctx: ActionContext, dir: string): Promise<void> {
-  await python(ctx, RMTREE, [dir]).catch(() => undefined);
+  await ask(ctx, 'RemoveTree', { path: dir }).catch(() => undefined);
 }
 
-/** Writes bytes to a new file on the host, in chunks. */
+/** Writes bytes to a new file on the host, in chunks; `mode` is set with the last one. */
 export async function putFile(ctx: ActionContext, path: string, bytes: Uint8Array, mode?: number): Promise<void> {
   for (let at = 0; at === 0 || at < bytes.length; at += CHUNK) {
-    await python(ctx, APPEND, [path], Buffer.from(bytes.subarray(at, at + CHUNK)).toString('base64'));
+    const last = at + CHUNK >= bytes.length;
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(CHUNK, bytes.length - at)).toString('base64');
+    await ask(ctx, 'PutFile', { path, data, offset: at, ...(last && mode !== undefined ? { mode } : {}) });
   }
-  if (mode !== undefined) await python(ctx, CHMOD, [path, mode.toString(8)]);
 }
 
-/** Reads a file of the host, in chunks (its size known from a stat). */
-export async function getFile(ctx: ActionContext, path: string, size: number): Promise<Buffer> {
+/** Reads a file of the host to its end, in chunks. */
+export async function getFile(ctx: ActionContext, path: string): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for (let at = 0; at < size; at += CHUNK) {
-    parts.push(Buffer.from(await python(ctx, READ, [path, String(at), String(CHUNK)]), 'base64'));
+  let at = 0;
+  for (;;) {
+    const r = await ask(ctx, 'GetFile', { path, offset: at, length: CHUNK });
+    const chunk = Buffer.from(typeof r.data === 'string' ? r.data : '', 'base64');
+    parts.push(chunk);
+    at += chunk.length;
+    if (r.eof === true || chunk.length === 0) break;
   }
   return Buffer.concat(parts);
 }

@@ -51,7 +51,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  */
 export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreachable' | 'cancelled'>> = {
   FTL_PROTOCOL_BAD_LENGTH: 'unreachable',
-  FTL_PROTOCOL_TOO_LARGE: 'unreachable',
+  // a request over the frame limit is never sent: the host is as reachable as before
+  FTL_PROTOCOL_TOO_LARGE: 'failed',
   FTL_PROTOCOL_TRUNCATED: 'unreachable',
   FTL_PROTOCOL_BAD_JSON: 'unreachable',
   FTL_PROTOCOL_BAD_SHAPE: 'unreachable',

@@ -59,6 +59,14 @@ export interface HostOutcome {
   readonly result: Record<string, unknown>;
 }
 
+/** How one host's part of a call runs: its time, its cancel signal, how much output a reply may carry. */
+export interface HostRunOptions {
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  /** Bytes of stdout (and of stderr) a result may carry; more is cut, and the result says truncated. Default 16 MiB. */
+  readonly maxOutput?: number | undefined;
+}
+
 /** A call checked and prepared on the controller, once, before any host is touched. */
 export interface PreparedCall {
   readonly module: string;
@@ -67,5 +75,5 @@ export interface PreparedCall {
   /** The call's own secrets (values of its no_log options): masked wherever results show them. */
   readonly secrets?: readonly string[];
   /** Runs the call on one host. Must not throw for host-level trouble; returns an outcome. */
-  run(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: { timeoutMs: number; signal: AbortSignal }): Promise<HostOutcome>;
+  run(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: HostRunOptions): Promise<HostOutcome>;
 }

@@ -14,6 +14,8 @@ export interface LocalGateOptions {
 }
 
 const BECOME_MARKER = '@@FTL-BECOME-OK@@';
+/** How long sudo has to end the gate on TERM before its own group is killed. */
+const BECOME_KILL_GRACE_MS = 1000;
 
 /** A gate as a child process of this one: localhost and ansible_connection=local. */
 export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): GateTransport {
@@ -27,9 +29,29 @@ export function spawnLocalGate(pyzPath: string, opts: LocalGateOptions = {}): Ga
     cmd = program;
     args = rest;
   }
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
+  // A process group of its own: a kill ends the gate and everything it started (a hung
+  // interpreter's children too), and the terminal's Ctrl-C never reaches it.
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd, detached: true });
+  let killed = false;
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+  };
   const kill = (): void => {
-    child.kill('SIGKILL');
+    if (killed) return;
+    killed = true;
+    if (become === undefined) {
+      killGroup('SIGKILL');
+      return;
+    }
+    // The gate runs as another user and is not ours to kill: sudo passes TERM on to it.
+    killGroup('SIGTERM');
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) killGroup('SIGKILL');
+    }, BECOME_KILL_GRACE_MS).unref();
   };
   const sudo =
     become === undefined

@@ -1,4 +1,4 @@
-import type { GateTransport } from './transport.js';
+import type { GateTransport, StartLimits } from './transport.js';
 import { GateSession, type HelloData, type SessionStatus } from './session.js';
 
 export interface PoolEntryInfo {
@@ -11,6 +11,7 @@ export interface PoolEntryInfo {
 }
 
 export interface GatePoolOptions {
+  /** The most the wait for Hello may take, whatever the caller's timeout (default 30 s). */
   helloTimeoutMs?: number;
   keepaliveMs?: number;
 }
@@ -21,6 +22,23 @@ export interface GateSpecBase {
   readonly host: string;
 }
 
+/** One gate being opened, shared by every caller that asks for its key meanwhile. */
+interface Opening {
+  readonly session: Promise<GateSession>;
+  /** The longest start step any of its callers allows (their timeouts). */
+  readonly budget: { ms: number };
+  readonly abort: AbortController;
+}
+
+export interface GetOptions {
+  /** The caller's own timeout: a start step takes at most this long, the wait for Hello too (and at most helloTimeoutMs). */
+  timeoutMs?: number | undefined;
+}
+
+/** A start step's bound for callers that give no timeout: a start that hangs must end some time. */
+const DEFAULT_STEP_MS = 120_000;
+const DEFAULT_HELLO_MS = 30_000;
+
 /**
  * Open gates by key (the spec says what a key means, e.g. host and become user). Callers
  * asking for the same key at once share one opening (the first caller's spec opens it);
@@ -28,32 +46,51 @@ export interface GateSpecBase {
  */
 export class GatePool<S extends GateSpecBase = GateSpecBase> {
   private readonly sessions = new Map<string, GateSession>();
-  private readonly opening = new Map<string, Promise<GateSession>>();
+  private readonly opening = new Map<string, Opening>();
 
   constructor(
-    private readonly openTransport: (spec: S) => Promise<GateTransport>,
+    private readonly openTransport: (spec: S, limits: StartLimits) => Promise<GateTransport>,
     private readonly opts: GatePoolOptions = {},
   ) {}
 
-  get(spec: S): Promise<GateSession> {
+  get(spec: S, o: GetOptions = {}): Promise<GateSession> {
     const { key } = spec;
     const open = this.sessions.get(key);
     if (open !== undefined && open.status === 'ready') return Promise.resolve(open);
+    const budget = o.timeoutMs ?? DEFAULT_STEP_MS;
     const inFlight = this.opening.get(key);
-    if (inFlight !== undefined) return inFlight;
-    const p = this.open(spec).finally(() => {
+    if (inFlight !== undefined) {
+      // A caller that allows longer lets the steps still to come take longer.
+      inFlight.budget.ms = Math.max(inFlight.budget.ms, budget);
+      return inFlight.session;
+    }
+    const abort = new AbortController();
+    const box = { ms: budget };
+    const helloCap = this.opts.helloTimeoutMs ?? DEFAULT_HELLO_MS;
+    const limits: StartLimits = {
+      get timeoutMs() {
+        return box.ms;
+      },
+      // As long as the call allows, but never longer than Hello ever took to fail.
+      get helloTimeoutMs() {
+        return Math.min(box.ms, helloCap);
+      },
+      signal: abort.signal,
+    };
+    const session = this.open(spec, limits).finally(() => {
       this.opening.delete(key);
     });
-    this.opening.set(key, p);
-    return p;
+    this.opening.set(key, { session, budget: box, abort });
+    return session;
   }
 
-  private async open(spec: S): Promise<GateSession> {
+  private async open(spec: S, limits: StartLimits): Promise<GateSession> {
     const { key } = spec;
-    const transport = await this.openTransport(spec);
+    const transport = await this.openTransport(spec, limits);
     const session = await GateSession.open(transport, {
       host: spec.host,
-      ...(this.opts.helloTimeoutMs === undefined ? {} : { helloTimeoutMs: this.opts.helloTimeoutMs }),
+      helloTimeoutMs: limits.helloTimeoutMs,
+      signal: limits.signal,
       ...(this.opts.keepaliveMs === undefined ? {} : { keepaliveMs: this.opts.keepaliveMs }),
     });
     this.sessions.set(key, session);
@@ -67,10 +104,13 @@ export class GatePool<S extends GateSpecBase = GateSpecBase> {
     return [...this.sessions].map(([key, s]) => ({ key, host: s.host, status: s.status, hello: s.hello, openedAt: s.openedAt, calls: s.calls }));
   }
 
+  /** Closes every gate; gates still starting are abandoned (what they started on hosts is killed). */
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all([...this.opening.values()].map((p) => p.then((s) => s.close(), () => undefined)));
+    const openings = [...this.opening.values()];
+    for (const o of openings) o.abort.abort();
+    await Promise.all(openings.map((o) => o.session.then((s) => s.close(), () => undefined)));
     await Promise.all(all.map((s) => s.close()));
   }
 }

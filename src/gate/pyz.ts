@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +7,11 @@ import { zipSync, type Zippable } from 'fflate';
 
 export interface GateBuild {
   readonly path: string;
+  /** The hash of the gate's sources (and payload): what the gate reports in Hello, and its name on hosts. */
   readonly hash: string;
   readonly size: number;
+  /** SHA-256 (hex) of the .pyz file's bytes: a copy anywhere is run only when its bytes hash to this. */
+  readonly sha256: string;
 }
 
 /** The package's gate/ directory, from src/gate (tsx) or dist/src/gate alike. */
@@ -82,23 +85,74 @@ function zipFiles(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
 
 const memo = new Map<string, GateBuild>();
 
-/** The gate's path in the cache (~/.ftl/gates/<hash>.pyz), built and written atomically when missing. */
+export function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Whether the file at path holds exactly the bytes whose SHA-256 is given (false when it cannot be read). */
+export function fileHasHash(path: string, sha256: string): boolean {
+  try {
+    return sha256Of(readFileSync(path)) === sha256;
+  } catch {
+    return false;
+  }
+}
+
+/** `<hash>-<first 16 hex of the file's SHA-256>.pyz`: the name says what the bytes must hash to. */
+const CACHED = /^([0-9a-f]{16})-([0-9a-f]{16})\.pyz$/;
+
+/** A cached build whose bytes still match its name; a damaged one is removed. */
+function findCached(cacheDir: string, hash: string): GateBuild | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(cacheDir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const m = CACHED.exec(name);
+    if (m?.[1] !== hash) continue;
+    const path = join(cacheDir, name);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      continue;
+    }
+    const sha256 = sha256Of(bytes);
+    if (sha256.startsWith(m[2] ?? '-')) return { path, hash, size: bytes.length, sha256 };
+    try {
+      unlinkSync(path);
+    } catch {
+      // another process replaced or removed it meanwhile
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The gate's path in the cache (~/.ftl/gates/<hash>-<sha>.pyz), built and written
+ * atomically when missing. Zipping costs ~150 ms; hashing the file ~1 ms: a cached
+ * file is used when its bytes still hash to what its name says, and made anew otherwise.
+ */
 export function ensureGate(opts: { gateDir?: string; cacheDir?: string; extra?: Readonly<Record<string, Uint8Array>> } = {}): Promise<GateBuild> {
   const cacheDir = opts.cacheDir ?? join(homedir(), '.ftl', 'gates');
   const files = gateFiles(opts.gateDir ?? gateSourceDir(), opts.extra ?? {});
   const hash = hashOf(files);
-  const path = join(cacheDir, `${hash}.pyz`);
-  const known = memo.get(path);
-  if (known !== undefined) return Promise.resolve(known);
-  // The hash names the content: a cached file of that name is that build, no need to zip again.
-  if (!existsSync(path)) {
+  const key = join(cacheDir, hash);
+  const known = memo.get(key);
+  if (known !== undefined && fileHasHash(known.path, known.sha256)) return Promise.resolve(known);
+  let build = findCached(cacheDir, hash);
+  if (build === undefined) {
     const bytes = zipFiles(files);
+    const sha256 = sha256Of(bytes);
+    const path = join(cacheDir, `${hash}-${sha256.slice(0, 16)}.pyz`);
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.tmp`;
+    const tmp = `${path}.${String(process.pid)}.tmp`;
     writeFileSync(tmp, bytes, { mode: 0o644 });
     renameSync(tmp, path);
+    build = { path, hash, size: bytes.length, sha256 };
   }
-  const build = { path, hash, size: statSync(path).size };
-  memo.set(path, build);
+  memo.set(key, build);
   return Promise.resolve(build);
 }

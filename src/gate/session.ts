@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { deadline, withDeadline, type Settler } from '../base/deadline.js';
 import { GateError, ProtocolError, FtlError } from '../base/errors.js';
 import { encodeFrame, FrameDecoder, type GateMessage } from './codec.js';
 import type { GateExit, GateTransport } from './transport.js';
@@ -26,6 +27,8 @@ export interface RequestOptions {
 export interface SessionOptions {
   host: string;
   helloTimeoutMs?: number;
+  /** Stops waiting for Hello (and kills the starting gate) when it fires. */
+  signal?: AbortSignal | undefined;
   /** Per request, unless the request says otherwise. */
   defaultTimeoutMs?: number;
   /** Send a Hello this often; an unanswered one (within the same time) marks the gate dead. */
@@ -33,12 +36,13 @@ export interface SessionOptions {
 }
 
 interface Pending {
-  readonly type: string;
   readonly what: string;
-  settle(reply: GateReply | undefined, err: FtlError | undefined): void;
+  readonly settler: Settler<GateReply>;
 }
 
 const STDERR_TAIL_BYTES = 2000;
+/** How long a gate may take to exit after Goodbye and the end of its stdin before it is killed. */
+const CLOSE_GRACE_MS = 2000;
 
 function describeExit(e: GateExit): string {
   return e.signal !== null ? `killed by ${e.signal}` : `exited with code ${String(e.code)}`;
@@ -59,7 +63,8 @@ export class GateSession extends EventEmitter {
   private stderrTail = '';
   private readonly decoder = new FrameDecoder();
   private keepalive: NodeJS.Timeout | undefined;
-  private helloWaiter: ((m: GateMessage | undefined, e?: FtlError) => void) | undefined;
+  /** Set while the handshake waits: the Hello answer, or why there will be none. */
+  private helloWaiter: Settler<GateMessage> | undefined;
   private readonly defaultTimeoutMs: number;
 
   private constructor(
@@ -93,7 +98,7 @@ export class GateSession extends EventEmitter {
 
   static async open(transport: GateTransport, opts: SessionOptions): Promise<GateSession> {
     const s = new GateSession(transport, opts);
-    await s.handshake(opts.helloTimeoutMs ?? 30_000);
+    await s.handshake(opts.helloTimeoutMs ?? 30_000, opts.signal);
     if (opts.keepaliveMs !== undefined && opts.keepaliveMs > 0) s.startKeepalive(opts.keepaliveMs);
     return s;
   }
@@ -130,34 +135,32 @@ export class GateSession extends EventEmitter {
     return `; its stderr ended with: ${lines.slice(-3).join(' | ').slice(-400)}`;
   }
 
-  private handshake(timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.helloWaiter = undefined;
-        const err = this.transport.failure?.() ?? new GateError('FTL_GATE_START', `the gate (${this.transport.label}) did not answer Hello within ${timeoutMs / 1000} s${this.stderrHint()}`, { host: this.host });
-        this.die(err);
-        this.transport.kill();
-        reject(err);
-      }, timeoutMs);
-      this.helloWaiter = (m, e) => {
-        clearTimeout(timer);
-        this.helloWaiter = undefined;
-        if (m === undefined) {
-          reject(
-            this.transport.failure?.() ??
-              new GateError('FTL_GATE_START', `the gate (${this.transport.label}) could not start: ${e?.message ?? 'no answer'}`, {
-                host: this.host,
-                cause: e,
-              }),
-          );
-          return;
-        }
-        this.hello = (m.data ?? {}) as HelloData;
-        this.setStatus('ready');
-        resolve();
-      };
-      this.write(encodeFrame('Hello', { capabilities: ['multiplex', 'cancel'] }));
+  private async handshake(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const notStarted = (why: string, cause?: unknown): FtlError =>
+      this.transport.failure?.() ?? new GateError('FTL_GATE_START', `the gate (${this.transport.label}) ${why}${this.stderrHint()}`, { host: this.host, cause });
+    const m = await deadline<GateMessage>(
+      (s) => {
+        this.helloWaiter = s;
+        this.write(encodeFrame('Hello', { capabilities: ['multiplex', 'cancel'] }));
+      },
+      {
+        ms: timeoutMs,
+        signal,
+        onTimeout: () => notStarted(`did not answer Hello within ${timeoutMs / 1000} s`),
+        onAbort: () => notStarted(`did not answer Hello: ${signal?.reason instanceof Error ? signal.reason.message : 'the start was abandoned'}`, signal?.reason),
+        cleanup: () => {
+          this.helloWaiter = undefined;
+        },
+      },
+    ).catch((e: unknown) => {
+      // A gate that will not answer must not linger on the host.
+      const err = e instanceof FtlError ? e : notStarted('could not start', e);
+      this.die(err);
+      this.transport.kill();
+      throw err;
     });
+    this.hello = (m.data ?? {}) as HelloData;
+    this.setStatus('ready');
   }
 
   private startKeepalive(everyMs: number): void {
@@ -192,7 +195,7 @@ export class GateSession extends EventEmitter {
 
   private onMessage(m: GateMessage): void {
     if (this.helloWaiter !== undefined && m.type === 'Hello' && m.id === undefined) {
-      this.helloWaiter(m);
+      this.helloWaiter.resolve(m);
       return;
     }
     if (m.id === undefined) {
@@ -203,17 +206,17 @@ export class GateSession extends EventEmitter {
     // Replies to requests that timed out or were cancelled arrive late; they are dropped.
     if (p === undefined) return;
     const data = m.data !== null && typeof m.data === 'object' && !Array.isArray(m.data) ? (m.data as Record<string, unknown>) : { value: m.data };
-    p.settle({ type: m.type, data }, undefined);
+    p.settler.resolve({ type: m.type, data });
   }
 
   private die(err: FtlError): void {
     if (this.statusValue === 'closed') return;
-    this.helloWaiter?.(undefined, err);
+    this.helloWaiter?.reject(this.transport.failure?.() ?? new GateError('FTL_GATE_START', `the gate (${this.transport.label}) could not start: ${err.message}`, { host: this.host, cause: err }));
     const pending = [...this.pendingById.values()];
     this.pendingById.clear();
     this.setStatus('closed', err);
     for (const p of pending) {
-      p.settle(undefined, new GateError('FTL_GATE_DIED', `${p.what} failed: ${err.message}`, { host: this.host, cause: err }));
+      p.settler.reject(new GateError('FTL_GATE_DIED', `${p.what} failed: ${err.message}`, { host: this.host, cause: err }));
     }
   }
 
@@ -228,34 +231,27 @@ export class GateSession extends EventEmitter {
     const id = this.nextId++;
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     this.callCount++;
-    return new Promise<GateReply>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const signal = opts.signal;
-      const onAbort = (): void => {
-        this.cancel(id);
-        pending.settle(undefined, new GateError('FTL_CANCELLED', `${what} cancelled`, { host: this.host }));
-      };
-      const pending: Pending = {
-        type,
-        what,
-        settle: (reply, err) => {
-          this.pendingById.delete(id);
-          if (timer !== undefined) clearTimeout(timer);
-          timer = undefined;
-          signal?.removeEventListener('abort', onAbort);
-          pending.settle = () => undefined;
-          if (err !== undefined) reject(err);
-          else if (reply !== undefined) resolve(reply);
+    return deadline<GateReply>(
+      (settler) => {
+        this.pendingById.set(id, { what, settler });
+        this.write(encodeFrame(type, data, id));
+      },
+      {
+        ms: timeoutMs,
+        signal: opts.signal,
+        onTimeout: () => {
+          this.cancel(id);
+          return new GateError('FTL_GATE_TIMEOUT', `${what} did not finish within ${timeoutMs / 1000} s`, { host: this.host });
         },
-      };
-      this.pendingById.set(id, pending);
-      timer = setTimeout(() => {
-        this.cancel(id);
-        pending.settle(undefined, new GateError('FTL_GATE_TIMEOUT', `${what} did not finish within ${timeoutMs / 1000} s`, { host: this.host }));
-      }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.write(encodeFrame(type, data, id));
-    });
+        onAbort: () => {
+          this.cancel(id);
+          return new GateError('FTL_CANCELLED', `${what} cancelled`, { host: this.host });
+        },
+        cleanup: () => {
+          this.pendingById.delete(id);
+        },
+      },
+    );
   }
 
   /** Asks the gate to stop a request (it kills the request's processes). Fire and forget. */
@@ -274,16 +270,10 @@ export class GateSession extends EventEmitter {
       await bye;
     }
     this.transport.stdin.end();
-    let grace: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([
-      this.transport.exited.then(() => true),
-      new Promise<boolean>((r) => {
-        grace = setTimeout(() => {
-          r(false);
-        }, 2000);
-      }),
-    ]);
-    clearTimeout(grace);
+    const exited = await withDeadline(this.transport.exited, { ms: CLOSE_GRACE_MS }).then(
+      () => true,
+      () => false,
+    );
     if (!exited) this.transport.kill();
     this.die(new GateError('FTL_GATE_CLOSED', 'the gate was shut down', { host: this.host }));
   }

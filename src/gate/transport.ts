@@ -23,3 +23,17 @@ export interface GateExit {
   code: number | null;
   signal: string | null;
 }
+
+/**
+ * How long a gate may take to start, and when to give up on it: each step that runs on
+ * the host (the start or probe script, an upload) is bounded by timeoutMs from when it
+ * begins, the wait for Hello by helloTimeoutMs, and all end early when the signal fires.
+ * A step that gives up kills what it started (on the host, its whole process group).
+ */
+export interface StartLimits {
+  /** Read when a step begins: callers sharing one opening may raise it meanwhile. */
+  readonly timeoutMs: number;
+  /** The wait for Hello (default: timeoutMs). */
+  readonly helloTimeoutMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { withDeadline } from '../base/deadline.js';
@@ -9,12 +9,13 @@ import { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool, type GateSpecBase } from '../gate/pool.js';
 import type { GateSession } from '../gate/session.js';
-import type { GateTransport } from '../gate/transport.js';
+import { fileHasHash, type GateBuild } from '../gate/pyz.js';
+import type { GateTransport, StartLimits } from '../gate/transport.js';
 import type { HostFacts } from '../base/types.js';
 import type { Inventory } from '../inventory/index.js';
 import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
-import { gateBuild } from './gate-build.js';
+import { gateBuild, intactGate } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
 import { refusalFor } from '../inventory/facts.js';
@@ -27,15 +28,18 @@ let sharedDir: string | undefined;
 /**
  * The become user cannot read ~/.ftl (0700): give it a copy in a directory only we can
  * write to (0711: others may open a file they know the name of, never list or replace it).
- * The gate is public code; nothing secret is in it.
+ * The gate is public code; nothing secret is in it. A copy whose bytes are not the
+ * build's (checked at every start) is written anew, atomically.
  */
-function readableCopy(path: string): string {
+function readableCopy(build: GateBuild, bytes: Uint8Array): string {
   sharedDir ??= mkdtempSync(join(tmpdir(), 'ftl-gate-'));
   chmodSync(sharedDir, 0o711);
-  const target = join(sharedDir, basename(path));
-  if (!existsSync(target)) {
-    copyFileSync(path, target);
-    chmodSync(target, 0o644);
+  const target = join(sharedDir, basename(build.path));
+  if (!fileHasHash(target, build.sha256)) {
+    const tmp = `${target}.${String(process.pid)}.tmp`;
+    writeFileSync(tmp, bytes, { mode: 0o644 });
+    chmodSync(tmp, 0o644);
+    renameSync(tmp, target);
   }
   return target;
 }
@@ -55,8 +59,6 @@ export interface GateInfo {
 interface GateSpec extends GateSpecBase {
   readonly facts: HostFacts;
   readonly become: BecomeSpec | undefined;
-  /** The asking call's time: a connection opened for it gives up at startedAt + timeoutMs. */
-  readonly call?: { startedAt: number; timeoutMs: number } | undefined;
 }
 
 /**
@@ -83,7 +85,7 @@ export class GateProvider {
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
   ) {
-    this.pool = new GatePool<GateSpec>((spec) => this.openTransport(spec));
+    this.pool = new GatePool<GateSpec>((spec, limits) => this.openTransport(spec, limits));
     this.becomePassword = opts.becomePassword;
     this.warnings = opts.warnings ?? new Warnings();
   }
@@ -94,19 +96,20 @@ export class GateProvider {
     return become.method === 'su' ? `${host}|su:${become.user}` : `${host}|${become.user}`;
   }
 
-  private static spec(host: string, facts: HostFacts, become: BecomeSpec | undefined, call?: GateSpec['call']): GateSpec {
-    return { key: GateProvider.keyOf(host, become), host, facts, become, call };
+  private static spec(host: string, facts: HostFacts, become: BecomeSpec | undefined): GateSpec {
+    return { key: GateProvider.keyOf(host, become), host, facts, become };
   }
 
   /**
    * The gate, or FTL_CANCELLED as soon as the signal fires, or FTL_GATE_TIMEOUT once the
    * call's time is up. Opening may wait on a slow host or on a person typing a password;
    * Ctrl-C must not. A connection opened for this call gives up at its deadline; the rest
-   * of the opening goes on by itself (the gate joins the pool, or fails quietly).
+   * of the opening goes on by itself (the gate joins the pool, or fails quietly). Each step
+   * of starting the gate (and the wait for its Hello) is bounded by the call's timeout too.
    */
   sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal, timeoutMs?: number): Promise<GateSession> {
     if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
-    const opening = this.session(host, facts, become, timeoutMs === undefined ? {} : { call: { startedAt: Date.now(), timeoutMs } });
+    const opening = this.session(host, facts, become, timeoutMs);
     opening.catch(() => undefined);
     return withDeadline(opening, {
       ms: timeoutMs === undefined ? undefined : timeoutMs + OPEN_GRACE_MS,
@@ -116,25 +119,25 @@ export class GateProvider {
     });
   }
 
-  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined, opts: Pick<GateSpec, 'call'> = {}): Promise<GateSession> {
+  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined, timeoutMs?: number): Promise<GateSession> {
     const password = become?.password ?? this.becomePassword;
     try {
-      return await this.pool.get(GateProvider.spec(host, facts, become === undefined ? undefined : { ...become, password }, opts.call));
+      return await this.pool.get(GateProvider.spec(host, facts, become === undefined ? undefined : { ...become, password }), { timeoutMs });
     } catch (e) {
       const ask = this.opts.askPassword;
       if (become === undefined || ask === undefined || become.password !== undefined || !(e instanceof BecomeError) || e.reason === 'refused') throw e;
-      return this.askForBecome(host, facts, become, e, ask, opts.call);
+      return this.askForBecome(host, facts, become, e, ask, timeoutMs);
     }
   }
 
   /** sudo or su wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
-  private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword, call: GateSpec['call']): Promise<GateSession> {
+  private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword, timeoutMs: number | undefined): Promise<GateSession> {
     let err = first;
     let refused = err.reason === 'password-refused' ? this.becomePassword : undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       const password = await ask({ kind: 'become', host, user: become.user, method: become.method, refused });
       try {
-        const s = await this.pool.get(GateProvider.spec(host, facts, { ...become, password }, call));
+        const s = await this.pool.get(GateProvider.spec(host, facts, { ...become, password }), { timeoutMs });
         // Kept in memory for this session's later gates, as -K would be.
         this.becomePassword = password;
         return s;
@@ -154,21 +157,29 @@ export class GateProvider {
     return set;
   }
 
-  private async openTransport(spec: GateSpec): Promise<GateTransport> {
+  private async openTransport(spec: GateSpec, limits: StartLimits): Promise<GateTransport> {
     const { facts, become } = spec;
     // Calls check this first; a gate is never opened some other way than the inventory says.
     const refused = refusalFor(facts, become !== undefined);
     if (refused !== undefined) throw refused;
-    const build = await gateBuild();
     if (facts.connection === 'local') {
-      const path = become === undefined ? build.path : readableCopy(build.path);
+      // Read at every start: a gate file edited or cut short since it was built is never run.
+      const { build, bytes } = await this.checkedGate();
+      const path = become === undefined ? build.path : readableCopy(build, bytes);
       // As Ansible's implicit localhost runs the controller's own Python: never a
       // version-manager shim on PATH (pyenv's costs ~120 ms per start).
       return spawnLocalGate(path, { python: facts.python ?? controllerPython(process.env), ...(become === undefined ? {} : { become }) });
     }
     const ssh = await this.sshFactory();
     const sshPassword = this.opts.sshPassword;
-    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become, spec.call ?? {});
+    return ssh.open(facts.password === undefined && sshPassword !== undefined ? { ...facts, password: sshPassword } : facts, become, limits);
+  }
+
+  /** The gate's bytes as built, read now; a cached file damaged since is made anew, and that is said once. */
+  private async checkedGate(): Promise<{ build: GateBuild; bytes: Buffer }> {
+    const { build, bytes, repaired } = await intactGate();
+    if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
+    return { build, bytes };
   }
 
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
@@ -194,6 +205,7 @@ export class GateProvider {
         warn: (w, key) => {
           this.warnings.warn(w, key);
         },
+        readGate: async () => (await this.checkedGate()).bytes,
       }),
     );
     return this.ssh;

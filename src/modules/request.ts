@@ -21,7 +21,12 @@ export interface RequestOptions {
   sentHashes: Set<string>;
   /** `ansible_collections` directories, to find the collection module_utils a module imports. */
   collectionRoots?: readonly string[] | undefined;
+  /** Bytes of each output stream the reply may carry (the gate cuts the rest); default 16 MiB. */
+  maxOutput?: number | undefined;
 }
+
+/** What a reply may carry of a module's stdout (and of its stderr): well under the 64 MiB frame limit. */
+export const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
 
 const sources = new Map<string, { b64: string; hash: string }>();
 
@@ -58,8 +63,10 @@ function ansibleArgs(info: ModuleInfo, o: RequestOptions): Record<string, unknow
 
 export function buildModuleRequest(info: ModuleInfo, args: Readonly<Record<string, unknown>>, o: RequestOptions): ModuleRequest {
   const moduleArgs = { ...args, ...ansibleArgs(info, o) };
+  // The gate keeps this much of each output stream and says what it cut (gate/ftl_gate/output.py).
+  const maxOutput = { max_output: o.maxOutput ?? DEFAULT_MAX_OUTPUT };
   if (info.native) {
-    return { type: 'FTLModule', data: { module_name: info.shortName, module_args: moduleArgs } };
+    return { type: 'FTLModule', data: { module_name: info.shortName, module_args: moduleArgs, ...maxOutput } };
   }
   if (info.path === undefined) throw new GateError('FTL_MODULE_NOT_FOUND', `module ${info.fqcn} has no source file on this controller`);
   const src = sourceOf(info.path);
@@ -67,7 +74,7 @@ export function buildModuleRequest(info: ModuleInfo, args: Readonly<Record<strin
   const utils = collectionModuleUtils(info.path, fqn, o.collectionRoots ?? []).map((f) => ({ path: f.rel, ...sourceOf(f.path) }));
   // module_fqn: the package name the gate runs it as; module_utils: the collection files it
   // imports, each with its source only the first time this gate sees it (gate/ftl_gate/handlers.py).
-  const base = { module_name: info.fqcn, module_args: moduleArgs, module_hash: src.hash, module_fqn: fqn };
+  const base = { module_name: info.fqcn, module_args: moduleArgs, module_hash: src.hash, module_fqn: fqn, ...maxOutput };
   const withUtils = (all: boolean): Record<string, unknown> =>
     utils.length === 0 ? {} : { module_utils: utils.map((u) => (all || !o.sentHashes.has(u.hash) ? { path: u.path, hash: u.hash, source: u.b64 } : { path: u.path, hash: u.hash })) };
   const full: ModuleRequest = { type: 'Module', data: { ...base, module: src.b64, ...withUtils(true) } };
@@ -78,12 +85,23 @@ export function buildModuleRequest(info: ModuleInfo, args: Readonly<Record<strin
   return complete ? full : { type: 'Module', data: partial, withSource: () => full };
 }
 
+// eslint-disable-next-line no-control-regex -- Python's splitlines breaks at the file, group and record separators (\x1c-\x1e) too
+const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+
+/** Python's str.splitlines(), which Ansible's controller uses for stdout_lines: every line break it knows, no empty last line. */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split(LINE_BREAK);
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
 /** Lines as Ansible's controller adds them to a result that has stdout/stderr text. */
 function addLines(result: Record<string, unknown>): Record<string, unknown> {
   const out = { ...result };
   for (const key of ['stdout', 'stderr'] as const) {
     const v = out[key];
-    if (typeof v === 'string' && !(`${key}_lines` in out)) out[`${key}_lines`] = v === '' ? [] : v.replace(/\n$/, '').split('\n');
+    if (typeof v === 'string' && !(`${key}_lines` in out)) out[`${key}_lines`] = splitLines(v);
   }
   return out;
 }
@@ -112,6 +130,9 @@ export function interpretReply(reply: { type: string; data: Record<string, unkno
       return { status: 'failed', result: { failed: true, changed: false, msg: `the gate has no module ${module}: ${messageOf(reply.data)}` } };
     case 'Error':
       if (reply.data.cancelled === true) return { status: 'cancelled', result: { msg: 'cancelled', changed: false } };
+      if (reply.data.too_large === true) {
+        return { status: 'failed', result: { failed: true, changed: false, msg: `${module}: ${messageOf(reply.data)}; lower the call option maxOutput (bytes kept of each output stream)` } };
+      }
       return { status: 'failed', result: { failed: true, changed: false, msg: `gate error running ${module}: ${messageOf(reply.data)}` } };
     default:
       return { status: 'failed', result: { failed: true, changed: false, msg: `unexpected reply ${reply.type} to ${module}` } };

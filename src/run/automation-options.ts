@@ -39,6 +39,8 @@ export interface AutomationOptions extends GateProviderOptions {
   vaultPasswordFiles?: string[];
   /** --ask-vault-pass: ask once, on the terminal, for the vault password. */
   askVaultPass?: boolean;
+  /** Bytes of stdout (and of stderr) a host's result may carry; more is cut (truncated: true). Default 16 MiB. */
+  maxOutput?: number;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

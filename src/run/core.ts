@@ -14,7 +14,7 @@ import type { RunResult } from './result.js';
 import { refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'signal', 'onProgress'];
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'signal', 'onProgress'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
 function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
@@ -27,6 +27,7 @@ function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
   if (o.become !== undefined && typeof o.become !== 'boolean' && (typeof o.become !== 'string' || o.become === '')) throw bad('become', "true, false or a user name such as 'postgres'", o.become);
   if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !Number.isFinite(o.timeout) || o.timeout <= 0)) throw bad('timeout', 'a positive number of seconds', o.timeout);
   if (o.forks !== undefined && (typeof o.forks !== 'number' || !Number.isInteger(o.forks) || o.forks < 1)) throw bad('forks', 'a positive whole number', o.forks);
+  if (o.maxOutput !== undefined && (typeof o.maxOutput !== 'number' || !Number.isInteger(o.maxOutput) || o.maxOutput < 1)) throw bad('maxOutput', 'a positive whole number of bytes', o.maxOutput);
   if (o.vars !== undefined && (o.vars === null || typeof o.vars !== 'object' || Array.isArray(o.vars))) throw bad('vars', "an object such as { port: 8080 }", o.vars);
 }
 
@@ -60,6 +61,7 @@ export class FtlCore implements ProxyCore {
       check: opts.check ?? false,
       diff: opts.diff ?? false,
       become: opts.become,
+      maxOutput: opts.maxOutput,
     };
     this.limit = opts.limit;
     this.actions = newActionSession({

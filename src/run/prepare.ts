@@ -104,9 +104,9 @@ export async function prepareCall(
     module: info.fqcn,
     shownArgs,
     secrets,
-    async run(host, facts, become, { timeoutMs, signal }) {
-      const session = await gates.sessionUntil(host, facts, become, signal, timeoutMs);
-      return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, timeoutMs, signal }, modules);
+    async run(host, facts, become, run) {
+      const session = await gates.sessionUntil(host, facts, become, run.signal, run.timeoutMs);
+      return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, ...run }, modules);
     },
   };
 }

@@ -17,6 +17,8 @@ export interface CallOptions {
   become?: boolean | string;
   /** Seconds per host; undefined: the session default. */
   timeout?: number;
+  /** Bytes of stdout (and of stderr) a host's result may carry; more is cut (truncated: true). Default 16 MiB. */
+  maxOutput?: number;
   forks?: number;
   /** Variables for a template call (a task's `vars:` in a playbook), over the host's own. */
   vars?: Record<string, unknown>;
@@ -36,6 +38,8 @@ export interface RunnerDefaults {
    * become user (ansible_become_user, else root); undefined: as the inventory says.
    */
   become: string | true | undefined;
+  /** Bytes of output per stream a result may carry; undefined: the gate request's default (16 MiB). */
+  maxOutput?: number | undefined;
 }
 
 /** Turns an error thrown while reaching or talking to a host into that host's outcome (by its code: base/errors.ts HOST_STATUS_OF_ERROR). */
@@ -127,7 +131,7 @@ export async function runOnHosts(
         // The inventory's passwords are secrets too: an echo of one must not reach the screen.
         secrets.add(facts.password);
         secrets.add(facts.becomePassword);
-        outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal });
+        outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
       } catch (e) {
         outcome = outcomeOfError(e, timeoutS);
       }

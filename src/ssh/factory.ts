@@ -1,15 +1,16 @@
 import type { GateBuild } from '../gate/pyz.js';
-import type { GateTransport } from '../gate/transport.js';
+import type { GateTransport, StartLimits } from '../gate/transport.js';
+import type { Warning } from '../base/warnings.js';
 import type { BecomeSpec, HostFacts } from '../base/types.js';
 import type { AskPassword } from '../base/passwords.js';
-import type { Warning } from '../base/warnings.js';
 import { sshGLookup, type SshConfigLookup } from './config.js';
 import { becomeCopy, deployAfterProbe, deployGate, type RemoteGate } from './deploy.js';
-import { collect, type RemoteResult, type RemoteRunner } from './exec.js';
+import type { RemoteResult, RemoteRunner } from './exec.js';
 import { SshConnectionPool, type SshPoolOptions } from './pool.js';
 import { runRaw, type RawOptions, type RawResult } from './raw.js';
 import { resolveTarget, targetKey, type SshTarget } from './target.js';
-import { openSshGate, startGateOrProbe } from './transport.js';
+import { RemoteKills, runWithin } from './remote-start.js';
+import { GateDamaged, openSshGate, startGateOrProbe } from './transport.js';
 
 export interface SshGateFactoryOptions {
   gate: GateBuild;
@@ -24,7 +25,7 @@ export interface SshGateFactoryOptions {
   keepaliveMs?: number;
   /** The ssh-agent socket when ~/.ssh/config names none (default: SSH_AUTH_SOCK). */
   agentSocket?: string | undefined;
-  /** Where settings ftl cannot honour are said, once each (GateProvider.warnings). */
+  /** Where settings ftl cannot honour, and gates found damaged and replaced, are said, once each (GateProvider.warnings). */
   warn?: ((w: Warning, key?: string) => void) | undefined;
   /** Asked when authentication fails and the inventory gives no password; kept in memory only. */
   askPassword?: AskPassword | undefined;
@@ -34,7 +35,12 @@ export interface SshGateFactoryOptions {
   sshConfig?: SshConfigLookup | null;
   maxChannelsPerConnection?: number;
   maxConcurrentConnects?: number;
+  /** The gate's bytes for an upload, checked (default: read from gate.path). */
+  readGate?: () => Promise<Uint8Array>;
 }
+
+/** How long a start step may take when the caller gives no limits: a start that hangs must end some time. */
+const DEFAULT_START_MS = 120_000;
 
 export interface SshGateFactoryStats {
   /** Gate files uploaded (at most one per host per gate hash). */
@@ -47,16 +53,9 @@ export interface SshGateFactoryStats {
   gatesOpened: number;
 }
 
-/** What one call allows for opening a gate. */
-export interface OpenOptions {
-  /** The call's timeout (-T, .timeout, timeout:): no connection attempt for it outlives this. */
-  timeoutMs?: number | undefined;
-  /** When the call began (epoch ms; default now): its deadline is this plus timeoutMs. */
-  startedAt?: number | undefined;
-}
-
 export interface SshGateFactory {
-  open(facts: HostFacts, become?: BecomeSpec, opts?: OpenOptions): Promise<GateTransport>;
+  /** A running gate on the host; each step that runs on the host is bounded by `limits` (default 120 s) and killed there when it overruns. */
+  open(facts: HostFacts, become?: BecomeSpec, limits?: StartLimits): Promise<GateTransport>;
   /** Runs a command on the host outside any gate, on a pooled connection (Ansible's raw). */
   raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
   closeAll(): Promise<void>;
@@ -81,6 +80,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     ...(opts.maxConcurrentConnects === undefined ? {} : { maxConcurrentConnects: opts.maxConcurrentConnects }),
   };
   const pool = new SshConnectionPool(poolOpts);
+  const kills = new RemoteKills();
   const lookup = opts.sshConfig === null ? undefined : (opts.sshConfig ?? sshGLookup());
   const remoteDir = opts.remoteDir ?? '.ftl';
   /** Deploys by key, each with the tick it began at (see `asked` below). */
@@ -88,11 +88,15 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
   let ticks = 0;
   const copies = new Map<string, Promise<string>>();
   const counts = { uploads: 0, probes: 0, gatesOpened: 0 };
+  const damaged = (host: string): void => {
+    opts.warn?.({ host, message: `gate on ${host} was damaged; redeployed` });
+  };
 
+  /** Runs deploy scripts within the start's limits (a probe runs the interpreter, which may hang). */
   const runner =
-    (target: SshTarget): RemoteRunner =>
-    async (command, stdin) =>
-      collect(await pool.exec(target, command), stdin);
+    (target: SshTarget, limits: StartLimits): RemoteRunner =>
+    (command, stdin) =>
+      runWithin(pool, kills, target, command, limits, 'preparing the gate', stdin);
 
   /**
    * Once per (connection path, hash): a failure is forgotten so the next call tries again.
@@ -100,14 +104,17 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
    * it was asked at. A deploy begun after that is waited for (gates opened at once share one
    * upload); one from before is stale, since the file was not there: deploy again.
    */
-  const ensureDeployed = (target: SshTarget, seen?: { probe: RemoteResult; asked: number }): Promise<RemoteGate> => {
-    const key = `${targetKey(target)}|${opts.gate.hash}|${target.python ?? ''}`;
+  const deployKey = (target: SshTarget): string => `${targetKey(target)}|${opts.gate.hash}|${target.python ?? ''}`;
+  const ensureDeployed = (target: SshTarget, limits: StartLimits, seen?: { probe: RemoteResult; asked: number }): Promise<RemoteGate> => {
+    const key = deployKey(target);
     const known = deployed.get(key);
     if (known !== undefined && (seen === undefined || known.tick > seen.asked)) return known.p;
-    const o = { host: target.name, python: target.python, remoteDir };
+    const o = { host: target.name, python: target.python, remoteDir, readGate: opts.readGate };
     if (seen === undefined) counts.probes++;
-    const p = (seen === undefined ? deployGate(runner(target), opts.gate, o) : deployAfterProbe(runner(target), opts.gate, o, seen.probe)).then((r) => {
+    const run = runner(target, limits);
+    const p = (seen === undefined ? deployGate(run, opts.gate, o) : deployAfterProbe(run, opts.gate, o, seen.probe)).then((r) => {
       if (r.uploaded) counts.uploads++;
+      if (r.damaged) damaged(target.name);
       return r;
     });
     const entry = { p, tick: ++ticks };
@@ -118,15 +125,24 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     return p;
   };
 
-  const readableCopy = (target: SshTarget, remote: RemoteGate): Promise<string> => {
+  const readableCopy = (target: SshTarget, remote: RemoteGate, limits: StartLimits): Promise<string> => {
     const key = `${targetKey(target)}|${remote.path}`;
     let p = copies.get(key);
     if (p === undefined) {
-      p = becomeCopy(runner(target), opts.gate, remote.path, target.name);
+      p = becomeCopy(runner(target, limits), opts.gate, remote.path, target.name, remote.python).then((c) => {
+        if (c.damaged) damaged(target.name);
+        return c.path;
+      });
       p.catch(() => copies.delete(key));
       copies.set(key, p);
     }
     return p;
+  };
+
+  /** A start that found the file damaged after all (changed since it was checked): check and copy again, next time. */
+  const forget = (target: SshTarget): void => {
+    deployed.delete(deployKey(target));
+    for (const key of [...copies.keys()]) if (key.startsWith(`${targetKey(target)}|`)) copies.delete(key);
   };
 
   const targetOf = (facts: HostFacts): Promise<SshTarget> =>
@@ -140,38 +156,55 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       warn: opts.warn,
     });
 
+  const sha256 = opts.gate.sha256;
+
+  const openAs = async (target: SshTarget, become: BecomeSpec, limits: StartLimits): Promise<GateTransport> => {
+    const remote = await ensureDeployed(target, limits);
+    // root reads the login user's file as it is; anyone else needs the readable copy.
+    const needsCopy = become.user !== 'root' && become.user !== target.user;
+    const path = needsCopy ? await readableCopy(target, remote, limits) : remote.path;
+    return openSshGate(pool, kills, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, sha256, become }, limits);
+  };
+
+  const openPlain = async (target: SshTarget, limits: StartLimits): Promise<GateTransport> => {
+    // Usually the gate is there: it starts in one round trip, and only a host without it (or with a damaged one) is probed and given it.
+    const asked = ++ticks;
+    const first = await startGateOrProbe(pool, kills, target, opts.gate, remoteDir, limits);
+    if ('started' in first) return first.started;
+    counts.probes++;
+    const remote = await ensureDeployed(target, limits, { probe: first.probe, asked });
+    return openSshGate(pool, kills, target, { python: remote.python, path: remote.path, sha256 }, limits);
+  };
+
   return {
-    async open(facts, become, openOpts = {}) {
+    async open(facts, become, given) {
       const target = await targetOf(facts);
       // The connection comes up within the call's time; the gate's steps then use it.
-      const ms = openOpts.timeoutMs;
-      await pool.ready(target, { deadline: ms === undefined ? undefined : { at: (openOpts.startedAt ?? Date.now()) + ms, ms } });
-      if (become === undefined) {
-        // Usually the gate is there: it starts in one round trip, and only a host without it is probed and given it.
-        const asked = ++ticks;
-        const first = await startGateOrProbe(pool, target, opts.gate, remoteDir);
-        if ('started' in first) {
-          counts.gatesOpened++;
-          return first.started;
-        }
-        counts.probes++;
-        const remote = await ensureDeployed(target, { probe: first.probe, asked });
-        const transport = await openSshGate(pool, target, { python: remote.python, path: remote.path });
-        counts.gatesOpened++;
-        return transport;
+      const ms = given?.timeoutMs;
+      await pool.ready(target, { deadline: ms === undefined ? undefined : { at: Date.now() + ms, ms } });
+      const limits = given ?? { timeoutMs: DEFAULT_START_MS };
+      const once = (): Promise<GateTransport> => (become === undefined ? openPlain(target, limits) : openAs(target, become, limits));
+      let transport: GateTransport;
+      try {
+        transport = await once();
+      } catch (e) {
+        // Damaged between its check and its start: checked, replaced and started once more.
+        if (!(e instanceof GateDamaged)) throw e;
+        forget(target);
+        transport = await once();
+        damaged(target.name);
       }
-      const remote = await ensureDeployed(target);
-      // root reads the login user's file as it is; anyone else needs the readable copy.
-      const needsCopy = become.user !== 'root' && become.user !== target.user;
-      const path = needsCopy ? await readableCopy(target, remote) : remote.path;
-      const transport = await openSshGate(pool, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, become });
       counts.gatesOpened++;
       return transport;
     },
     async raw(facts, command, rawOpts) {
       return runRaw(pool, await targetOf(facts), command, rawOpts);
     },
-    closeAll: () => pool.closeAll(),
+    closeAll: async () => {
+      // A kill on its way to a host needs the connection it goes over.
+      await kills.settled();
+      await pool.closeAll();
+    },
     stats: () => {
       const s = pool.stats();
       return { ...counts, connections: s.connections, openConnections: s.open };

@@ -83,7 +83,7 @@ describe('ftl run on localhost (no inventory)', () => {
   it('ftl gate build prints the gate path and hash', async () => {
     const r = await ftl(['gate', 'build']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /\.ftl\/gates\/([0-9a-f]{16})\.pyz\nhash \1 · \d+ bytes/);
+    assert.match(r.stdout, /\.ftl\/gates\/([0-9a-f]{16})-[0-9a-f]{16}\.pyz\nhash \1 · \d+ bytes/);
   });
 });
 

@@ -165,7 +165,7 @@ test('the command lines: sudo with its flags (-n/-S decided by ftl), su as Ansib
   assert.deepEqual(becomeArgv({ user: 'app', flags: '-n -p "x y"' }, '/bin/sh', 'id').slice(0, 5), ['sudo', '-n', '-u', 'app', '--']);
   assert.deepEqual(becomeArgv({ user: 'app', method: 'su' }, '/bin/sh', "echo 'hi'"), ['su', 'app', '-c', `'/bin/sh' -c 'echo '\\''hi'\\'''`]);
   assert.deepEqual(becomeArgv({ user: 'app', method: 'su', flags: '- -m' }, '/bin/sh', 'id').slice(0, 4), ['su', '-', '-m', 'app']);
-  const cmd = gateCommand({ python: '/usr/bin/python3', path: '/p/gate.pyz', become: { user: 'app', password: 's3cret-su', method: 'su' } });
+  const cmd = gateCommand({ python: '/usr/bin/python3', path: '/p/gate.pyz', sha256: '0'.repeat(64), become: { user: 'app', password: 's3cret-su', method: 'su' } });
   assert.match(cmd, /su.*app.*-c/);
   assert.ok(!cmd.includes('s3cret-su'));
   assert.ok(!rawCommand('id', { become: { user: 'app', password: 's3cret-su', method: 'su' } }).includes('s3cret-su'));

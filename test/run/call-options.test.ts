@@ -21,6 +21,7 @@ describe('call options are checked before any host is touched', () => {
       [{ check: 'yes' }, /call option 'check' must be true or false, not 'yes'/],
       [{ become: 3 }, /call option 'become' must be true, false or a user name/],
       [{ vars: [1] }, /call option 'vars' must be an object/],
+      [{ maxOutput: 0 }, /call option 'maxOutput' must be a positive whole number of bytes, not 0/],
       [{ tiemout: 3 }, /unknown call option 'tiemout' for ping/],
     ];
     for (const [opts, re] of cases) {

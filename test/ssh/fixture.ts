@@ -47,7 +47,7 @@ export async function labGates(lab: Lab, opts: Partial<SshGateFactoryOptions> = 
 
 /** Opens a gate for these facts (not pooled), pings it, and closes it. */
 export async function pingThrough(g: LabGates, facts: HostFacts, open: { timeoutMs?: number } = {}): Promise<unknown> {
-  const s = await GateSession.open(await g.factory.open(facts, undefined, open), { host: facts.name, helloTimeoutMs: 60_000 });
+  const s = await GateSession.open(await g.factory.open(facts, undefined, open.timeoutMs === undefined ? undefined : { timeoutMs: open.timeoutMs }), { host: facts.name, helloTimeoutMs: 60_000 });
   try {
     return await ping(s);
   } finally {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Client } from 'ssh2';
 import { FtlError } from '../../src/base/errors.js';
+import { sha256Of } from '../../src/gate/pyz.js';
 import { hostFacts } from '../../src/inventory/facts.js';
 import { parseSshG } from '../../src/ssh/config.js';
 import { transientError } from '../../src/ssh/connect.js';
@@ -114,10 +115,10 @@ test('the gate stream starts after the marker: shell rc output before it is drop
 });
 
 test('the become password never appears in the remote command line', () => {
-  const cmd = gateCommand({ python: '/usr/bin/python3', path: '/home/u/.ftl/gate-x.pyz', become: { user: 'app', password: 's3cret-pw' } });
+  const cmd = gateCommand({ python: '/usr/bin/python3', path: '/home/u/.ftl/gate-x.pyz', sha256: 'ab12', become: { user: 'app', password: 's3cret-pw' } });
   assert.ok(!cmd.includes('s3cret-pw'));
   assert.match(cmd, /sudo.*-S.*-u.*app/);
-  assert.match(gateCommand({ python: 'python3', path: '/p', become: { user: 'app' } }), /sudo.*-n.*-H.*-u.*app/);
+  assert.match(gateCommand({ python: 'python3', path: '/p', sha256: 'ab12', become: { user: 'app' } }), /sudo.*-n.*-H.*-u.*app/);
 });
 
 /** Runs the remote command with the local sh, as sshd would run it with the login shell. */
@@ -139,7 +140,7 @@ function localRunner(noise = ''): RemoteRunner {
 test('gate deploy: probe, upload once, and clear errors (run with the local sh)', async (t) => {
   const dir = tempDir(t);
   const bytes = Buffer.from('PK fake gate bytes');
-  const gate = { path: join(dir, 'g.pyz'), hash: 'abc123', size: bytes.length };
+  const gate = { path: join(dir, 'g.pyz'), hash: 'abc123', size: bytes.length, sha256: sha256Of(bytes) };
   writeFileSync(gate.path, bytes);
   const remoteDir = join(dir, 'remote', '.ftl');
   const first = await deployGate(localRunner('Last login: yesterday\nhello from .bashrc\n'), gate, { host: 'h1', python: undefined, remoteDir });
@@ -173,7 +174,7 @@ test('gate deploy: probe, upload once, and clear errors (run with the local sh)'
 test('the start script starts a gate that is there in one go, and answers as the probe when it is not (local sh)', async (t) => {
   const dir = tempDir(t);
   const bytes = Buffer.from('PK fake gate bytes');
-  const gate = { path: join(dir, 'g.pyz'), hash: 'abc123', size: bytes.length };
+  const gate = { path: join(dir, 'g.pyz'), hash: 'abc123', size: bytes.length, sha256: sha256Of(bytes) };
   writeFileSync(gate.path, bytes);
   // A stand-in interpreter: answers the version question, and says what it was asked to run instead of running it.
   const python = join(dir, 'python3');
@@ -188,7 +189,7 @@ test('the start script starts a gate that is there in one go, and answers as the
   assert.equal(deployed.uploaded, true, "the probe's answer is enough to deploy");
 
   const present = await localRunner()(script());
-  assert.equal(present.stdout, `@@START@@gate started: ${opts.remoteDir}/gate-abc123.pyz\n`, 'the gate starts, right after the marker');
+  assert.equal(present.stdout.replace(/^@@FTL-PID=\d+@@\n/, ''), `@@START@@gate started: ${opts.remoteDir}/gate-abc123.pyz\n`, 'the gate starts, right after the marker');
 });
 
 const target = (name: string): SshTarget => ({

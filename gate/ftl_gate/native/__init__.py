@@ -5,7 +5,8 @@ options (no _ansible_* keys) and ctx is a RequestContext (check_mode, diff,
 track() for child processes). Fail with context.ModuleFailed(msg, **extra).
 The result must carry the keys Ansible's module returns for the same call.
 """
-import importlib
+
+from .. import lazy
 
 NAMES = ("ping", "command", "shell", "stat", "slurp", "file", "copy", "facts")
 
@@ -17,4 +18,4 @@ def names():
 def get(name):
     if name not in NAMES:
         return None
-    return importlib.import_module("ftl_gate.native." + name)
+    return lazy.load("native." + name)

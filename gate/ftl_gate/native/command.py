@@ -4,6 +4,7 @@ controller adds."""
 import os
 
 from ..context import ModuleFailed
+from ..output import mark_cut, read_bounded
 from .argspec import check
 
 # Ansible's action plugin runs the module as ansible.legacy.command; its messages say so.
@@ -74,10 +75,11 @@ def run(params, ctx, shell=False):
         import datetime
 
         r["start"] = datetime.datetime.now()
-        r["rc"], out, err = _execute(args, shell, executable, chdir, p["stdin"], p["stdin_add_newline"], ctx, warnings)
+        r["rc"], (out, out_cut), (err, err_cut) = _execute(args, shell, executable, chdir, p["stdin"], p["stdin_add_newline"], ctx, warnings)
         r["end"] = datetime.datetime.now()
-        r["stdout"] = out.decode("utf-8", "replace")
-        r["stderr"] = err.decode("utf-8", "replace")
+        # As Ansible's to_text: bytes that are not UTF-8 become lone surrogates, not U+FFFD.
+        r["stdout"] = out.decode("utf-8", "surrogateescape")
+        r["stderr"] = err.decode("utf-8", "surrogateescape")
         r["delta"] = str(r["end"] - r["start"])
         r["end"] = str(r["end"])
         r["start"] = str(r["start"])
@@ -90,14 +92,19 @@ def run(params, ctx, shell=False):
     if p["strip_empty_ends"]:
         r["stdout"] = r["stdout"].rstrip("\r\n")
         r["stderr"] = r["stderr"].rstrip("\r\n")
+    if not ctx.check_mode:
+        mark_cut(r, "stdout", out_cut)
+        mark_cut(r, "stderr", err_cut)
     if r["rc"] != 0:
         _fail(r, r["rc"], "non-zero return code", warnings)
     return _finish(r, warnings)
 
 
 def _finish(r, warnings):
-    r["stdout_lines"] = (r["stdout"] or "").splitlines()
-    r["stderr_lines"] = (r["stderr"] or "").splitlines()
+    # Lines of output that was cut are the controller's to make (see output.py).
+    for key in ("stdout", "stderr"):
+        if not r.get("%s_truncated_bytes" % key):
+            r["%s_lines" % key] = (r[key] or "").splitlines()
     if warnings:
         r["warnings"] = warnings
     return r
@@ -169,7 +176,8 @@ def _execute(args, shell, executable, cwd, stdin, add_newline, ctx, warnings):
         raise ModuleFailed(str(e), **result)
     ctx.track(proc)
     try:
-        out, err = proc.communicate(data)
+        # At most max_output bytes of each stream are held, however much the command prints.
+        out, out_cut, err, err_cut = read_bounded(proc, data, ctx.max_output)
     finally:
         ctx.untrack(proc)
-    return proc.returncode, out, err
+    return proc.returncode, (out, out_cut), (err, err_cut)
