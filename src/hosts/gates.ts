@@ -12,6 +12,7 @@ import type { Inventory } from '../inventory/index.js';
 import type { AskPassword } from '../base/passwords.js';
 import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
+import { AnsibleWorker } from './ansible-worker.js';
 import { gateBuild } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
@@ -76,6 +77,7 @@ export class GateProvider {
   private readonly wanted = new Map<string, Pending>();
   private readonly shipped = new WeakMap<GateSession, Set<string>>();
   private ssh: Promise<SshGateFactory> | undefined;
+  private worker: AnsibleWorker | undefined;
   /** -K's answer, or the last one sudo accepted: memory only. */
   private becomePassword: string | undefined;
   /** Said once each: a redeployed gate, an ssh option that cannot be honoured. */
@@ -194,6 +196,11 @@ export class GateProvider {
     return this.ssh;
   }
 
+  /** The controller's Ansible worker; its process starts on the first request that needs it. */
+  get ansible(): AnsibleWorker {
+    return (this.worker ??= new AnsibleWorker());
+  }
+
   list(): GateInfo[] {
     return this.pool.list().map((g) => ({
       key: g.key,
@@ -207,7 +214,7 @@ export class GateProvider {
   }
 
   async closeAll(): Promise<void> {
-    await this.pool.closeAll();
+    await Promise.all([this.pool.closeAll(), this.worker?.close()]);
     const ssh = this.ssh;
     this.ssh = undefined;
     if (ssh !== undefined) await (await ssh.catch(() => undefined))?.closeAll();
