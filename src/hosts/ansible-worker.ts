@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { FtlError, GateError } from '../base/errors.js';
 import { packageRoot } from '../base/paths.js';
+import type { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GateSession, type GateReply } from '../gate/session.js';
 import { controllerPython } from '../modules/ansible-env.js';
@@ -92,6 +93,8 @@ export interface AnsibleWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** Per request unless the request says otherwise. */
   timeoutMs?: number;
+  /** Where Ansible's warnings and deprecations go (each said once per session). */
+  warnings?: Warnings;
 }
 
 const LABEL = "the controller's Ansible worker";
@@ -163,12 +166,24 @@ export class AnsibleWorker {
       const msg = e instanceof Error ? e.message : String(e);
       throw new FtlError('FTL_WORKER', `${LABEL}: ${type} failed: ${msg.replace(/^gate /, 'the worker ')}`, { cause: e });
     }
+    this.passOnWarnings(reply.data);
     if (reply.type === 'NoAnsible') throw noAnsible(this.python, String(reply.data.message));
     if (reply.type === 'Error') {
       if (reply.data.cancelled === true) throw new GateError('FTL_CANCELLED', `${type} cancelled`);
       throw new FtlError('FTL_WORKER', `${LABEL}: ${type} failed: ${String(reply.data.message)}`);
     }
     return reply;
+  }
+
+  /** What Ansible warned about while the request ran, as Ansible would have printed it. */
+  private passOnWarnings(data: Record<string, unknown>): void {
+    const sink = this.opts.warnings;
+    if (sink === undefined) return;
+    for (const key of ['warnings', 'deprecations']) {
+      const list = data[key];
+      if (!Array.isArray(list)) continue;
+      for (const w of list) sink.warn({ message: `ansible: ${String(w)}` });
+    }
   }
 
   private syncInventory(inv: WorkerInventory, scope: HostsScope): Promise<void> {

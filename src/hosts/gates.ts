@@ -198,7 +198,7 @@ export class GateProvider {
 
   /** The controller's Ansible worker; its process starts on the first request that needs it. */
   get ansible(): AnsibleWorker {
-    return (this.worker ??= new AnsibleWorker());
+    return (this.worker ??= new AnsibleWorker({ warnings: this.warnings }));
   }
 
   list(): GateInfo[] {

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../base/errors.js';
 import { Inventory } from '../inventory/index.js';
 import { newActionSession, type ActionSession } from '../actions/index.js';
@@ -7,7 +8,7 @@ import { prepareCall } from './prepare.js';
 import { rootProxy, targetProxy, type ProxyCore } from './proxy.js';
 import type { RunResult } from './result.js';
 import type { RunProgress } from '../base/types.js';
-import { runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { becomeFor, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
 import Fuse from 'fuse.js';
 import { closest } from '../base/suggest.js';
@@ -56,6 +57,8 @@ export class FtlCore implements ProxyCore {
   readonly actions: ActionSession;
   private interruption = new AbortController();
   private targetFuse: Fuse<string> | undefined;
+  /** Bumped when hosts or variables change: the Ansible worker is sent the inventory again. */
+  private inventoryVersion = 1;
 
   constructor(
     readonly inventory: Inventory,
@@ -71,10 +74,15 @@ export class FtlCore implements ProxyCore {
       become: opts.become,
     };
     this.limit = opts.limit;
+    const given = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
+    // As Ansible lists them in ansible_inventory_sources: paths made absolute, host lists as given.
+    const sources = given.map((s) => (s.includes(',') && !s.includes('/') ? s : resolvePath(s)));
     this.actions = newActionSession({
+      version: () => this.inventoryVersion,
       varsOf: (h) => inventory.varsOf(h),
-      groupsOf: (h) => inventory.host(h)?.groups ?? [],
       groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),
+      allVars: () => inventory.group('all')?.vars ?? {},
+      sources: () => sources,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
   }
@@ -98,6 +106,7 @@ export class FtlCore implements ProxyCore {
   /** Forget cached name lists after the inventory changes. */
   inventoryChanged(): void {
     this.targetFuse = undefined;
+    this.inventoryVersion++;
   }
 
   isModule(name: string): boolean {
@@ -153,6 +162,10 @@ export class FtlCore implements ProxyCore {
       session: this.actions,
       callVars: o.vars,
       refresh: o.refresh,
+      hosts,
+      gateKeyOf: (h) => GateProvider.keyOf(h, becomeFor(this.inventory.facts(h), o.become, this.defaults.become)),
+      forks: o.forks ?? this.defaults.forks,
+      limit: this.limit,
     });
     const onProgress = o.onProgress ?? this.onProgress;
     const result = await runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, {

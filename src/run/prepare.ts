@@ -55,6 +55,11 @@ export interface ActionOptions {
   callVars?: Readonly<Record<string, unknown>> | undefined;
   /** setup: gather again instead of answering from the session's cache. */
   refresh?: boolean | undefined;
+  /** The call's hosts, and each one's gate key: templating asks the Ansible worker once for all of them. */
+  hosts?: readonly string[] | undefined;
+  gateKeyOf?: ((host: string) => string) | undefined;
+  forks?: number | undefined;
+  limit?: string | undefined;
 }
 
 /** Checks a module call on the controller, once, before any host is touched. */
