@@ -31,10 +31,18 @@ def with_scope(data, req, build, per_host):
 
 
 def host_error(e):
-    """A host's failure as Ansible's TaskExecutor reports it."""
+    """A host's failure as Ansible's TaskExecutor reports it (call inside the except block)."""
+    import traceback
+
     from ansible.errors import AnsibleError
-    from ansible.module_utils._text import to_text
+    from ansible.module_utils._text import to_native, to_text
 
     if isinstance(e, AnsibleError):
         return {"failed": True, "msg": to_text(e, nonstring="simplerepr"), "error_type": type(e).__name__}
-    return {"failed": True, "msg": "Unexpected failure during module execution: %s" % e, "error_type": type(e).__name__}
+    return {
+        "failed": True,
+        "msg": "Unexpected failure during module execution: %s" % to_native(e, nonstring="simplerepr"),
+        "exception": traceback.format_exc(),
+        "stdout": "",
+        "error_type": type(e).__name__,
+    }

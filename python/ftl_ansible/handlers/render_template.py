@@ -83,9 +83,11 @@ def _render(host, action_class):
         action = action_class(task, _NoConnection(), host.scope.play_context, host.scope.loader, templar, _Loaders())
         result = action.run(task_vars=variables)
     except Exception as e:
-        result = host_error(e)
+        # What escapes the action is reported by TaskExecutor.run, without a 'changed'.
+        return host_error(e)
     captured = result.pop(_CAPTURED, None)
     if captured is None:
+        # What the action reports goes through TaskExecutor._execute, which adds 'changed'.
         result.setdefault("changed", False)
         return result
     return {"data": captured["data"], "copy_args": captured["copy_args"], "source": action.found}
