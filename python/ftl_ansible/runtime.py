@@ -24,9 +24,10 @@ class Runtime:
         from ansible.cli.adhoc import AdHocCLI
         from ansible.release import __version__
 
-        from . import capture
+        from . import capture, compile_cache
 
         capture.install()
+        compile_cache.install()
         AdHocCLI(["ansible", "all"]).parse()
         # What the Templar and the variable manager import, imported now rather than inside
         # the first request (and not concurrently by several).
