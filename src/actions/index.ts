@@ -80,7 +80,7 @@ export interface ActionPrepare {
 }
 
 /** Templating for one call: the worker, the inventory and facts it reads, the call's options. */
-export function callTemplating(p: ActionPrepare, session: ActionSession): CallTemplating {
+export function callTemplating(p: Pick<ActionPrepare, 'gates' | 'check' | 'diff' | 'callVars' | 'hosts' | 'gateKeyOf' | 'forks' | 'limit'>, session: ActionSession): CallTemplating {
   return new CallTemplating({
     worker: () => p.gates.ansible,
     inventory: workerInventory(session.vars),

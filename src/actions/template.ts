@@ -12,16 +12,12 @@
  */
 import { basename } from 'node:path';
 import { UsageError } from '../base/errors.js';
+import { mayBeTemplate } from '../base/templates.js';
 import { isFailure } from '../hosts/ansible-worker.js';
 import { str, without } from './args.js';
 import { copyTree } from './copy.js';
 import { findLocal } from './local-files.js';
 import type { Action } from './types.js';
-
-/** Ansible's test for "might be a template" (Templar.is_possibly_template with default delimiters). */
-export function mayBeTemplate(s: string): boolean {
-  return s.includes('{{') || s.includes('{%') || s.includes('{#');
-}
 
 export const template: Action = {
   prepare(args) {

@@ -1,10 +1,12 @@
 import { UsageError } from '../base/errors.js';
-import { actionFor, prepareAction, type ActionSession } from '../actions/index.js';
+import { actionFor, callTemplating, newActionSession, prepareAction, type ActionSession } from '../actions/index.js';
+import { hasTemplate } from '../base/templates.js';
 import { callModule } from '../actions/module-call.js';
 import type { ModuleIndex } from '../modules/index.js';
 import { maskNoLog, validateArgs } from '../modules/validate.js';
 import type { GateProvider } from '../hosts/gates.js';
 import type { PreparedCall } from './runner.js';
+import { templatedCall } from './templated-args.js';
 
 /** Modules that take free-form text (`command uptime`) besides k=v args. */
 const FREE_FORM = new Set(['command', 'shell', 'raw', 'script', 'ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.raw', 'ansible.builtin.script']);
@@ -60,6 +62,8 @@ export interface ActionOptions {
   gateKeyOf?: ((host: string) => string) | undefined;
   forks?: number | undefined;
   limit?: string | undefined;
+  /** The args are templated already (for this host): do not template them again. */
+  templated?: boolean | undefined;
 }
 
 /** Checks a module call on the controller, once, before any host is touched. */
@@ -100,6 +104,13 @@ export async function prepareCall(
   const runs = isShell ? (modules.resolve('ansible.builtin.command') ?? info) : info;
   const checked = isShell ? { ...validated, args: { ...validated.args, _uses_shell: true } } : validated;
   const shownArgs = maskNoLog(validated.args, checked.noLogKeys);
+  // As a task's args: templated per host, then checked and run. The template action
+  // templates its own args in the worker, with its rendering, in the same request.
+  if (opts.templated !== true && info.shortName !== 'template' && hasTemplate(args)) {
+    const session = opts.session ?? newActionSession();
+    const templating = callTemplating({ ...opts, gates }, session);
+    return templatedCall(info.fqcn, args, shownArgs, templating, (hostArgs) => prepareCall(modules, gates, name, hostArgs, { ...opts, session, templated: true }));
+  }
   if (action !== undefined) return prepareAction(action, { ...opts, modules, gates, module: info.fqcn, args: checked.args, shownArgs });
   return {
     module: info.fqcn,
