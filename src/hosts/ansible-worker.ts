@@ -9,7 +9,8 @@
  * (SetInventory), a host's facts once per gathering. A request on a thousand hosts is one
  * round trip. See docs/gate-protocol.md, "The controller's Ansible worker".
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { FtlError, GateError } from '../base/errors.js';
 import { packageRoot } from '../base/paths.js';
 import type { Warnings } from '../base/warnings.js';
@@ -121,6 +122,7 @@ export class AnsibleWorker {
 
   private start(): Promise<GateSession> {
     const open = async (): Promise<GateSession> => {
+      if (isAbsolute(this.python) && !existsSync(this.python)) throw noAnsible(this.python, 'there is no such file');
       const transport = spawnLocalGate(join(packageRoot(), 'python', 'ftl_ansible'), { python: this.python, env: this.opts.env ?? process.env });
       let s: GateSession;
       try {

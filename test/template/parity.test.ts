@@ -12,9 +12,10 @@ import { CASES } from './cases.js';
 import { runParity } from './parity-run.js';
 
 describe('template parity with ansible-playbook on lab hosts', { timeout: 1_200_000 }, () => {
-  it(`${String(CASES.length)} templates render to the same bytes, modes, results and errors`, async () => {
+  it(`${String(CASES.length)} templates render to the same bytes, modes, results and errors`, async (t) => {
     await withLab(2, async (lab) => {
       const r = await runParity(lab.inventoryPath, CASES);
+      t.diagnostic(`${String(r.compared)} renderings compared (${String(r.rendered)} files, ${String(r.failed)} failures); ansible-playbook ${String(Math.round(r.ansibleMs / 1000))} s, ftl ${String(Math.round(r.ftlMs / 1000))} s`);
       assert.deepEqual(r.differences, [], `${String(r.differences.length)} differences:\n${r.differences.join('\n')}`);
       // The suite is worth what it covers: most cases render, the error cases fail on both sides.
       assert.ok(r.rendered >= 60, `only ${String(r.rendered)} files rendered`);
