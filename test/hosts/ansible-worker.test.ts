@@ -153,6 +153,15 @@ describe('the Ansible worker with ansible-core', { timeout: 600_000 }, () => {
     for (const [i, [, want]] of values.entries()) assert.deepEqual(answers[i]?.get('h1'), { value: want });
   });
 
+  it('a request in a slow lookup does not hold up the others', async () => {
+    const order: string[] = [];
+    const slow = worker.template(scope(['h1']), "{{ lookup('pipe', 'sleep 2; echo slow') }}").then((r) => order.push(String((r.get('h1') as { value: unknown }).value)));
+    await new Promise((r) => setTimeout(r, 200));
+    const quick = worker.template(scope(['h1', 'h2', 'h3']), '{{ inventory_hostname }}').then((r) => order.push(String((r.get('h3') as { value: unknown }).value)));
+    await Promise.all([slow, quick]);
+    assert.deepEqual(order, ['h3', 'slow']);
+  });
+
   it('a worker that died is replaced on the next request, with the inventory sent again', async () => {
     const pid = (await worker.hello()).pid;
     assert.ok(typeof pid === 'number');
