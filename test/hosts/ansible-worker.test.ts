@@ -172,6 +172,25 @@ describe('the Ansible worker with ansible-core', { timeout: 600_000 }, () => {
     assert.notEqual((await worker.hello()).pid, pid);
   });
 
+  it('closing the session ends the worker process', async () => {
+    const other = await automation({ inventory: join(dir, 'inventory.yml') });
+    const r = await other.run('h1', 'command', { cmd: 'echo {{ inventory_hostname }}' });
+    assert.equal(r.host('h1')?.stdout, 'h1');
+    const pid = (await other.core.gates.ansible.hello()).pid;
+    assert.ok(typeof pid === 'number');
+    await other.close();
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((res) => setTimeout(res, 100));
+    assert.equal(alive(), false, `worker ${String(pid)} still running after close()`);
+  });
+
   it("Ansible's warnings reach the session's warnings", async () => {
     const r = await worker.template(scope(['h1']), "{{ lookup('file', 'no-such-file.txt', errors='warn') }}");
     assert.deepEqual(r.get('h1'), { value: '' });
