@@ -12,22 +12,21 @@ const src = join(root, 'src');
 /**
  * Which folders each folder may import besides itself. The order, top to bottom:
  * entry (cli.ts, index.ts) > commands > repl > run > actions > hosts > modules >
- * ssh > gate | inventory | lab | jinja > ui > base.
+ * ssh > gate | inventory | lab > ui > base.
  * ui (formatting, Ink) is used by commands and repl and imports only base.
  */
 const BELOW = {
-  entry: ['commands', 'repl', 'run', 'actions', 'hosts', 'modules', 'ssh', 'gate', 'inventory', 'lab', 'jinja', 'ui', 'base'],
+  entry: ['commands', 'repl', 'run', 'actions', 'hosts', 'modules', 'ssh', 'gate', 'inventory', 'lab', 'ui', 'base'],
   commands: ['repl', 'run', 'actions', 'hosts', 'modules', 'ssh', 'gate', 'inventory', 'lab', 'ui', 'base'],
   repl: ['run', 'modules', 'inventory', 'ui', 'base'],
   run: ['actions', 'hosts', 'modules', 'inventory', 'base'],
-  actions: ['hosts', 'modules', 'gate', 'inventory', 'jinja', 'base'],
+  actions: ['hosts', 'modules', 'gate', 'inventory', 'base'],
   hosts: ['modules', 'ssh', 'gate', 'inventory', 'base'],
   modules: ['gate', 'base'],
   ssh: ['gate', 'base'],
   gate: ['base'],
   inventory: ['base'],
   lab: ['base'],
-  jinja: ['base'],
   ui: ['base'],
   base: [],
 };

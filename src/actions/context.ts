@@ -5,7 +5,7 @@ import type { ModuleIndex } from '../modules/index.js';
 import type { FactsCache } from './facts-cache.js';
 import { callModule, moduleFor } from './module-call.js';
 import type { ActionContext, VarsSource } from './types.js';
-import { templateVars } from './vars.js';
+import type { CallTemplating } from './vars.js';
 
 /** What lives as long as an ftl session: gathered facts, and where variables come from. */
 export interface ActionSession {
@@ -20,10 +20,9 @@ export interface ActionCall {
   readonly session: ActionSession;
   readonly check: boolean;
   readonly diff: boolean;
-  /** The call's variables for templates (the task's `vars:` in a playbook). */
-  readonly callVars: Readonly<Record<string, unknown>>;
   /** Gather facts again instead of answering from the cache. */
   readonly refresh: boolean;
+  readonly templating: CallTemplating;
 }
 
 export function actionContext(
@@ -57,16 +56,6 @@ export function actionContext(
     exec(command, o = {}) {
       return gates.raw(facts, become, command, { executable: o.executable, ...run });
     },
-    templateVars() {
-      return templateVars({
-        host,
-        source: call.session.vars,
-        facts: call.session.factsCache.factsOf(gateKey),
-        callVars: call.callVars,
-        check: call.check,
-        diff: call.diff,
-        ansibleVersion: modules.ansibleVersion,
-      });
-    },
+    templating: call.templating,
   };
 }

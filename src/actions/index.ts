@@ -18,6 +18,7 @@ import { script } from './script.js';
 import { setup } from './setup.js';
 import { template } from './template.js';
 import type { Action, Args } from './types.js';
+import { CallTemplating, workerInventory } from './vars.js';
 import { waitForConnection } from './wait-for-connection.js';
 
 export { FactsCache } from './facts-cache.js';
@@ -71,19 +72,43 @@ export interface ActionPrepare {
   readonly session?: ActionSession | undefined;
   readonly callVars?: Readonly<Record<string, unknown>> | undefined;
   readonly refresh?: boolean | undefined;
+  /** The call's hosts: templating asks the worker once for all of them. */
+  readonly hosts?: readonly string[] | undefined;
+  /** A host's gate key (host, or host|become user), under which its facts are kept. */
+  readonly gateKeyOf?: ((host: string) => string) | undefined;
+  readonly forks?: number | undefined;
+  readonly limit?: string | undefined;
+}
+
+/** Templating for one call: the worker, the inventory and facts it reads, the call's options. */
+export function callTemplating(p: Pick<ActionPrepare, 'gates' | 'check' | 'diff' | 'callVars' | 'hosts' | 'gateKeyOf' | 'forks' | 'limit'>, session: ActionSession): CallTemplating {
+  return new CallTemplating({
+    worker: () => p.gates.ansible,
+    inventory: workerInventory(session.vars),
+    factsCache: session.factsCache,
+    hosts: p.hosts,
+    gateKeyOf: p.gateKeyOf ?? ((h) => h),
+    callVars: p.callVars ?? {},
+    extraVars: session.vars?.extraVars?.(),
+    check: p.check,
+    diff: p.diff,
+    forks: p.forks,
+    limit: p.limit,
+  });
 }
 
 /** Prepares an action once for the call (its controller-side checks), then runs it per host. */
 export async function prepareAction(action: Action, p: ActionPrepare): Promise<PreparedCall> {
   const perHost = await action.prepare(p.args);
+  const session = p.session ?? newActionSession();
   const call = {
     modules: p.modules,
     gates: p.gates,
-    session: p.session ?? newActionSession(),
+    session,
     check: p.check,
     diff: p.diff,
-    callVars: p.callVars ?? {},
     refresh: p.refresh === true,
+    templating: callTemplating(p, session),
   };
   return {
     module: p.module,

@@ -7,6 +7,9 @@ import type { GateSession } from '../gate/session.js';
 import type { HostFacts } from '../base/types.js';
 import type { BecomeSpec, HostOutcome } from '../base/types.js';
 import type { FactsCache } from './facts-cache.js';
+import type { CallTemplating } from './vars.js';
+
+export type { VarsSource } from './vars.js';
 
 export type Args = Readonly<Record<string, unknown>>;
 
@@ -25,17 +28,6 @@ export interface ModuleCallOptions {
   real?: boolean;
 }
 
-/** Where templates find variables beyond the host's own: one per ftl session. */
-export interface VarsSource {
-  /** The host's variables merged as the inventory layer gives them. */
-  varsOf(host: string): Readonly<Record<string, unknown>>;
-  /** The groups the host is in (without 'all'). */
-  groupsOf(host: string): readonly string[];
-  /** Every group with its hosts, 'all' and 'ungrouped' included. */
-  groups(): Readonly<Record<string, readonly string[]>>;
-  /** -e: over every other variable, the call's own and gathered facts too (Ansible's highest precedence). */
-  extraVars?(): Readonly<Record<string, unknown>>;
-}
 
 /** What an action can do on its one host. */
 export interface ActionContext {
@@ -52,8 +44,8 @@ export interface ActionContext {
   module(name: string, args: Args, opts?: ModuleCallOptions): Promise<HostOutcome>;
   /** Runs a command on the host outside the gate (no Python needed). */
   exec(command: string, opts?: { executable?: string | undefined }): Promise<ExecResult>;
-  /** Variables for templates: inventory, magic variables, cached facts, call variables. */
-  templateVars(): Record<string, unknown>;
+  /** Templating for this call through the controller's Ansible worker (one request for all its hosts). */
+  readonly templating: CallTemplating;
   /** Facts gathered on hosts in this session. */
   readonly factsCache: FactsCache;
   /** The cache key of this host's gate (host, or host|become user): facts differ per user. */

@@ -38,8 +38,10 @@ export const ERROR_CODES = {
   FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',
   FTL_LAB: 'see ftl lab --help',
   FTL_LINE_STUCK: 'a line awaited a promise that never settled; await calls, and resolve or reject promises you make',
-  // templates
-  FTL_TEMPLATE: 'fix the template at the line shown; .doc template says what ftl\'s template engine supports',
+  // templates and the controller's Ansible worker
+  FTL_TEMPLATE: 'fix the template; the message is the one Ansible gives',
+  FTL_NO_ANSIBLE: 'install ansible-core on the controller (apt-get install ansible-core, or pip install ansible-core), or set FTL_PYTHON to a Python that has it',
+  FTL_WORKER: "the controller's Ansible worker failed; the next call starts a new one",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -82,6 +84,8 @@ export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreac
   FTL_LAB: 'failed',
   FTL_LINE_STUCK: 'failed',
   FTL_TEMPLATE: 'failed',
+  FTL_NO_ANSIBLE: 'failed',
+  FTL_WORKER: 'failed',
 };
 
 

@@ -15,6 +15,7 @@ import type { HostFacts } from '../base/types.js';
 import type { Inventory } from '../inventory/index.js';
 import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
+import { AnsibleWorker } from './ansible-worker.js';
 import { gateBuild, intactGate } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
@@ -76,6 +77,7 @@ export class GateProvider {
   private readonly pool: GatePool<GateSpec>;
   private readonly shipped = new WeakMap<GateSession, Set<string>>();
   private ssh: Promise<SshGateFactory> | undefined;
+  private worker: AnsibleWorker | undefined;
   /** -K's answer, or the last one sudo accepted: memory only. */
   private becomePassword: string | undefined;
   /** Said once each: a redeployed gate, an ssh option that cannot be honoured. */
@@ -211,6 +213,11 @@ export class GateProvider {
     return this.ssh;
   }
 
+  /** The controller's Ansible worker; its process starts on the first request that needs it. */
+  get ansible(): AnsibleWorker {
+    return (this.worker ??= new AnsibleWorker({ warnings: this.warnings }));
+  }
+
   list(): GateInfo[] {
     return this.pool.list().map((g) => ({
       key: g.key,
@@ -224,7 +231,7 @@ export class GateProvider {
   }
 
   async closeAll(): Promise<void> {
-    await this.pool.closeAll();
+    await Promise.all([this.pool.closeAll(), this.worker?.close()]);
     const ssh = this.ssh;
     this.ssh = undefined;
     if (ssh !== undefined) await (await ssh.catch(() => undefined))?.closeAll();

@@ -1,6 +1,7 @@
 import { MASK, maskValues } from '../base/secrets.js';
 import { closest } from '../base/suggest.js';
 import { UsageError } from '../base/errors.js';
+import { mayBeTemplate } from '../base/templates.js';
 import type { ModuleDoc, ModuleOption } from '../base/module-types.js';
 
 const BOOL_WORDS = new Set(['yes', 'no', 'true', 'false', 'on', 'off', '1', '0', 'y', 'n', 't', 'f']);
@@ -68,6 +69,8 @@ export function validateArgs(doc: ModuleDoc, args: Readonly<Record<string, unkno
     }
     given.add(opt);
     if (opt.noLog) noLogKeys.push(key);
+    // Templated per host before the module sees it: its type and choice are the module's to check.
+    if (typeof value === 'string' && mayBeTemplate(value)) continue;
     const problem = typeProblem(opt, value);
     if (problem !== undefined && !opt.noLog) {
       throw new UsageError('FTL_BAD_ARGS', `option '${key}' of ${name} must be ${problem}, not ${show(value)}`, { hint: `.doc ${name} shows its type` });

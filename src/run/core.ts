@@ -1,17 +1,18 @@
+import { resolve as resolvePath } from 'node:path';
 import Fuse from 'fuse.js';
 import { UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
 import { SecretValues } from '../base/secrets.js';
 import type { RunProgress } from '../base/types.js';
 import { newActionSession, type ActionSession } from '../actions/index.js';
-import type { GateProvider } from '../hosts/gates.js';
+import { GateProvider } from '../hosts/gates.js';
 import type { Inventory } from '../inventory/index.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { AutomationOptions } from './automation-options.js';
 import { prepareCall } from './prepare.js';
 import type { ProxyCore } from './proxy.js';
 import type { RunResult } from './result.js';
-import { refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
 
 const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'signal', 'onProgress'];
@@ -46,6 +47,8 @@ export class FtlCore implements ProxyCore {
   private inFlight = 0;
   private lastCallEnded = Date.now();
   private targetFuse: Fuse<string> | undefined;
+  /** Bumped when hosts or variables change: the Ansible worker is sent the inventory again. */
+  private inventoryVersion = 1;
 
   constructor(
     readonly inventory: Inventory,
@@ -64,10 +67,15 @@ export class FtlCore implements ProxyCore {
       maxOutput: opts.maxOutput,
     };
     this.limit = opts.limit;
+    const given = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
+    // As Ansible lists them in ansible_inventory_sources: paths made absolute, host lists as given.
+    const sources = given.map((s) => (s.includes(',') && !s.includes('/') ? s : resolvePath(s)));
     this.actions = newActionSession({
+      version: () => this.inventoryVersion,
       varsOf: (h) => inventory.varsOf(h),
-      groupsOf: (h) => inventory.host(h)?.groups ?? [],
       groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),
+      allVars: () => inventory.group('all')?.vars ?? {},
+      sources: () => sources,
       extraVars: () => inventory.extra,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
@@ -92,6 +100,7 @@ export class FtlCore implements ProxyCore {
   /** Forget cached name lists after the inventory changes. */
   inventoryChanged(): void {
     this.targetFuse = undefined;
+    this.inventoryVersion++;
   }
 
   isModule(name: string): boolean {
@@ -168,6 +177,10 @@ export class FtlCore implements ProxyCore {
       callVars: o.vars,
       refresh: o.refresh,
       known: this.secrets,
+      hosts,
+      gateKeyOf: (h) => GateProvider.keyOf(h, becomeFor(this.inventory.facts(h), o.become, this.defaults.become)),
+      forks: o.forks ?? this.defaults.forks,
+      limit: this.limit,
     });
     const onProgress = o.onProgress ?? this.onProgress;
     const result = await runOnHosts(

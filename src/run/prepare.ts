@@ -1,11 +1,13 @@
 import { UsageError } from '../base/errors.js';
-import { actionFor, prepareAction, type ActionSession } from '../actions/index.js';
+import { actionFor, callTemplating, newActionSession, prepareAction, type ActionSession } from '../actions/index.js';
+import { hasTemplate } from '../base/templates.js';
 import { callModule } from '../actions/module-call.js';
 import type { ModuleIndex } from '../modules/index.js';
 import { maskNoLog, noLogValues, validateArgs } from '../modules/validate.js';
 import type { SecretValues } from '../base/secrets.js';
 import type { GateProvider } from '../hosts/gates.js';
 import type { PreparedCall } from './runner.js';
+import { templatedCall } from './templated-args.js';
 
 /** Modules that take free-form text (`command uptime`) besides k=v args. */
 const FREE_FORM = new Set(['command', 'shell', 'raw', 'script', 'ansible.builtin.command', 'ansible.builtin.shell', 'ansible.builtin.raw', 'ansible.builtin.script']);
@@ -58,6 +60,13 @@ export interface ActionOptions {
   refresh?: boolean | undefined;
   /** The session's secrets, masked in the args shown. */
   known?: SecretValues | undefined;
+  /** The call's hosts, and each one's gate key: templating asks the Ansible worker once for all of them. */
+  hosts?: readonly string[] | undefined;
+  gateKeyOf?: ((host: string) => string) | undefined;
+  forks?: number | undefined;
+  limit?: string | undefined;
+  /** The args are templated already (for this host): do not template them again. */
+  templated?: boolean | undefined;
 }
 
 /** Checks a module call on the controller, once, before any host is touched. */
@@ -99,6 +108,13 @@ export async function prepareCall(
   const checked = isShell ? { ...validated, args: { ...validated.args, _uses_shell: true } } : validated;
   const secrets = noLogValues(validated.args, checked.noLogKeys);
   const shownArgs = maskNoLog(validated.args, checked.noLogKeys, opts.known?.all() ?? []);
+  // As a task's args: templated per host, then checked and run. The template action
+  // templates its own args in the worker, with its rendering, in the same request.
+  if (opts.templated !== true && info.shortName !== 'template' && hasTemplate(args)) {
+    const session = opts.session ?? newActionSession();
+    const templating = callTemplating({ ...opts, gates }, session);
+    return templatedCall(info.fqcn, args, shownArgs, templating, (hostArgs) => prepareCall(modules, gates, name, hostArgs, { ...opts, session, templated: true }));
+  }
   if (action !== undefined) return prepareAction(action, { ...opts, modules, gates, module: info.fqcn, args: checked.args, shownArgs, secrets });
   return {
     module: info.fqcn,

@@ -93,11 +93,17 @@ describe('template renders on the controller and returns what ansible returns', 
     assert.match(bad.stderr, /-e takes key=value words or a JSON object/);
   });
 
-  it('a template with a syntax error or an unsupported feature is refused before any host is touched', async () => {
-    writeFileSync(tpl('macro.j2'), 'a\n{% macro m() %}x{% endmacro %}\n');
-    await assert.rejects(ftl.run('localhost', 'template', { src: tpl('macro.j2'), dest: out('m') }), /uses macros .* does not support.*line 2/);
+  it("a syntax error fails each host with Ansible's message; a missing template is refused before any host is touched", async () => {
+    writeFileSync(tpl('macro.j2'), '{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(1) }}\n');
+    const m = await ftl.run('localhost', 'template', { src: tpl('macro.j2'), dest: out('m') });
+    assert.equal(m.host('localhost')?.changed, true, 'macros render');
+    assert.equal(readFileSync(out('m'), 'utf8'), '<1>\n');
     writeFileSync(tpl('broken.j2'), '{% if x %}\nno end\n');
-    await assert.rejects(ftl.run('localhost', 'template', { src: tpl('broken.j2'), dest: out('m') }), /unexpected end of template/);
+    const r = await ftl.run('localhost', 'template', { src: tpl('broken.j2'), dest: out('b') });
+    assert.equal(r.failed.length, 1);
+    assert.match(String(r.host('localhost')?.msg), /^AnsibleError: template error while templating string: Unexpected end of template/);
+    assert.equal(existsSync(out('b')), false);
+    await assert.rejects(ftl.run('localhost', 'template', { src: tpl('nope.j2'), dest: out('n') }), /could not find src '.*nope\.j2'/);
   });
 });
 

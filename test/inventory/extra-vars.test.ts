@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Inventory } from '../../src/inventory/index.js';
-import { templateVars } from '../../src/actions/vars.js';
 
 const BASIC = join(import.meta.dirname, 'fixtures', 'basic', 'inventory.yml');
 
@@ -30,20 +29,5 @@ describe('-e over every host, the command line defaults under them', () => {
     const bare = inv.facts('web01');
     assert.deepEqual([bare.user, bare.privateKeyFile, bare.connection, bare.becomeUser, bare.becomeMethod], ['cli-user', `${process.env.HOME ?? ''}/cli.key`, 'local', 'cli-become', 'su']);
     assert.equal(inv.varsOf('web01').ansible_user, undefined, 'a default is not a variable (templates do not see it)');
-  });
-
-  it('templates see -e over the call\'s own vars and over gathered facts', async () => {
-    const inv = await Inventory.load([BASIC], { extraVars: { port: 'from-e', ansible_os_family: 'from-e' } });
-    const vars = templateVars({
-      host: 'web01',
-      source: { varsOf: (h) => inv.varsOf(h), groupsOf: () => [], groups: () => ({ all: ['web01'] }), extraVars: () => inv.extra },
-      facts: { ansible_os_family: 'Debian' },
-      callVars: { port: 'from-call' },
-      check: false,
-      diff: false,
-      ansibleVersion: '2.14.0',
-    });
-    assert.equal(vars.port, 'from-e');
-    assert.equal(vars.ansible_os_family, 'from-e');
   });
 });
