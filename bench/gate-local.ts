@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { ensureGate } from '../src/gate/pyz.js';
 import { spawnLocalGate } from '../src/gate/local.js';
-import { GateSession } from '../src/gate/session.js';
+import { GateClient } from '../src/gate/client.js';
 import { automation } from '../src/run/automation.js';
 import { summarise, ms } from './stats.js';
 
@@ -12,7 +12,7 @@ const run = promisify(execFile);
 /** Warm local ping round trip on one gate, and a warm Ansible module call, against ansible ad hoc. */
 export async function benchLocalGate(log: (line: string) => void): Promise<void> {
   const gate = await ensureGate();
-  const s = await GateSession.open(spawnLocalGate(gate.path), { host: 'localhost' });
+  const s = await GateClient.open(spawnLocalGate(gate.path), { host: 'localhost' });
   try {
     for (let i = 0; i < 100; i++) await s.request('FTLModule', { module_name: 'ping', module_args: {} });
     const seq: number[] = [];

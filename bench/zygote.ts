@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { ensureGate } from '../src/gate/pyz.js';
 import { spawnLocalGate } from '../src/gate/local.js';
-import { GateSession } from '../src/gate/session.js';
+import { GateClient } from '../src/gate/client.js';
 import { ModuleIndex } from '../src/modules/index.js';
 import { buildModuleRequest } from '../src/modules/request.js';
 import { gatePayload } from '../src/hosts/gate-build.js';
@@ -20,7 +20,7 @@ async function warmStat(zygote: boolean, index: ModuleIndex, calls: number): Pro
   const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-bench-zygote-'));
   const build = await ensureGate({ cacheDir, extra: await gatePayload() });
   const env = zygote ? process.env : { ...process.env, FTL_GATE_NO_ZYGOTE: '1' };
-  const s = await GateSession.open(spawnLocalGate(build.path, { python: PYTHON, env }), { host: 'localhost' });
+  const s = await GateClient.open(spawnLocalGate(build.path, { python: PYTHON, env }), { host: 'localhost' });
   try {
     const found = index.resolve('ansible.builtin.stat');
     if (found === undefined) throw new Error('no ansible.builtin.stat on this controller');

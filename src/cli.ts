@@ -5,7 +5,7 @@ import { registerLabCommand } from './commands/lab.js';
 import { addCommonOptions, automationOptions, passParentOptions, type CommonCliOptions } from './commands/options.js';
 import { registerRunCommand } from './commands/run.js';
 import { FtlError, describeError } from './base/errors.js';
-import { runRepl } from './repl/session.js';
+import { runRepl } from './repl/start.js';
 import { packageVersion } from './base/version.js';
 
 export function buildProgram(): Command {

@@ -8,7 +8,7 @@ import type { ActionContext, VarsSource } from './types.js';
 import type { CallTemplating } from './vars.js';
 
 /** What lives as long as an ftl session: gathered facts, and where variables come from. */
-export interface ActionSession {
+export interface SessionState {
   readonly factsCache: FactsCache;
   readonly vars: VarsSource | undefined;
 }
@@ -17,7 +17,7 @@ export interface ActionSession {
 export interface ActionCall {
   readonly modules: ModuleIndex;
   readonly gates: GateProvider;
-  readonly session: ActionSession;
+  readonly session: SessionState;
   readonly check: boolean;
   readonly diff: boolean;
   /** Gather facts again instead of answering from the cache. */
@@ -33,7 +33,7 @@ export function actionContext(
   run: HostRunOptions,
 ): ActionContext {
   const { modules, gates } = call;
-  const gate = () => gates.sessionUntil(host, facts, become, run.signal, run.timeoutMs);
+  const gate = () => gates.openUntil(host, facts, become, run.signal, run.timeoutMs);
   const gateKey = GateProvider.keyOf(host, become);
   return {
     host,

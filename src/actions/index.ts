@@ -9,7 +9,7 @@ import type { PreparedCall } from '../base/types.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { ModuleInfo } from '../base/module-types.js';
 import { packageAction, serviceAction } from './backend.js';
-import { actionContext, type ActionSession } from './context.js';
+import { actionContext, type SessionState } from './context.js';
 import { copy } from './copy.js';
 import { FactsCache } from './facts-cache.js';
 import { fetch } from './fetch.js';
@@ -22,7 +22,7 @@ import { CallTemplating, workerInventory } from './vars.js';
 import { waitForConnection } from './wait-for-connection.js';
 
 export { FactsCache } from './facts-cache.js';
-export type { ActionSession } from './context.js';
+export type { SessionState } from './context.js';
 export type { VarsSource } from './types.js';
 
 /** Short names of ansible.builtin modules that ftl runs as controller-side actions. */
@@ -56,7 +56,7 @@ export function actionFor(info: ModuleInfo, modules: ModuleIndex): Action | unde
 }
 
 /** A session's state when the caller keeps none: facts are then cached for this call only. */
-export function newActionSession(vars?: ActionSession['vars']): ActionSession {
+export function newSessionState(vars?: SessionState['vars']): SessionState {
   return { factsCache: new FactsCache(), vars };
 }
 
@@ -69,7 +69,7 @@ export interface ActionPrepare {
   readonly secrets?: readonly string[] | undefined;
   readonly check: boolean;
   readonly diff: boolean;
-  readonly session?: ActionSession | undefined;
+  readonly session?: SessionState | undefined;
   readonly callVars?: Readonly<Record<string, unknown>> | undefined;
   readonly refresh?: boolean | undefined;
   /** The call's hosts: templating asks the worker once for all of them. */
@@ -81,7 +81,7 @@ export interface ActionPrepare {
 }
 
 /** Templating for one call: the worker, the inventory and facts it reads, the call's options. */
-export function callTemplating(p: Pick<ActionPrepare, 'gates' | 'check' | 'diff' | 'callVars' | 'hosts' | 'gateKeyOf' | 'forks' | 'limit'>, session: ActionSession): CallTemplating {
+export function callTemplating(p: Pick<ActionPrepare, 'gates' | 'check' | 'diff' | 'callVars' | 'hosts' | 'gateKeyOf' | 'forks' | 'limit'>, session: SessionState): CallTemplating {
   return new CallTemplating({
     worker: () => p.gates.ansible,
     inventory: workerInventory(session.vars),
@@ -100,7 +100,7 @@ export function callTemplating(p: Pick<ActionPrepare, 'gates' | 'check' | 'diff'
 /** Prepares an action once for the call (its controller-side checks), then runs it per host. */
 export async function prepareAction(action: Action, p: ActionPrepare): Promise<PreparedCall> {
   const perHost = await action.prepare(p.args);
-  const session = p.session ?? newActionSession();
+  const session = p.session ?? newSessionState();
   const call = {
     modules: p.modules,
     gates: p.gates,

@@ -1,5 +1,5 @@
 import { UsageError } from '../base/errors.js';
-import type { GateSession } from '../gate/session.js';
+import type { GateClient } from '../gate/client.js';
 import type { GateProvider } from '../hosts/gates.js';
 import type { HostOutcome, HostRunOptions } from '../base/types.js';
 import type { ModuleIndex } from '../modules/index.js';
@@ -29,22 +29,22 @@ export function moduleFor(modules: ModuleIndex, name: string, real: boolean): Mo
 }
 
 /** Runs one module on a gate and reads its reply as Ansible's controller would (plain calls and actions alike). */
-export async function callModule(gates: GateProvider, session: GateSession, info: ModuleInfo, args: Args, o: ModuleCall, modules: ModuleIndex): Promise<HostOutcome> {
+export async function callModule(gates: GateProvider, gate: GateClient, info: ModuleInfo, args: Args, o: ModuleCall, modules: ModuleIndex): Promise<HostOutcome> {
   const request = buildModuleRequest(info, args, {
     check: o.check,
     diff: o.diff,
     verbosity: 0,
     ansibleVersion: modules.ansibleVersion,
-    sentHashes: gates.shippedTo(session),
+    sentHashes: gates.shippedTo(gate),
     collectionRoots: modules.collectionRoots,
     maxOutput: o.maxOutput,
   });
   const opts = { timeoutMs: o.timeoutMs, signal: o.signal };
-  let reply = await session.request(request.type, request.data, opts);
+  let reply = await gate.request(request.type, request.data, opts);
   // A gate that lost its copy (a new home directory, a cleaned cache) gets the source again.
   if (reply.type === 'ModuleNotFound' && request.withSource !== undefined) {
     const full = request.withSource();
-    reply = await session.request(full.type, full.data, opts);
+    reply = await gate.request(full.type, full.data, opts);
   }
   return interpretReply(reply, info.fqcn);
 }

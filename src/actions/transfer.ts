@@ -20,8 +20,8 @@ const CHUNK = 4 * 1024 * 1024;
 
 /** One transfer request; anything but its own result type is an error naming the request. */
 async function ask(ctx: ActionContext, type: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const session = await ctx.gate();
-  const r = await session.request(type, data, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+  const gate = await ctx.gate();
+  const r = await gate.request(type, data, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
   if (r.type !== `${type}Result`) {
     const why = typeof r.data.message === 'string' ? r.data.message : `${r.type} ${JSON.stringify(r.data).slice(0, 200)}`;
     throw new GateError('FTL_GATE_ERROR', `file transfer failed: ${why}`, { host: ctx.host });

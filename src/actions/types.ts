@@ -3,7 +3,7 @@
  * running a module on the host. Each action gets a small context for one host and
  * returns that host's outcome; it never throws for host-level trouble it can name.
  */
-import type { GateSession } from '../gate/session.js';
+import type { GateClient } from '../gate/client.js';
 import type { HostFacts } from '../base/types.js';
 import type { BecomeSpec, HostOutcome } from '../base/types.js';
 import type { FactsCache } from './facts-cache.js';
@@ -39,7 +39,7 @@ export interface ActionContext {
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
   /** The host's gate, opened (or reopened) on first use. */
-  gate(): Promise<GateSession>;
+  gate(): Promise<GateClient>;
   /** Runs a module through the gate: the native one where the gate has it, else Ansible's. */
   module(name: string, args: Args, opts?: ModuleCallOptions): Promise<HostOutcome>;
   /** Runs a command on the host outside the gate (no Python needed). */

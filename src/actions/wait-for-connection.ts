@@ -41,8 +41,8 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** One try: open (or reuse) the gate and ping it through the native ping. */
 async function ping(ctx: ActionContext, connectTimeoutS: number): Promise<void> {
   const ms = connectTimeoutS * 1000;
-  const session = await within(ctx.gate(), ms, 'connecting');
-  const reply = await session.request('FTLModule', { module_name: 'ping', module_args: {} }, { timeoutMs: ms, signal: ctx.signal });
+  const gate = await within(ctx.gate(), ms, 'connecting');
+  const reply = await gate.request('FTLModule', { module_name: 'ping', module_args: {} }, { timeoutMs: ms, signal: ctx.signal });
   const result = reply.data.result as Record<string, unknown> | undefined;
   if (result?.ping !== 'pong') throw new GateError('FTL_GATE_ERROR', 'ping test failed');
 }

@@ -62,7 +62,7 @@ export interface SudoWatchOptions {
 }
 
 export interface SudoWatch {
-  /** What the session writes to: held back until the marker shows that the gate is starting. */
+  /** What the client writes to: held back until the marker shows that the gate is starting. */
   readonly stdin: Writable;
   /** The gate's stdout, from just after the marker. */
   readonly stdout: Readable;
@@ -72,7 +72,7 @@ export interface SudoWatch {
 
 const STDERR_KEEP = 4000;
 
-/** Watches sudo or su start a gate: answers its prompt once, holds the session's writes, and names what went wrong. */
+/** Watches sudo or su start a gate: answers its prompt once, holds the client's writes, and names what went wrong. */
 export function watchBecome(raw: SudoStreams, opts: SudoWatchOptions): SudoWatch {
   const method = opts.method ?? 'sudo';
   const held = new PassThrough();

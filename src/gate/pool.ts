@@ -1,10 +1,10 @@
 import type { GateTransport, StartLimits } from './transport.js';
-import { GateSession, type HelloData, type SessionStatus } from './session.js';
+import { GateClient, type HelloData, type GateClientStatus } from './client.js';
 
 export interface PoolEntryInfo {
   readonly key: string;
   readonly host: string;
-  readonly status: SessionStatus;
+  readonly status: GateClientStatus;
   readonly hello: HelloData | undefined;
   readonly openedAt: number;
   readonly calls: number;
@@ -24,7 +24,7 @@ export interface GateSpecBase {
 
 /** One gate being opened, shared by every caller that asks for its key meanwhile. */
 interface Opening {
-  readonly session: Promise<GateSession>;
+  readonly client: Promise<GateClient>;
   /** The longest start step any of its callers allows (their timeouts). */
   readonly budget: { ms: number };
   readonly abort: AbortController;
@@ -45,7 +45,7 @@ const DEFAULT_HELLO_MS = 30_000;
  * a gate that closes is forgotten so the next get opens anew.
  */
 export class GatePool<S extends GateSpecBase = GateSpecBase> {
-  private readonly sessions = new Map<string, GateSession>();
+  private readonly clients = new Map<string, GateClient>();
   private readonly opening = new Map<string, Opening>();
 
   constructor(
@@ -53,16 +53,16 @@ export class GatePool<S extends GateSpecBase = GateSpecBase> {
     private readonly opts: GatePoolOptions = {},
   ) {}
 
-  get(spec: S, o: GetOptions = {}): Promise<GateSession> {
+  get(spec: S, o: GetOptions = {}): Promise<GateClient> {
     const { key } = spec;
-    const open = this.sessions.get(key);
+    const open = this.clients.get(key);
     if (open !== undefined && open.status === 'ready') return Promise.resolve(open);
     const budget = o.timeoutMs ?? DEFAULT_STEP_MS;
     const inFlight = this.opening.get(key);
     if (inFlight !== undefined) {
       // A caller that allows longer lets the steps still to come take longer.
       inFlight.budget.ms = Math.max(inFlight.budget.ms, budget);
-      return inFlight.session;
+      return inFlight.client;
     }
     const abort = new AbortController();
     const box = { ms: budget };
@@ -77,40 +77,40 @@ export class GatePool<S extends GateSpecBase = GateSpecBase> {
       },
       signal: abort.signal,
     };
-    const session = this.open(spec, limits).finally(() => {
+    const client = this.open(spec, limits).finally(() => {
       this.opening.delete(key);
     });
-    this.opening.set(key, { session, budget: box, abort });
-    return session;
+    this.opening.set(key, { client, budget: box, abort });
+    return client;
   }
 
-  private async open(spec: S, limits: StartLimits): Promise<GateSession> {
+  private async open(spec: S, limits: StartLimits): Promise<GateClient> {
     const { key } = spec;
     const transport = await this.openTransport(spec, limits);
-    const session = await GateSession.open(transport, {
+    const client = await GateClient.open(transport, {
       host: spec.host,
       helloTimeoutMs: limits.helloTimeoutMs,
       signal: limits.signal,
       ...(this.opts.keepaliveMs === undefined ? {} : { keepaliveMs: this.opts.keepaliveMs }),
     });
-    this.sessions.set(key, session);
-    session.once('close', () => {
-      if (this.sessions.get(key) === session) this.sessions.delete(key);
+    this.clients.set(key, client);
+    client.once('close', () => {
+      if (this.clients.get(key) === client) this.clients.delete(key);
     });
-    return session;
+    return client;
   }
 
   list(): PoolEntryInfo[] {
-    return [...this.sessions].map(([key, s]) => ({ key, host: s.host, status: s.status, hello: s.hello, openedAt: s.openedAt, calls: s.calls }));
+    return [...this.clients].map(([key, s]) => ({ key, host: s.host, status: s.status, hello: s.hello, openedAt: s.openedAt, calls: s.calls }));
   }
 
   /** Closes every gate; gates still starting are abandoned (what they started on hosts is killed). */
   async closeAll(): Promise<void> {
-    const all = [...this.sessions.values()];
-    this.sessions.clear();
+    const all = [...this.clients.values()];
+    this.clients.clear();
     const openings = [...this.opening.values()];
     for (const o of openings) o.abort.abort();
-    await Promise.all(openings.map((o) => o.session.then((s) => s.close(), () => undefined)));
+    await Promise.all(openings.map((o) => o.client.then((s) => s.close(), () => undefined)));
     await Promise.all(all.map((s) => s.close()));
   }
 }

@@ -2,8 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { FtlError } from '../base/errors.js';
 
 /**
- * How a GateSession reaches a running gate process: a local child process or an
- * SSH exec channel. The session only sees bytes in and out, and one exit.
+ * How a GateClient reaches a running gate process: a local child process or an
+ * SSH exec channel. The client only sees bytes in and out, and one exit.
  */
 export interface GateTransport {
   readonly stdin: Writable;
@@ -15,7 +15,7 @@ export interface GateTransport {
   kill(): void;
   /** A short label for messages, e.g. "local python3" or "ssh web01". */
   readonly label: string;
-  /** Why the gate never started, when the transport knows better than the session (sudo refused). */
+  /** Why the gate never started, when the transport knows better than the client (sudo refused). */
   failure?(): FtlError | undefined;
 }
 

@@ -2,7 +2,7 @@
  * The controller's Ansible worker: one long-lived Python process with ansible-core loaded
  * (python/ftl_ansible), started on first need and kept for the session. It answers what
  * only Ansible knows, with Ansible's own code: templating with the variables a task sees,
- * the template action's rendering. It speaks the gate's framing, so a GateSession over a
+ * the template action's rendering. It speaks the gate's framing, so a GateClient over a
  * local child process carries it (ids, timeouts, death detection).
  *
  * What the worker already has is not sent again: the inventory goes once per version
@@ -15,7 +15,7 @@ import { FtlError, GateError } from '../base/errors.js';
 import { packageRoot } from '../base/paths.js';
 import type { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
-import { GateSession, type GateReply } from '../gate/session.js';
+import { GateClient, type GateReply } from '../gate/client.js';
 import { controllerPython } from '../modules/ansible-env.js';
 
 type Vars = Readonly<Record<string, unknown>>;
@@ -105,7 +105,7 @@ function noAnsible(python: string, why: string): FtlError {
 }
 
 export class AnsibleWorker {
-  private session: Promise<GateSession> | undefined;
+  private client: Promise<GateClient> | undefined;
   /** What the current worker process has: reset when a new one starts. */
   private inventorySent: { version: number; done: Promise<void> } | undefined;
   private factsSent = new Map<string, Vars>();
@@ -117,16 +117,16 @@ export class AnsibleWorker {
 
   /** Whether a worker process was started (a call without templating must not start one). */
   get started(): boolean {
-    return this.session !== undefined;
+    return this.client !== undefined;
   }
 
-  private start(): Promise<GateSession> {
-    const open = async (): Promise<GateSession> => {
+  private start(): Promise<GateClient> {
+    const open = async (): Promise<GateClient> => {
       if (isAbsolute(this.python) && !existsSync(this.python)) throw noAnsible(this.python, 'there is no such file');
       const transport = spawnLocalGate(join(packageRoot(), 'python', 'ftl_ansible'), { python: this.python, env: this.opts.env ?? process.env });
-      let s: GateSession;
+      let s: GateClient;
       try {
-        s = await GateSession.open(transport, { host: 'controller', helloTimeoutMs: 30_000, defaultTimeoutMs: this.opts.timeoutMs ?? 300_000 });
+        s = await GateClient.open(transport, { host: 'controller', helloTimeoutMs: 30_000, defaultTimeoutMs: this.opts.timeoutMs ?? 300_000 });
       } catch (e) {
         throw new FtlError('FTL_WORKER', `${LABEL} (${this.python}) did not start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
@@ -139,15 +139,15 @@ export class AnsibleWorker {
       this.factsSent = new Map();
       return s;
     };
-    const current = this.session;
+    const current = this.client;
     const p = (async () => {
       const s = current === undefined ? undefined : await current.catch(() => undefined);
       return s !== undefined && s.status === 'ready' ? s : open();
     })();
-    this.session = p;
+    this.client = p;
     // A worker that could not start is forgotten: the next call tries again.
     p.catch(() => {
-      if (this.session === p) this.session = undefined;
+      if (this.client === p) this.client = undefined;
     });
     return p;
   }
@@ -275,10 +275,10 @@ export class AnsibleWorker {
   }
 
   async close(): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
+    const s = this.client;
+    this.client = undefined;
     if (s === undefined) return;
-    const session = await s.catch(() => undefined);
-    await session?.close();
+    const client = await s.catch(() => undefined);
+    await client?.close();
   }
 }

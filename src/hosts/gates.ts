@@ -8,7 +8,7 @@ import type { GateProviderOptions } from './options.js';
 import { Warnings } from '../base/warnings.js';
 import { spawnLocalGate } from '../gate/local.js';
 import { GatePool, type GateSpecBase } from '../gate/pool.js';
-import type { GateSession } from '../gate/session.js';
+import type { GateClient } from '../gate/client.js';
 import { fileHasHash, type GateBuild } from '../gate/pyz.js';
 import type { GateTransport, StartLimits } from '../gate/transport.js';
 import type { HostFacts } from '../base/types.js';
@@ -75,7 +75,7 @@ const OPEN_GRACE_MS = 1000;
  */
 export class GateProvider {
   private readonly pool: GatePool<GateSpec>;
-  private readonly shipped = new WeakMap<GateSession, Set<string>>();
+  private readonly shipped = new WeakMap<GateClient, Set<string>>();
   private ssh: Promise<SshGateFactory> | undefined;
   private worker: AnsibleWorker | undefined;
   /** -K's answer, or the last one sudo accepted: memory only. */
@@ -109,9 +109,9 @@ export class GateProvider {
    * of the opening goes on by itself (the gate joins the pool, or fails quietly). Each step
    * of starting the gate (and the wait for its Hello) is bounded by the call's timeout too.
    */
-  sessionUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal, timeoutMs?: number): Promise<GateSession> {
+  openUntil(host: string, facts: HostFacts, become: BecomeSpec | undefined, signal: AbortSignal, timeoutMs?: number): Promise<GateClient> {
     if (signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'cancelled before the gate was open', { host }));
-    const opening = this.session(host, facts, become, timeoutMs);
+    const opening = this.open(host, facts, become, timeoutMs);
     opening.catch(() => undefined);
     return withDeadline(opening, {
       ms: timeoutMs === undefined ? undefined : timeoutMs + OPEN_GRACE_MS,
@@ -121,7 +121,7 @@ export class GateProvider {
     });
   }
 
-  async session(host: string, facts: HostFacts, become: BecomeSpec | undefined, timeoutMs?: number): Promise<GateSession> {
+  async open(host: string, facts: HostFacts, become: BecomeSpec | undefined, timeoutMs?: number): Promise<GateClient> {
     const password = become?.password ?? this.becomePassword;
     try {
       return await this.pool.get(GateProvider.spec(host, facts, become === undefined ? undefined : { ...become, password }), { timeoutMs });
@@ -133,7 +133,7 @@ export class GateProvider {
   }
 
   /** sudo or su wants a password the inventory does not give: ask (again, up to 3 times, when it is refused). */
-  private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword, timeoutMs: number | undefined): Promise<GateSession> {
+  private async askForBecome(host: string, facts: HostFacts, become: BecomeSpec, first: BecomeError, ask: AskPassword, timeoutMs: number | undefined): Promise<GateClient> {
     let err = first;
     let refused = err.reason === 'password-refused' ? this.becomePassword : undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -153,9 +153,9 @@ export class GateProvider {
   }
 
   /** Module sources a gate process has received already, so later calls send only the hash. */
-  shippedTo(session: GateSession): Set<string> {
-    let set = this.shipped.get(session);
-    if (set === undefined) this.shipped.set(session, (set = new Set()));
+  shippedTo(gate: GateClient): Set<string> {
+    let set = this.shipped.get(gate);
+    if (set === undefined) this.shipped.set(gate, (set = new Set()));
     return set;
   }
 

@@ -4,7 +4,7 @@ import { UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
 import { SecretValues } from '../base/secrets.js';
 import type { RunProgress } from '../base/types.js';
-import { newActionSession, type ActionSession } from '../actions/index.js';
+import { newSessionState, type SessionState } from '../actions/index.js';
 import { GateProvider } from '../hosts/gates.js';
 import type { Inventory } from '../inventory/index.js';
 import type { ModuleIndex } from '../modules/index.js';
@@ -42,7 +42,7 @@ export class FtlCore implements ProxyCore {
   /** Progress of every call that has no onProgress of its own (the REPL's live display). */
   onProgress: ((p: RunProgress) => void) | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
-  readonly actions: ActionSession;
+  readonly actions: SessionState;
   private interruption = new AbortController();
   private inFlight = 0;
   private lastCallEnded = Date.now();
@@ -70,7 +70,7 @@ export class FtlCore implements ProxyCore {
     const given = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
     // As Ansible lists them in ansible_inventory_sources: paths made absolute, host lists as given.
     const sources = given.map((s) => (s.includes(',') && !s.includes('/') ? s : resolvePath(s)));
-    this.actions = newActionSession({
+    this.actions = newSessionState({
       version: () => this.inventoryVersion,
       varsOf: (h) => inventory.varsOf(h),
       groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),

@@ -1,5 +1,5 @@
 import { UsageError } from '../base/errors.js';
-import { actionFor, callTemplating, newActionSession, prepareAction, type ActionSession } from '../actions/index.js';
+import { actionFor, callTemplating, newSessionState, prepareAction, type SessionState } from '../actions/index.js';
 import { hasTemplate } from '../base/templates.js';
 import { callModule } from '../actions/module-call.js';
 import type { ModuleIndex } from '../modules/index.js';
@@ -53,7 +53,7 @@ function renameCmd(args: Record<string, unknown>): Record<string, unknown> {
 /** What controller-side actions need beyond check and diff (src/modules/actions). */
 export interface ActionOptions {
   /** The session's facts cache and variables; without it, facts are cached for this call only. */
-  session?: ActionSession | undefined;
+  session?: SessionState | undefined;
   /** The call's variables for templates (a task's `vars:`). */
   callVars?: Readonly<Record<string, unknown>> | undefined;
   /** setup: gather again instead of answering from the session's cache. */
@@ -111,7 +111,7 @@ export async function prepareCall(
   // As a task's args: templated per host, then checked and run. The template action
   // templates its own args in the worker, with its rendering, in the same request.
   if (opts.templated !== true && info.shortName !== 'template' && hasTemplate(args)) {
-    const session = opts.session ?? newActionSession();
+    const session = opts.session ?? newSessionState();
     const templating = callTemplating({ ...opts, gates }, session);
     return templatedCall(info.fqcn, args, shownArgs, templating, (hostArgs) => prepareCall(modules, gates, name, hostArgs, { ...opts, session, templated: true }));
   }
@@ -121,8 +121,8 @@ export async function prepareCall(
     shownArgs,
     secrets,
     async run(host, facts, become, run) {
-      const session = await gates.sessionUntil(host, facts, become, run.signal, run.timeoutMs);
-      return callModule(gates, session, runs, checked.args, { check: opts.check, diff: opts.diff, ...run }, modules);
+      const gate = await gates.openUntil(host, facts, become, run.signal, run.timeoutMs);
+      return callModule(gates, gate, runs, checked.args, { check: opts.check, diff: opts.diff, ...run }, modules);
     },
   };
 }

@@ -98,7 +98,7 @@ export async function openSshGate(pool: SshConnectionPool, kills: RemoteKills, t
   const channel = await pool.exec(target, gateCommand(opts));
   const become = opts.become;
   const start = new RemoteStart(pool, target, channel, kills, become !== undefined);
-  // stderr waits in a buffer for the session; its first words are kept here too, for a damage report.
+  // stderr waits in a buffer for the client; its first words are kept here too, for a damage report.
   const stderr = new PassThrough();
   channel.stderr.pipe(stderr);
   let said = '';
@@ -149,7 +149,7 @@ export async function startGateOrProbe(
   const channel = await pool.exec(target, `sh -c ${shq(script)}`);
   const start = new RemoteStart(pool, target, channel, kills);
   const stdout = new AfterMarker(Buffer.from(START_MARKER));
-  // stderr waits in a buffer either way: the probe's words if the script ends, the gate's for its session.
+  // stderr waits in a buffer either way: the probe's words if the script ends, the gate's for its client.
   const stderr = new PassThrough();
   channel.stderr.pipe(stderr);
   const out: Buffer[] = [];
@@ -170,7 +170,7 @@ export async function startGateOrProbe(
     channel.off('exit', onExit);
   });
   if (running) {
-    // The gate runs: from here on its bytes belong to the session alone.
+    // The gate runs: from here on its bytes belong to the client alone.
     return { started: channelTransport(channel, target, start, { stdout, stderr }) };
   }
   const err = stderr.read() as Buffer | null;
@@ -178,7 +178,7 @@ export async function startGateOrProbe(
 }
 
 interface ChannelStreams {
-  /** Where the session writes: the channel, or the become program's held stdin. */
+  /** Where the client writes: the channel, or the become program's held stdin. */
   stdin?: GateTransport['stdin'];
   /** The channel's output from just after the start marker. */
   stdout: Readable;

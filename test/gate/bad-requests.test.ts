@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { encodeFrame, FrameDecoder, type GateMessage } from '../../src/gate/codec.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
 import { ensureGate, type GateBuild } from '../../src/gate/pyz.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import type { GateTransport } from '../../src/gate/transport.js';
 
 /** A gate spoken to frame by frame, raw bytes allowed. */
@@ -92,7 +92,7 @@ describe('requests the gate cannot read fail alone', () => {
   });
 
   it('args nested 3,000 deep fail that call only; a concurrent call on the same gate succeeds', async () => {
-    const s = await GateSession.open(spawnLocalGate(build.path), { host: 'localhost' });
+    const s = await GateClient.open(spawnLocalGate(build.path), { host: 'localhost' });
     try {
       const slow = s.request('FTLModule', { module_name: 'command', module_args: { argv: ['sleep', '1'] } }, { timeoutMs: 60_000 });
       const deep = s.request('FTLModule', { module_name: 'ping', module_args: { data: nested(3000) } }, { timeoutMs: 60_000 });

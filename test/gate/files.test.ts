@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnLocalGate } from '../../src/gate/local.js';
 import { ensureGate } from '../../src/gate/pyz.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 
 describe('file transfer requests', () => {
   let dir: string;
-  let s: GateSession;
+  let s: GateClient;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ftl-files-'));
     const build = await ensureGate({ cacheDir: join(dir, 'cache') });
-    s = await GateSession.open(spawnLocalGate(build.path), { host: 'localhost' });
+    s = await GateClient.open(spawnLocalGate(build.path), { host: 'localhost' });
   });
   after(async () => {
     await s.close();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnLocalGate } from '../../src/gate/local.js';
 import { ensureGate } from '../../src/gate/pyz.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { gatePayload } from '../../src/hosts/gate-build.js';
 import { buildModuleRequest } from '../../src/modules/request.js';
 import { fixtureIndex, PYTHON } from '../modules/module-gate.js';
@@ -27,12 +27,12 @@ function files(dir: string, suffix: string): string[] {
 
 describe('module files kept on the host are checked by hash', { timeout: 120_000 }, () => {
   let home: string;
-  let s: GateSession;
+  let s: GateClient;
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'ftl-module-cache-'));
     const build = await ensureGate({ cacheDir: join(home, 'gates'), extra: await gatePayload() });
     // A home of its own: the module cache is ~/.ftl/modules.
-    s = await GateSession.open(spawnLocalGate(build.path, { python: PYTHON, env: { ...process.env, HOME: home } }), { host: 'localhost' });
+    s = await GateClient.open(spawnLocalGate(build.path, { python: PYTHON, env: { ...process.env, HOME: home } }), { host: 'localhost' });
   });
   after(async () => {
     await s.close();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { spawnLocalGate } from '../../src/gate/local.js';
 import { ensureGate } from '../../src/gate/pyz.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 
 const PYTHON38 = ['/usr/bin/python3.8', '/usr/local/bin/python3.8', join(homedir(), '.pyenv', 'versions', '3.8.18', 'bin', 'python3')].find((p) => existsSync(p));
 
@@ -20,7 +20,7 @@ describe('the gate on Python 3.8', { skip: PYTHON38 === undefined && 'no Python 
     try {
       const build = await ensureGate({ cacheDir: dir });
       for (let round = 0; round < 5; round++) {
-        const s = await GateSession.open(spawnLocalGate(build.path, { python: PYTHON38 }), { host: 'localhost' });
+        const s = await GateClient.open(spawnLocalGate(build.path, { python: PYTHON38 }), { host: 'localhost' });
         try {
           assert.match(String(s.hello.python_version), /^3\.8\./);
           const replies = await Promise.all([

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { FtlError } from '../../src/base/errors.js';
 import { packageRoot } from '../../src/base/paths.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { AnsibleWorker } from '../../src/hosts/ansible-worker.js';
 import { automation } from '../../src/run/automation.js';
 
@@ -44,11 +44,11 @@ sys.exit(server.main())
 
 describe("the Ansible worker's loop (no Ansible needed)", () => {
   let dir: string;
-  let s: GateSession;
+  let s: GateClient;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ftl-worker-proto-'));
     writeFileSync(join(dir, 'harness.py'), HARNESS);
-    s = await GateSession.open(spawnLocalGate(join(dir, 'harness.py'), { python: PYTHON }), { host: 'controller' });
+    s = await GateClient.open(spawnLocalGate(join(dir, 'harness.py'), { python: PYTHON }), { host: 'controller' });
   });
   after(async () => {
     await s.close();

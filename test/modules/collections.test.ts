@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGate } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { collectionModuleUtils, pythonName } from '../../src/modules/deps.js';
 import { buildModuleRequest, interpretReply } from '../../src/modules/request.js';
 import { automation, type Ftl } from '../../src/run/automation.js';
@@ -102,7 +102,7 @@ describe('collection modules and their module_utils', () => {
     const home = mkdtempSync(join(tmpdir(), 'ftl-collections-home-'));
     const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-collections-gate-'));
     const build = await ensureGate({ cacheDir, extra: await gatePayload() });
-    const session = await GateSession.open(spawnLocalGate(build.path, { python: PYTHON, env: { ...process.env, HOME: home } }), { host: 'localhost' });
+    const session = await GateClient.open(spawnLocalGate(build.path, { python: PYTHON, env: { ...process.env, HOME: home } }), { host: 'localhost' });
     try {
       const modules = await fixtureIndex();
       const info = modules.resolve('community.general.kernel_blacklist');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGate } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { ModuleIndex } from '../../src/modules/index.js';
 import { buildModuleRequest, interpretReply } from '../../src/modules/request.js';
 import { gatePayload } from '../../src/hosts/gate-build.js';
@@ -34,7 +34,7 @@ export interface CallOptions {
 }
 
 export interface ModuleGate {
-  readonly session: GateSession;
+  readonly session: GateClient;
   call(module: string, args: Record<string, unknown>, opts?: CallOptions): Promise<Record<string, unknown>>;
   /** The gate's Info reply (zygote_pid: the zygote's pid, null without one). */
   info(): Promise<Record<string, unknown>>;
@@ -46,7 +46,7 @@ export async function openModuleGate(opts: { zygote: boolean }): Promise<ModuleG
   const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-module-gate-'));
   const build = await ensureGate({ cacheDir, extra: await gatePayload() });
   const env = opts.zygote ? process.env : { ...process.env, FTL_GATE_NO_ZYGOTE: '1' };
-  const session = await GateSession.open(spawnLocalGate(build.path, { python: PYTHON, env }), { host: 'localhost' });
+  const session = await GateClient.open(spawnLocalGate(build.path, { python: PYTHON, env }), { host: 'localhost' });
   const modules = await fixtureIndex();
   const sentHashes = new Set<string>();
   return {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { automation, type Ftl } from '../../src/run/automation.js';
 import { ensureGate } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { NATIVE_MODULES } from '../../src/modules/native.js';
 import { run } from '../helpers/exec.js';
 
@@ -88,7 +88,7 @@ describe('native modules', () => {
   it('the controller lists exactly what the gate runs natively', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ftl-native-'));
     const gate = await ensureGate({ cacheDir: dir });
-    const s = await GateSession.open(spawnLocalGate(gate.path), { host: 'localhost' });
+    const s = await GateClient.open(spawnLocalGate(gate.path), { host: 'localhost' });
     try {
       const r = await s.request('ListModules', {});
       const names = (r.data.modules as { name: string }[]).map((m) => m.name).sort();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureGate } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { normalise, runAnsibleCalls, type AnsibleCall, type NormaliseOptions } from '../helpers/ansible.js';
 import { alive, FIXTURE_MODULES, openModuleGate, type ModuleGate } from './module-gate.js';
 
@@ -182,7 +182,7 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
   it('a gate without module_utils runs modules in a new interpreter each, and says why', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-zygote-bare-'));
     const build = await ensureGate({ cacheDir });
-    const s = await GateSession.open(spawnLocalGate(build.path), { host: 'localhost' });
+    const s = await GateClient.open(spawnLocalGate(build.path), { host: 'localhost' });
     try {
       const script = 'import json, os, sys\nargs = json.load(sys.stdin)["ANSIBLE_MODULE_ARGS"]\nprint(json.dumps({"echo": args["x"], "ppid": os.getppid()}))\n';
       const r = await s.request('Module', { module_name: 'echoer', module_args: { x: 'hi' }, module: Buffer.from(script).toString('base64') });

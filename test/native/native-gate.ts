@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGate } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { runAnsibleCalls, type AnsibleCall, type AnsibleResult } from '../helpers/ansible.js';
 import { compareWith, type Step } from '../helpers/compare.js';
 
@@ -13,7 +13,7 @@ import { compareWith, type Step } from '../helpers/compare.js';
 export const ORACLE_PYTHON = '/usr/bin/python3';
 
 export interface NativeGate {
-  readonly session: GateSession;
+  readonly session: GateClient;
   call(c: AnsibleCall): Promise<AnsibleResult>;
   close(): Promise<void>;
 }
@@ -21,7 +21,7 @@ export interface NativeGate {
 export async function openNativeGate(): Promise<NativeGate> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-native-gate-'));
   const build = await ensureGate({ cacheDir });
-  const session = await GateSession.open(spawnLocalGate(build.path, { python: ORACLE_PYTHON }), { host: 'localhost' });
+  const session = await GateClient.open(spawnLocalGate(build.path, { python: ORACLE_PYTHON }), { host: 'localhost' });
   return {
     session,
     async call(c) {

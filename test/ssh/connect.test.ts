@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FtlError } from '../../src/base/errors.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import type { HostFacts } from '../../src/inventory/facts.js';
 import { gateBuild } from '../../src/hosts/gate-build.js';
 import { withLab } from '../helpers/lab.js';
@@ -35,7 +35,7 @@ test('SSH connections to lab hosts: host keys, auth, ProxyJump, become', { timeo
     const known = readFileSync(lab.knownHostsPath, 'utf8');
     const [line1, line2] = known.trim().split('\n');
     const open = async (facts: HostFacts, factory = g.factory): Promise<string> => {
-      const s = await GateSession.open(await factory.open(facts), { host: facts.name, helloTimeoutMs: 60_000 });
+      const s = await GateClient.open(await factory.open(facts), { host: facts.name, helloTimeoutMs: 60_000 });
       try {
         return String(await ping(s));
       } finally {
@@ -129,7 +129,7 @@ test('SSH connections to lab hosts: host keys, auth, ProxyJump, become', { timeo
         const copy = `/tmp/ftl-gate-${String(process.getuid?.() ?? 0)}/gate-${hash}.pyz`;
         const existed = existsSync(copy);
         try {
-          const s = await GateSession.open(await g.factory.open(g.facts('lab01'), { user: 'nobody' }), { host: 'lab01', helloTimeoutMs: 60_000 });
+          const s = await GateClient.open(await g.factory.open(g.facts('lab01'), { user: 'nobody' }), { host: 'lab01', helloTimeoutMs: 60_000 });
           try {
             const info = await s.request('Info', {});
             assert.equal(info.data.user, 'nobody');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { GatePool } from '../../src/gate/pool.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { Inventory } from '../../src/inventory/index.js';
 import type { HostFacts } from '../../src/inventory/facts.js';
 import type { Lab } from '../../src/lab/lab.js';
@@ -47,7 +47,7 @@ export async function labGates(lab: Lab, opts: Partial<SshGateFactoryOptions> = 
 
 /** Opens a gate for these facts (not pooled), pings it, and closes it. */
 export async function pingThrough(g: LabGates, facts: HostFacts, open: { timeoutMs?: number } = {}): Promise<unknown> {
-  const s = await GateSession.open(await g.factory.open(facts, undefined, open.timeoutMs === undefined ? undefined : { timeoutMs: open.timeoutMs }), { host: facts.name, helloTimeoutMs: 60_000 });
+  const s = await GateClient.open(await g.factory.open(facts, undefined, open.timeoutMs === undefined ? undefined : { timeoutMs: open.timeoutMs }), { host: facts.name, helloTimeoutMs: 60_000 });
   try {
     return await ping(s);
   } finally {
@@ -55,7 +55,7 @@ export async function pingThrough(g: LabGates, facts: HostFacts, open: { timeout
   }
 }
 
-export async function ping(s: GateSession): Promise<unknown> {
+export async function ping(s: GateClient): Promise<unknown> {
   const r = await s.request('FTLModule', { module_name: 'ping', module_args: {} }, { timeoutMs: 60_000 });
   return (r.data.result as { ping?: unknown } | undefined)?.ping;
 }

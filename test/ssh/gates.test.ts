@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import { FtlError } from '../../src/base/errors.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { gateBuild } from '../../src/hosts/gate-build.js';
 import { withLab } from '../helpers/lab.js';
 import { labGates, ping } from './fixture.js';
@@ -44,7 +44,7 @@ test('SSH gates on lab hosts (real sshd)', { timeout: 300_000 }, async (t) => {
       await t.test('12 gates on one host stay under MaxSessions: a second connection opens', async () => {
         const before = g.factory.stats().connections;
         const transports = await Promise.all(Array.from({ length: 12 }, () => g.factory.open(g.facts('lab02'))));
-        const sessions = await Promise.all(transports.map((tr) => GateSession.open(tr, { host: 'lab02', helloTimeoutMs: 60_000 })));
+        const sessions = await Promise.all(transports.map((tr) => GateClient.open(tr, { host: 'lab02', helloTimeoutMs: 60_000 })));
         try {
           const replies = await Promise.all(sessions.map((s) => ping(s)));
           assert.equal(replies.filter((r) => r === 'pong').length, 12);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGateZip, ensureGate, gateSourceDir, type GateBuild } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { GatePool } from '../../src/gate/pool.js';
 
 const SLEEPER = Buffer.from('import json, os, sys, time\nargs = json.load(sys.stdin)["ANSIBLE_MODULE_ARGS"]\nif args.get("pidfile"):\n    open(args["pidfile"], "w").write(str(os.getpid()))\ntime.sleep(args["s"])\nprint(json.dumps({"slept": args["s"], "changed": False}))\n').toString('base64');
@@ -43,7 +43,7 @@ describe('the gate on this machine', () => {
   });
 
   it('answers Hello with the hash it was built with, and Info', async () => {
-    const s = await GateSession.open(spawnLocalGate(gate.path), { host: 'localhost' });
+    const s = await GateClient.open(spawnLocalGate(gate.path), { host: 'localhost' });
     try {
       assert.equal(s.hello.gate_hash, gate.hash);
       assert.ok(s.hello.capabilities.includes('multiplex'));
@@ -60,7 +60,7 @@ describe('the gate on this machine', () => {
   });
 
   it('matches 100 concurrent replies to their requests by id', async () => {
-    const s = await GateSession.open(spawnLocalGate(gate.path), { host: 'localhost' });
+    const s = await GateClient.open(spawnLocalGate(gate.path), { host: 'localhost' });
     try {
       const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => s.request('FTLModule', { module_name: 'ping', module_args: { data: `n${i}` } })));
       replies.forEach((r, i) => {
@@ -72,7 +72,7 @@ describe('the gate on this machine', () => {
   });
 
   it('completes 50 quick requests while one sleeps 5 s', async () => {
-    const s = await GateSession.open(spawnLocalGate(gate.path), { host: 'localhost' });
+    const s = await GateClient.open(spawnLocalGate(gate.path), { host: 'localhost' });
     try {
       let slowDone = false;
       const slow = s.request('Module', { module_name: 'sleeper', module_args: { s: 5 }, module: SLEEPER }).then((r) => {
@@ -89,7 +89,7 @@ describe('the gate on this machine', () => {
   });
 
   it('a timeout fails the request clearly and kills the module process', async () => {
-    const s = await GateSession.open(spawnLocalGate(gate.path), { host: 'localhost' });
+    const s = await GateClient.open(spawnLocalGate(gate.path), { host: 'localhost' });
     try {
       const pidfile = join(dir, 'sleeper.pid');
       await assert.rejects(s.request('Module', { module_name: 'sleeper', module_args: { s: 60, pidfile }, module: SLEEPER }, { timeoutMs: 3000 }), (e: Error & { code?: string; host?: string }) => {

@@ -4,7 +4,7 @@ import { GateError, ProtocolError, FtlError } from '../base/errors.js';
 import { encodeFrame, FrameDecoder, type GateMessage } from './codec.js';
 import type { GateExit, GateTransport } from './transport.js';
 
-export type SessionStatus = 'connecting' | 'ready' | 'closing' | 'closed';
+export type GateClientStatus = 'connecting' | 'ready' | 'closing' | 'closed';
 
 export interface HelloData {
   readonly capabilities: string[];
@@ -24,7 +24,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-export interface SessionOptions {
+export interface GateClientOptions {
   host: string;
   helloTimeoutMs?: number;
   /** Stops waiting for Hello (and kills the starting gate) when it fires. */
@@ -52,11 +52,11 @@ function describeExit(e: GateExit): string {
  * One running gate: a handshake, then many requests in flight at once, matched by id.
  * Every request ends exactly once: its reply, its timeout, its abort, or the gate's end.
  */
-export class GateSession extends EventEmitter {
+export class GateClient extends EventEmitter {
   readonly host: string;
   readonly openedAt = Date.now();
   hello: HelloData = { capabilities: [], gate_hash: '' };
-  private statusValue: SessionStatus = 'connecting';
+  private statusValue: GateClientStatus = 'connecting';
   private readonly pendingById = new Map<number, Pending>();
   private nextId = 1;
   private callCount = 0;
@@ -69,7 +69,7 @@ export class GateSession extends EventEmitter {
 
   private constructor(
     private readonly transport: GateTransport,
-    opts: SessionOptions,
+    opts: GateClientOptions,
   ) {
     super();
     this.host = opts.host;
@@ -96,14 +96,14 @@ export class GateSession extends EventEmitter {
     });
   }
 
-  static async open(transport: GateTransport, opts: SessionOptions): Promise<GateSession> {
-    const s = new GateSession(transport, opts);
+  static async open(transport: GateTransport, opts: GateClientOptions): Promise<GateClient> {
+    const s = new GateClient(transport, opts);
     await s.handshake(opts.helloTimeoutMs ?? 30_000, opts.signal);
     if (opts.keepaliveMs !== undefined && opts.keepaliveMs > 0) s.startKeepalive(opts.keepaliveMs);
     return s;
   }
 
-  get status(): SessionStatus {
+  get status(): GateClientStatus {
     return this.statusValue;
   }
 
@@ -120,7 +120,7 @@ export class GateSession extends EventEmitter {
   }
 
   /** The single place the status changes; 'close' is emitted once, on the way to closed. */
-  private setStatus(next: SessionStatus, err?: FtlError): void {
+  private setStatus(next: GateClientStatus, err?: FtlError): void {
     if (this.statusValue === 'closed' || this.statusValue === next) return;
     this.statusValue = next;
     if (next === 'closed') {

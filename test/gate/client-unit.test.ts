@@ -2,14 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { encodeFrame, FrameDecoder, type GateMessage } from '../../src/gate/codec.js';
-import { GateSession } from '../../src/gate/session.js';
+import { GateClient } from '../../src/gate/client.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
 import type { GateExit, GateTransport } from '../../src/gate/transport.js';
 
 /**
  * A scripted gate on PassThrough streams: the test sees every frame the session
  * writes and answers (or not) by hand. Unit tests of the session's bookkeeping only;
- * the real gate is exercised in session.test.ts.
+ * the real gate is exercised in client.test.ts.
  */
 class FakeGate implements GateTransport {
   readonly stdin = new PassThrough();
@@ -68,10 +68,10 @@ function code(e: unknown): string | undefined {
   return (e as { code?: string }).code;
 }
 
-describe('GateSession bookkeeping (scripted gate)', () => {
+describe('GateClient bookkeeping (scripted gate)', () => {
   it('handshakes with Hello and multiplex, then is ready', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     assert.equal(s.status, 'ready');
     assert.equal(s.hello.gate_hash, 'fakehash');
     assert.deepEqual(gate.received[0], { type: 'Hello', data: { capabilities: ['multiplex', 'cancel'] }, id: undefined });
@@ -81,7 +81,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
   it('a gate that never answers Hello fails to start, names the host and its stderr, and is killed', async () => {
     const gate = new FakeGate(false);
     gate.stderr.write('python3: bad interpreter\n');
-    await assert.rejects(GateSession.open(gate, { host: 'web01', helloTimeoutMs: 50 }), (e: Error) => {
+    await assert.rejects(GateClient.open(gate, { host: 'web01', helloTimeoutMs: 50 }), (e: Error) => {
       assert.equal(code(e), 'FTL_GATE_START');
       assert.match(e.message, /did not answer Hello within 0\.05 s.*bad interpreter/);
       assert.equal((e as { host?: string }).host, 'web01');
@@ -92,7 +92,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('matches replies by id in any order and leaves no timer behind', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     const before = timers();
     const a = s.request('FTLModule', { module_name: 'ping', n: 1 });
     const b = s.request('FTLModule', { module_name: 'ping', n: 2 });
@@ -112,7 +112,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('an Error reply resolves: it is the gate answering', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     const r = s.request('Bogus', {});
     gate.reply('Error', { message: 'Unknown message type: Bogus' }, (await gate.frame('Bogus')).id);
     assert.deepEqual(await r, { type: 'Error', data: { message: 'Unknown message type: Bogus' } });
@@ -121,7 +121,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('a timeout rejects with FTL_GATE_TIMEOUT, sends Cancel for that id, and ignores the late reply', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     const before = timers();
     const slow = s.request('Module', { module_name: 'sleeper' }, { timeoutMs: 50 });
     await assert.rejects(slow, (e: Error) => {
@@ -144,7 +144,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('an abort rejects with FTL_CANCELLED and sends Cancel; an aborted signal sends nothing', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     const ac = new AbortController();
     const r = s.request('Module', { module_name: 'sleeper' }, { signal: ac.signal });
     const sent = await gate.frame('Module');
@@ -161,7 +161,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('a gate that exits fails every pending request with its exit and stderr, closes once, refuses later requests', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     const closes: unknown[] = [];
     s.on('close', (e: unknown) => closes.push(e));
     const before = timers();
@@ -187,7 +187,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('a bad frame from the gate is fatal: pending requests fail, the gate is killed', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     const p = s.request('Info', {});
     await gate.frame('Info');
     gate.stdout.write('Welcome to the server!\n');
@@ -202,7 +202,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('close sends Shutdown, waits for Goodbye, ends stdin, and kills a gate that lingers', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01' });
+    const s = await GateClient.open(gate, { host: 'web01' });
     let stdinEnded = false;
     gate.stdin.on('finish', () => {
       stdinEnded = true;
@@ -218,7 +218,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
   it('a keepalive that goes unanswered marks the gate dead', async () => {
     const gate = new FakeGate();
-    const s = await GateSession.open(gate, { host: 'web01', keepaliveMs: 50 });
+    const s = await GateClient.open(gate, { host: 'web01', keepaliveMs: 50 });
     // The keepalive timer is unref'd (it must not hold a CLI open); hold the loop here.
     const hold = setInterval(() => undefined, 1000);
     const err = await new Promise<unknown>((r) => s.once('close', r));
@@ -231,7 +231,7 @@ describe('GateSession bookkeeping (scripted gate)', () => {
 
 describe('spawnLocalGate', () => {
   it('a missing interpreter is a clear start error', async () => {
-    await assert.rejects(GateSession.open(spawnLocalGate('/nonexistent.pyz', { python: 'python3-not-installed' }), { host: 'localhost' }), (e: Error) => {
+    await assert.rejects(GateClient.open(spawnLocalGate('/nonexistent.pyz', { python: 'python3-not-installed' }), { host: 'localhost' }), (e: Error) => {
       assert.equal(code(e), 'FTL_GATE_START');
       assert.match(e.message, /python3-not-installed' not found/);
       return true;
