@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { deadline } from '../base/deadline.js';
 import { GateError } from '../base/errors.js';
 import { becomeArgv } from '../gate/become.js';
 import { becomeAnswerer, type RawOptions, type RawResult } from '../ssh/raw.js';
@@ -13,54 +14,47 @@ export function runLocalRaw(command: string, opts: RawOptions): Promise<RawResul
   const shell = opts.executable ?? '/bin/sh';
   const b = opts.become;
   const [cmd = shell, ...args] = b === undefined ? [shell, '-c', command] : becomeArgv(b, shell, command);
-  return new Promise((resolve, reject) => {
-    if (opts.signal.aborted) {
-      reject(new GateError('FTL_CANCELLED', 'raw cancelled before it started', { host: 'localhost' }));
-      return;
+  if (opts.signal.aborted) return Promise.reject(new GateError('FTL_CANCELLED', 'raw cancelled before it started', { host: 'localhost' }));
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const kill = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const out: Buffer[] = [];
-    let err = '';
-    let settled = false;
-    const answer = becomeAnswerer(b, (s) => child.stdin.end(s));
-    const kill = (): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    const finish = (r: RawResult | undefined, e?: GateError): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', onAbort);
-      if (r !== undefined) resolve(r);
-      else {
+  };
+  return deadline<RawResult>(
+    (s) => {
+      const out: Buffer[] = [];
+      let err = '';
+      const answer = becomeAnswerer(b, (text) => child.stdin.end(text));
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => {
+        err += answer(d.toString('utf8'));
+      });
+      child.stdin.on('error', () => undefined);
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        // As a shell reports a program it cannot find.
+        s.resolve({ rc: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` });
+      });
+      child.once('close', (code, signal) => {
+        // Killed by a signal: a negative rc, as Python's subprocess (and so Ansible) reports it.
+        s.resolve({ rc: code ?? (signal === null ? -1 : -constants.signals[signal]), stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+      });
+      if (b?.password === undefined) child.stdin.end();
+    },
+    {
+      ms: opts.timeoutMs,
+      signal: opts.signal,
+      // The whole process group goes: what the command started too.
+      onTimeout: () => {
         kill();
-        reject(e ?? new GateError('FTL_GATE_ERROR', 'raw failed', { host: 'localhost' }));
-      }
-    };
-    const onAbort = (): void => {
-      finish(undefined, new GateError('FTL_CANCELLED', 'raw cancelled', { host: 'localhost' }));
-    };
-    const timer = setTimeout(() => {
-      finish(undefined, new GateError('FTL_GATE_TIMEOUT', `raw did not finish within ${opts.timeoutMs / 1000} s`, { host: 'localhost' }));
-    }, opts.timeoutMs);
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => {
-      err += answer(d.toString('utf8'));
-    });
-    child.stdin.on('error', () => undefined);
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      // As a shell reports a program it cannot find.
-      finish({ rc: e.code === 'ENOENT' ? 127 : 126, stdout: '', stderr: `${cmd}: ${e.message}\n` });
-    });
-    child.once('close', (code, signal) => {
-      // Killed by a signal: a negative rc, as Python's subprocess (and so Ansible) reports it.
-      finish({ rc: code ?? (signal === null ? -1 : -constants.signals[signal]), stdout: Buffer.concat(out).toString('utf8'), stderr: err });
-    });
-    if (b?.password === undefined) child.stdin.end();
-  });
+        return new GateError('FTL_GATE_TIMEOUT', `raw did not finish within ${String(opts.timeoutMs / 1000)} s`, { host: 'localhost' });
+      },
+      onAbort: () => {
+        kill();
+        return new GateError('FTL_CANCELLED', 'raw cancelled', { host: 'localhost' });
+      },
+    },
+  );
 }
