@@ -9,6 +9,9 @@ import { labUp, type Lab, type LabUpOptions } from '../../src/lab/lab.js';
  * Each host gets a home of its own by default (ownHomes), as on a real fleet: gates deploy
  * per host, and a login does not run the controller user's ~/.bashrc (here that is pyenv's
  * init, ~1-2 s on every SSH command, which made Ansible's side of the parity tests crawl).
+ * The hosts share the controller's filesystem and hostname, which many tests rely on
+ * (files written here and read there); `isolated: true` gives each host namespaces of its
+ * own instead (hostname, /tmp, home, /etc), as `ftl lab up` does by default.
  */
 export async function withLab<T>(n: number, fn: (lab: Lab) => Promise<T>, opts: Omit<LabUpOptions, 'count' | 'dir'> = {}): Promise<T> {
   if (process.env.FTL_TEST_TIER === 'unit') throw new Error("a lab (real sshd) is not for the unit tier: mark the test file '// @tier full'");
