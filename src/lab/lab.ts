@@ -319,7 +319,10 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     // A few at a time: 2 cores, and sshd's start-up is mostly key loading.
     for (let i = 0; i < hosts.length; i += START_BATCH) {
       if (opts.signal?.aborted === true) throw interrupted();
-      await Promise.all(hosts.slice(i, i + START_BATCH).map((h) => lab.startHost(h.name, opts.signal)));
+      // Every start settles before a failure is acted on, so down() sees each pid that was spawned.
+      const started = await Promise.allSettled(hosts.slice(i, i + START_BATCH).map((h) => lab.startHost(h.name, opts.signal)));
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     }
   } catch (e) {
     await lab.down();
