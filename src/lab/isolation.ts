@@ -151,7 +151,7 @@ export function etcHosts(host: LabHostSpec, all: readonly LabHostSpec[]): string
 }
 
 /**
- * The host's own directories: tmp (1777, as /tmp), home (the login user's), and the upper
+ * The host's own directories: tmp (1777, as /tmp), home (the login user's, from /etc/skel), and the upper
  * layer of its /etc with its hostname, hosts, a machine-id of its own and copies of the
  * files a container mounts under /etc (the overlay would show the image's versions instead).
  */
@@ -174,7 +174,18 @@ export function prepareHostDirs(host: LabHostSpec, all: readonly LabHostSpec[], 
   writeFileSync(join(p.etc, 'hostname'), `${host.name}\n`);
   writeFileSync(join(p.etc, 'hosts'), etcHosts(host, all));
   if (existsSync('/etc/machine-id')) writeFileSync(join(p.etc, 'machine-id'), `${randomBytes(16).toString('hex')}\n`, { mode: 0o444 });
-  if (owner !== undefined && process.getuid?.() === 0 && owner.uid !== 0) chownSync(p.home, owner.uid, owner.gid);
+  // A fresh home, as a new account on a real host has one (the shell's start files from /etc/skel).
+  const skel = existsSync('/etc/skel') && readdirSync(p.home).length === 0 ? readdirSync('/etc/skel', { withFileTypes: true }).filter((e) => e.isFile()) : [];
+  for (const e of skel) {
+    try {
+      copyFileSync(join('/etc/skel', e.name), join(p.home, e.name));
+    } catch {
+      // unreadable: the home simply lacks it
+    }
+  }
+  if (owner !== undefined && process.getuid?.() === 0 && owner.uid !== 0) {
+    for (const f of [p.home, ...skel.map((e) => join(p.home, e.name))]) chownSync(f, owner.uid, owner.gid);
+  }
 }
 
 /** The mount namespace of a process ('' when it is gone). */
