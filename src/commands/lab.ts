@@ -25,7 +25,10 @@ Examples:
 
 /** `out` is where the command prints (stdout; tests pass their own), warnings go to `err`. */
 export function registerLabCommand(program: Command, out: { write(text: string): unknown } = process.stdout, err: { write(text: string): unknown } = process.stderr): void {
-  const lab = program.command('lab').description('a local fleet: N real OpenSSH servers on loopback addresses, for demos, teaching and tests');
+  const lab = program
+    .command('lab')
+    .description('a local fleet: real OpenSSH servers on loopback addresses, each with its own hostname and files, for demos, teaching and tests')
+    .addHelpText('after', '\nftl lab up 3, or ftl lab up --groups web:2,db:1; then ftl -i ~/.ftl/lab/inventory.yml. ftl lab up --help tells how the hosts are kept apart.\n');
   lab
     .command('up')
     .description('start N sshd hosts, each with its own hostname, /tmp, home and /etc, and write an inventory for them')
