@@ -25,6 +25,8 @@ export interface LabSpec {
   readonly hosts: readonly LabHostSpec[];
   /** Each host logs its user in with HOME=<host dir>/home, as separate machines would (gates, ~/.ansible/tmp). */
   readonly ownHomes?: boolean;
+  /** The hosts die with the process that started them (tests). */
+  readonly tied?: boolean;
   /** Each host in namespaces of its own: hostname, /tmp, home and /etc view. */
   readonly isolation?: LabIsolation;
   /** With isolation: the login user's home, over which each host's own home is mounted ('' when it has none). */

@@ -95,14 +95,22 @@ exec 3<&-
 exec "$@"
 `;
 
+/**
+ * What runs sshd: setpriv, when there is something to set. In a user namespace the
+ * capabilities were kept for the mounts; sshd and its sessions should not have them.
+ * tied: sshd is killed when the process that started it dies (a test run that crashes).
+ */
+export function sshdPrefix(isolation: LabIsolation | undefined, tied: boolean): string[] {
+  const flags = [...(isolation === 'user' ? ['--inh-caps=-all', '--ambient-caps=-all'] : []), ...(tied ? ['--pdeathsig', 'KILL'] : [])];
+  const setpriv = flags.length > 0 ? findProgram('setpriv') : undefined;
+  return setpriv === undefined ? [] : [setpriv, ...flags, '--'];
+}
+
 /** The command that starts one host's sshd inside its own namespaces. */
 export function isolatedCommand(unshare: string, isolation: LabIsolation, labDir: string, host: LabHostSpec, home: string, sshdArgv: readonly string[]): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
-  // In a user namespace the capabilities were kept for the mounts; sshd and its sessions should not have them.
-  const setpriv = isolation === 'user' ? findProgram('setpriv') : undefined;
-  const drop = setpriv === undefined ? [] : [setpriv, '--inh-caps=-all', '--ambient-caps=-all', '--'];
   return {
     file: unshare,
-    args: [...namespaceFlags(isolation), '--', '/bin/sh', '-c', NAMESPACE_SCRIPT, 'ftl-lab', labDir, host.name, home, ...drop, ...sshdArgv],
+    args: [...namespaceFlags(isolation), '--', '/bin/sh', '-c', NAMESPACE_SCRIPT, 'ftl-lab', labDir, host.name, home, ...sshdArgv],
     // overlayfs in a user namespace keeps its bookkeeping in user.* attributes.
     env: { ...process.env, FTL_LAB_XATTR: isolation === 'user' ? ',userxattr' : '' },
   };

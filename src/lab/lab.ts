@@ -6,7 +6,7 @@ import { resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { FtlError } from '../base/errors.js';
 import { hostPaths, knownHostsLine, labHostNames, labInventory, labPaths, sshdConfig, type LabGroup, type LabHostSpec, type LabSpec } from './files.js';
-import { account, findProgram, isolatedCommand, namespaceMembers, prepareHostDirs, probeIsolation, unlockWorkDir } from './isolation.js';
+import { account, findProgram, isolatedCommand, sshdPrefix, namespaceMembers, prepareHostDirs, probeIsolation, unlockWorkDir } from './isolation.js';
 import { commandLine, isAlive, processTree, signalTree, sleep, tcpAccepts, waitGone } from './procs.js';
 
 const execFileP = promisify(execFile);
@@ -21,6 +21,11 @@ export interface LabUpOptions {
    * Where the machine refuses namespaces the lab is shared as before, and Lab.warning says why.
    */
   isolated?: boolean;
+  /**
+   * The hosts die with this process (setpriv --pdeathsig), for tests: a run that crashes or
+   * times out leaves no sshd behind. Not for `ftl lab up`, whose hosts outlive it.
+   */
+  tied?: boolean;
   /** Stops the start-up (Ctrl-C): the hosts started so far are stopped and the lab removed. */
   signal?: AbortSignal;
   dir: string;
@@ -48,7 +53,7 @@ export interface LabHostStatus {
 
 const MAX_HOSTS = 250;
 const START_TIMEOUT_MS = 15_000;
-const START_BATCH = 8;
+const START_BATCH = 16;
 
 function labError(message: string, cause?: unknown): FtlError {
   return new FtlError('FTL_LAB', message, cause === undefined ? {} : { cause });
@@ -176,10 +181,10 @@ export class Lab {
     if (livePid(host) !== undefined) return;
     const p = hostPaths(host);
     // -D: stay in the foreground, so the pid we spawn is the listener; detached so `ftl lab up` can exit.
-    const sshdArgv = [this.sshd, '-D', '-f', p.config, '-E', p.log];
     const isolation = this.spec.isolation;
-    // unshare execs the set-up shell, which execs sshd: one process, whose pid we record.
-    const cmd = isolation === undefined ? { file: this.sshd, args: sshdArgv.slice(1), env: process.env } : isolatedCommand(this.unshare, isolation, this.dir, host, this.spec.home ?? '', sshdArgv);
+    const sshdArgv = [...sshdPrefix(isolation, this.spec.tied === true), this.sshd, '-D', '-f', p.config, '-E', p.log];
+    // unshare execs the set-up shell, which execs (setpriv, which execs) sshd: one process, whose pid we record.
+    const cmd = isolation === undefined ? { file: sshdArgv[0] ?? this.sshd, args: sshdArgv.slice(1), env: process.env } : isolatedCommand(this.unshare, isolation, this.dir, host, this.spec.home ?? '', sshdArgv);
     const errFd = openSync(p.startLog, 'w');
     const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ['ignore', 'ignore', errFd], env: cmd.env });
     closeSync(errFd);
@@ -275,18 +280,26 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   if (!existsSync(sshd)) throw labError(`${sshd} not found: install the package openssh-server (apt-get install openssh-server)`);
   const dir = resolvePath(opts.dir);
   if (existsSync(labPaths(dir).spec)) throw labError(`a lab exists in ${dir} already; stop it with ftl lab down --dir ${dir}, or choose another --dir`);
-  const probe = opts.isolated === true ? await probeIsolation(opts.unshare) : undefined;
-  const isolation = probe !== undefined && 'isolation' in probe ? probe.isolation : undefined;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const asRoot = process.getuid?.() === 0;
   // Privilege separation wants this directory when sshd runs as root.
   if (asRoot) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const names = labHostNames(count, opts.groups);
+  for (const n of names) mkdirSync(`${dir}/${n.name}`, { recursive: true, mode: 0o700 });
+  const paths = labPaths(dir);
+  // What does not depend on one another runs at once: the namespace probe, the addresses, the keys.
+  const [probe, addrs, userKey, hostKeys] = await Promise.all([
+    opts.isolated === true ? probeIsolation(opts.unshare) : Promise.resolve(undefined),
+    chooseAddresses(count, opts.basePort ?? 2222),
+    keygen(keygenBin, paths.key, 'ftl-lab-user'),
+    Promise.all(names.map((n) => keygen(keygenBin, hostPaths({ name: n.name, address: '', port: 0, dir: `${dir}/${n.name}` }).hostKey, `ftl-lab-${n.name}`))),
+  ]);
+  const isolation = probe !== undefined && 'isolation' in probe ? probe.isolation : undefined;
   const user = opts.user ?? userInfo().username;
   const owner = isolation === undefined ? undefined : account(user);
   // The home each host's own is mounted over; none when the user has no real one.
   const home = owner !== undefined && owner.home !== '/' && existsSync(owner.home) ? owner.home : '';
-  const addrs = await chooseAddresses(count, opts.basePort ?? 2222);
-  const hosts: LabHostSpec[] = labHostNames(count, opts.groups).map((n, i) => ({
+  const hosts: LabHostSpec[] = names.map((n, i) => ({
     name: n.name,
     address: addrs[i]?.address ?? '127.0.0.1',
     port: addrs[i]?.port ?? 0,
@@ -294,21 +307,15 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     ...(n.group === undefined ? {} : { group: n.group }),
   }));
   const ownHomes = opts.ownHomes === true || isolation !== undefined;
-  const spec: LabSpec = { dir, user, hosts, ...(ownHomes ? { ownHomes: true } : {}), ...(isolation === undefined ? {} : { isolation, home }) };
-  const paths = labPaths(dir);
-  const userKey = await keygen(keygenBin, paths.key, 'ftl-lab-user');
+  const spec: LabSpec = { dir, user, hosts, ...(ownHomes ? { ownHomes: true } : {}), ...(opts.tied === true ? { tied: true } : {}), ...(isolation === undefined ? {} : { isolation, home }) };
   writeFileSync(paths.authorizedKeys, userKey, { mode: 0o600 });
-  const known = await Promise.all(
-    hosts.map(async (h) => {
-      mkdirSync(h.dir, { recursive: true, mode: 0o700 });
-      if (ownHomes) mkdirSync(hostPaths(h).home, { recursive: true, mode: 0o700 });
-      if (isolation !== undefined) prepareHostDirs(h, hosts, owner);
-      const pub = await keygen(keygenBin, hostPaths(h).hostKey, `ftl-lab-${h.name}`);
-      // A home mounted over the real one needs no HOME from sshd.
-      writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, { passwordAuth: opts.passwordAuth === true, ownHome: ownHomes, isolated: isolation !== undefined && home !== '' }));
-      return knownHostsLine(h.address, h.port, pub);
-    }),
-  );
+  const known = hosts.map((h, i) => {
+    if (ownHomes) mkdirSync(hostPaths(h).home, { recursive: true, mode: 0o700 });
+    if (isolation !== undefined) prepareHostDirs(h, hosts, owner);
+    // A home mounted over the real one needs no HOME from sshd.
+    writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, { passwordAuth: opts.passwordAuth === true, ownHome: ownHomes, isolated: isolation !== undefined && home !== '' }));
+    return knownHostsLine(h.address, h.port, hostKeys[i] ?? '');
+  });
   writeFileSync(paths.knownHosts, `${known.join('\n')}\n`, { mode: 0o600 });
   writeFileSync(paths.inventory, labInventory(spec));
   writeFileSync(paths.spec, `${JSON.stringify(spec, null, 2)}\n`);
@@ -316,7 +323,7 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const lab = new Lab(spec, sshd, opts.unshare);
   if (probe !== undefined && 'reason' in probe) lab.warning = `the lab hosts share this machine's hostname and files: ${probe.reason}`;
   try {
-    // A few at a time: 2 cores, and sshd's start-up is mostly key loading.
+    // Many at a time: a start is mostly waiting for exec and the first accept, little CPU.
     for (let i = 0; i < hosts.length; i += START_BATCH) {
       if (opts.signal?.aborted === true) throw interrupted();
       // Every start settles before a failure is acted on, so down() sees each pid that was spawned.

@@ -186,6 +186,39 @@ test('Ctrl-C during ftl lab up stops the hosts already started', { timeout: 120_
   }
 });
 
+test('a tied lab dies with its controller: a crashed test run leaves no sshd and no namespace behind', { timeout: 120_000 }, async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'ftl-lab-tied-'));
+  const dir = join(parent, 'lab');
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'tied-lab.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (b: Buffer) => {
+        output += b.toString();
+        if (output.includes('\n')) resolve(output);
+      });
+      child.once('close', () => {
+        reject(new Error(`the controller exited before its lab was up: ${output}`));
+      });
+    });
+    const pids = line.trim().split(' ').slice(1).map(Number);
+    assert.equal(pids.length, 2, line);
+    assert.deepEqual(
+      pids.map((p) => commandLine(p).includes(dir)),
+      [true, true],
+    );
+    const closed = new Promise((resolve) => child.once('close', resolve));
+    child.kill('SIGKILL');
+    await closed;
+    const until = Date.now() + 10_000;
+    while (processesWith(dir).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(processesWith(dir), [], 'the sshds died with their controller');
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});
+
 test('bench: start-up of 10 isolated lab hosts', { timeout: 120_000 }, async (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'ftl-lab-bench-'));
   try {
