@@ -208,11 +208,12 @@ function mountNamespace(pid: number | 'self'): string {
 /**
  * Every process in the same mount namespace as pid: what a session left running in the
  * background (reparented away from sshd) keeps the namespace, and its mounts, alive.
- * Empty when pid shares the controller's namespace (a shared lab: that would be everything).
+ * Empty when pid shares the controller's or init's namespace (a shared lab).
  */
 export function namespaceMembers(pid: number): number[] {
   const ns = mountNamespace(pid);
-  if (ns === '' || ns === mountNamespace('self')) return [];
+  // Not a namespace of its own (shared with us or with init): that would be everything.
+  if (ns === '' || ns === mountNamespace('self') || ns === mountNamespace(1)) return [];
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;

@@ -124,6 +124,14 @@ function livePid(host: LabHostSpec): number | undefined {
   return commandLine(pid).includes(hostPaths(host).config) ? pid : undefined;
 }
 
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 function logTail(host: LabHostSpec): string {
   const tail = (path: string): string => {
     try {
@@ -220,7 +228,7 @@ export class Lab {
     const pid = livePid(host);
     if (pid === undefined) return;
     // An isolated host's background processes, reparented away from sshd, share its mount namespace.
-    const tree = [...new Set([...processTree(pid), ...namespaceMembers(pid)])];
+    const tree = [...new Set([...processTree(pid), ...(this.spec.isolation === undefined ? [] : namespaceMembers(pid))])];
     for (const p of tree) {
       try {
         process.kill(p, signal);
@@ -334,6 +342,9 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   } catch (e) {
     await lab.down();
     throw e;
+  }
+  if (isolation !== undefined && hosts.some((h) => readText(hostPaths(h).startLog).includes('overlayfs refused'))) {
+    lab.warning = 'the lab hosts share /etc, but for their own /etc/hostname and /etc/hosts: overlayfs refused to mount (see start.log in a host\'s dir)';
   }
   return lab;
 }
