@@ -1,7 +1,7 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { statSync } from 'node:fs';
 import { closest } from '../base/suggest.js';
-import { InventoryError } from '../base/errors.js';
+import { FtlError, InventoryError } from '../base/errors.js';
 import { hasTemplate } from '../base/templates.js';
 import { dataFromAnsible, pluginReason, type AnsibleInventoryLoader } from './ansible-sources.js';
 import { hostFacts, type ConnectionDefaults, type HostFacts } from './facts.js';
@@ -66,10 +66,16 @@ export class Inventory {
     const why = paths.map(pluginReason).find((r) => r !== undefined);
     if (why !== undefined) {
       // As Ansible: constructed builds on the hosts the other sources gave, so Ansible reads them all.
-      if (opts.ansible === undefined) {
-        throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `${why}: reading it needs ansible-core on the controller`, { hint: 'install ansible-core (apt-get install ansible-core, or pip install ansible-core)' });
+      const needsAnsible = (cause?: unknown): InventoryError =>
+        new InventoryError('FTL_INVENTORY_UNSUPPORTED', `${why}: reading it needs ansible-core on the controller`, { hint: 'install ansible-core (apt-get install ansible-core, or pip install ansible-core)', cause });
+      if (opts.ansible === undefined) throw needsAnsible();
+      let read;
+      try {
+        read = await opts.ansible(paths);
+      } catch (e) {
+        throw e instanceof FtlError && e.code === 'FTL_NO_ANSIBLE' ? needsAnsible(e) : e;
       }
-      return new Inventory(dataFromAnsible(await opts.ansible(paths)), [], opts.extraVars, opts.connectionDefaults);
+      return new Inventory(dataFromAnsible(read), [], opts.extraVars, opts.connectionDefaults);
     }
     const data = new InventoryData();
     const bases: string[] = [];

@@ -94,4 +94,28 @@ describe('an Ansible project directory', { timeout: 300_000 }, () => {
     assert.match(r.stdout, new RegExp(`interpreter_python\\s+auto_silent\\s+${cfg}`));
     assert.match(r.stdout, /become_method\s+sudo\s+default/);
   });
+
+  it("interpreter_python auto_silent and ansible_python_interpreter auto: the interpreter Ansible's discovery chooses", async () => {
+    const oracle = await run('ansible', ['node1', '-m', 'ping', '-e', 'ansible_python_interpreter=auto'], { ANSIBLE_CONFIG: join(project, 'ansible.cfg'), ANSIBLE_STDOUT_CALLBACK: 'json', ANSIBLE_LOAD_CALLBACK_PLUGINS: '1' }, 180_000);
+    const discovered = /"discovered_interpreter_python": "([^"]+)"/.exec(oracle)?.[1];
+    assert.ok(discovered !== undefined, oracle);
+    for (const extra of [[], ['-e', 'ansible_python_interpreter=auto']]) {
+      const r = await ftl(['run', 'node1', '-m', 'setup', '-a', 'gather_subset=!all filter=ansible_python', '--json', ...extra], { cwd: project, env: userEnv(), timeoutMs: 180_000 });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const facts = (jsonLines(r.stdout)[0]?.result as { ansible_facts: { ansible_python: { executable: string } } }).ansible_facts;
+      assert.equal(facts.ansible_python.executable, discovered, `ftl ${extra.join(' ')}`);
+    }
+  });
+
+  it('without ansible-core on the controller: static inventories work, an unread ansible.cfg is said, a plugin inventory is refused naming the fix', async () => {
+    // A Python that cannot import ansible stands for a controller without ansible-core.
+    const env = userEnv({ FTL_PYTHON: join(root, 'no-such-python') });
+    const r = await ftl(['run', '-i', lab.inventoryPath, 'lab', 'ping', '--json'], { cwd: project, env, timeoutMs: 180_000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(jsonLines(r.stdout).filter((l) => l.host !== undefined).length, 2);
+    assert.match(r.stderr, /ansible\.cfg is not read: reading ansible\.cfg needs ansible-core on the controller/);
+    const p = await ftl(['inventory', '--list', '-i', join(project, 'inventory')], { cwd: root, env });
+    assert.equal(p.code, 1);
+    assert.match(p.stderr, /20-web\.yml is an inventory plugin file \(plugin: ansible\.builtin\.constructed\): reading it needs ansible-core on the controller \(install ansible-core/);
+  });
 });
