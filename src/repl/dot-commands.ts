@@ -137,7 +137,7 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
   { name: 'timeout', usage: '.timeout S', help: 'seconds per host per call', args: () => [], run: (a, c) => { c.setTimeout(positive('timeout', a, false)); } },
   { name: 'gates', usage: '.gates', help: 'the open gates: host, state, python, pid, uptime, calls', args: () => [], run: (_a, c) => { c.print(c.gates()); } },
   { name: 'json', usage: '.json on|off', help: 'print results as JSON lines', args: ON_OFF, run: (a, c) => { c.setFlag('json', onOff('json', a)); } },
-  { name: 'settings', usage: '.settings', help: 'the current target, check, diff, become, forks, timeout', args: () => [], run: (_a, c) => { c.print(c.settings()); } },
+  { name: 'settings', usage: '.settings', help: "the current target, check, diff, become, forks, timeout, and Ansible's settings with where each came from", args: () => [], run: (_a, c) => { c.print(c.settings()); } },
   { name: 'exit', usage: '.exit', help: 'shut every gate down and leave (also Ctrl-D)', args: () => [], run: (_a, c) => c.exit() },
 ];
 

@@ -4,6 +4,7 @@ import { renderModuleDoc } from '../ui/index.js';
 import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './shared.js';
+import type { ShownSetting } from '../run/project-config.js';
 
 const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks, vars, refresh })
   ftl.webservers.ping()                       a group        ftl.web_01.ping()    host web-01
@@ -17,6 +18,13 @@ function uptime(ms: number): string {
   if (s < 120) return `${s} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
   return `${(s / 3600).toFixed(1)} h`;
+}
+
+/** name, value, and where it came from (command line, env: ANSIBLE_X, an ansible.cfg, default), in columns. */
+function settingRows(rows: readonly ShownSetting[]): string[] {
+  const nw = Math.max(0, ...rows.map((r) => r.name.length)) + 2;
+  const vw = Math.min(48, Math.max(0, ...rows.map((r) => r.value.length)) + 2);
+  return rows.map((r) => `  ${r.name.padEnd(nw)}${r.value.padEnd(vw)}${r.origin}`);
 }
 
 /** The DotContext of a REPL session: reads and changes the session's defaults. */
@@ -105,6 +113,9 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         `forks    ${d.forks}`,
         `timeout  ${d.timeoutS} s`,
         `json     ${s.json.on ? 'on' : 'off'}`,
+        '',
+        `Ansible's configuration: ${core.settings.configFile ?? '(no ansible.cfg)'}`,
+        ...settingRows(core.settings.shown),
       ].join('\n');
     },
     exit: hooks.exit,

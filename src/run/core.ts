@@ -5,11 +5,16 @@ import { closest } from '../base/suggest.js';
 import { SecretValues } from '../base/secrets.js';
 import type { RunProgress } from '../base/types.js';
 import { newSessionState, type SessionState } from '../actions/index.js';
+import { workerInventory } from '../actions/vars.js';
+import { InventoryError } from '../base/errors.js';
+import { templateConnectionVars } from '../hosts/ansible-project.js';
+import { isFailure } from '../hosts/ansible-worker.js';
 import { GateProvider } from '../hosts/gates.js';
 import type { Inventory } from '../inventory/index.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { AutomationOptions } from './automation-options.js';
 import { prepareCall } from './prepare.js';
+import { applyAnsibleConfig, type ProjectSettings } from './project-config.js';
 import type { ProxyCore } from './proxy.js';
 import type { RunResult } from './result.js';
 import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
@@ -49,6 +54,10 @@ export class FtlCore implements ProxyCore {
   private targetFuse: Fuse<string> | undefined;
   /** Bumped when hosts or variables change: the Ansible worker is sent the inventory again. */
   private inventoryVersion = 1;
+  /** The inventory version whose `{{ }}` connection variables are templated, and hosts whose templating failed. */
+  private connectionVars: { version: number; done: Promise<Map<string, string>> } | undefined;
+  /** Where each setting came from (command line, ANSIBLE_*, ansible.cfg, default): `.settings`. */
+  readonly settings: ProjectSettings;
 
   constructor(
     readonly inventory: Inventory,
@@ -57,7 +66,9 @@ export class FtlCore implements ProxyCore {
     opts: AutomationOptions,
     /** What this session knows to be secret: masked in every result and args it shows. */
     readonly secrets: SecretValues = new SecretValues(),
+    settings?: ProjectSettings,
   ) {
+    this.settings = settings ?? applyAnsibleConfig(opts, undefined);
     this.defaults = {
       forks: opts.forks ?? 50,
       timeoutS: opts.timeout ?? 300,
@@ -165,6 +176,7 @@ export class FtlCore implements ProxyCore {
     // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
     const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
     const hosts = this.hostsOf(pattern);
+    await this.templateConnectionVars(hosts, signal);
     // A host ftl cannot reach the way its inventory says is refused before anything runs, never run another way.
     refuseUnsupported(hosts, (h) => this.inventory.facts(h), o.become, this.defaults.become);
     if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
@@ -199,6 +211,51 @@ export class FtlCore implements ProxyCore {
     );
     this.last = result;
     return result;
+  }
+
+  /**
+   * `{{ }}` in connection variables (ansible_host: "{{ real_ip }}"), templated by Ansible
+   * before any host is reached: once per inventory version, one request for every host
+   * that has any. A host whose templating fails is refused with Ansible's words.
+   */
+  private async templateConnectionVars(hosts: readonly string[], signal: AbortSignal): Promise<void> {
+    const version = this.inventoryVersion;
+    if (this.connectionVars?.version !== version) {
+      const names = this.inventory.templatedConnectionVars();
+      const done =
+        Object.keys(names).length === 0
+          ? Promise.resolve(new Map<string, string>())
+          : templateConnectionVars(
+              this.gates.ansible,
+              {
+                inventory: workerInventory(this.actions.vars),
+                hosts: Object.keys(names),
+                factsOf: (h) => ({ key: h, facts: undefined }),
+                extraVars: this.inventory.extra,
+                check: this.defaults.check,
+                diff: this.defaults.diff,
+                signal,
+              },
+              names,
+            ).then((results) => {
+              const failed = new Map<string, string>();
+              for (const [h, r] of results) {
+                if (isFailure(r)) failed.set(h, r.msg);
+                else this.inventory.setConnectionValues(h, r);
+              }
+              return failed;
+            });
+      const entry = { version, done };
+      this.connectionVars = entry;
+      done.catch(() => {
+        if (this.connectionVars === entry) this.connectionVars = undefined;
+      });
+    }
+    const failed = await this.connectionVars.done;
+    for (const h of hosts) {
+      const msg = failed.get(h);
+      if (msg !== undefined) throw new InventoryError('FTL_INVENTORY_SYNTAX', `a connection variable of ${h} cannot be templated: ${msg}`, { host: h, hint: 'fix the variable in the inventory' });
+    }
   }
 
   async close(): Promise<void> {
