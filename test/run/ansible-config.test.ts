@@ -91,7 +91,7 @@ describe('ansible.cfg and ANSIBLE_* with Ansible precedence', { timeout: 180_000
     assert.equal(s.moduleEnv.ANSIBLE_COLLECTIONS_PATH, join(dir, 'collections'));
     assert.equal(s.moduleEnv.ANSIBLE_LIBRARY, join(dir, 'library'));
     // The inventory's hosts get the file's ssh arguments beneath their own.
-    const inv = await Inventory.load(s.options.inventory as string[], { connectionDefaults: s.connectionDefaults });
+    const inv = await Inventory.load(s.options.inventory, { connectionDefaults: s.connectionDefaults });
     const f = inv.facts('w1');
     assert.equal(f.user, 'from_env');
     assert.deepEqual(f.proxyJump, ['bastion']);
