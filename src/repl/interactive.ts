@@ -159,18 +159,17 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
         help: cmd.help,
         action(arg: string) {
           // A dot-command that makes calls (.apply) runs as a line does: typing waits, Ctrl-C cancels.
-          repl
-            .hold(async () => {
+          // The prompt is back before what was typed meanwhile is replayed onto it.
+          void repl.hold(async () => {
+            try {
               await cmd.run(arg, dot);
               await printing;
-            })
-            .catch((e: unknown) => {
+            } catch (e) {
               s.printError(e);
-            })
-            .finally(() => {
-              refreshPrompt();
-              srv.displayPrompt();
-            });
+            }
+            refreshPrompt();
+            srv.displayPrompt();
+          });
         },
       });
     }
