@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { forTheShell, registerDocCommand } from './commands/doc.js';
 import { registerGateCommand } from './commands/gate.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerLabCommand } from './commands/lab.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerGateCommand(program);
   registerLabCommand(program);
+  registerDocCommand(program);
   return program;
 }
 
@@ -42,7 +44,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    console.error(`ftl: ${e instanceof FtlError ? e.oneLine() : describeError(e)}`);
+    // Hints are written for the REPL's prompt; here they must work in the shell.
+    console.error(`ftl: ${forTheShell(e instanceof FtlError ? e.oneLine() : describeError(e))}`);
     process.exitCode = 1;
   }
 }

@@ -3,6 +3,7 @@ import { UsageError } from '../base/errors.js';
 import { automation } from '../run/automation.js';
 import { exitCodeOf } from '../run/exit-codes.js';
 import { readHiddenFromTerminal } from '../repl/hidden-input.js';
+import { ProgressLine } from '../repl/progress-line.js';
 import { cliModuleArgs, isFreeFormModule } from './kv.js';
 import { askUpFront } from '../base/up-front.js';
 import { addCommonOptions, automationOptions, type CommonCliOptions } from './options.js';
@@ -71,7 +72,8 @@ export function registerRunCommand(program: Command): void {
     if (isFreeFormModule(module) && Object.keys(args).length === 0) {
       throw new UsageError('FTL_USAGE', `no argument passed to the ${module} module`, { hint: `e.g. ftl run ${pattern} -m ${module} -a 'uptime'` });
     }
-    const mode = outputMode(o.json === true, process.stdout);
+    // Hints in the output must work where it is read: the shell (--json), not the REPL (.show).
+    const mode = outputMode(o.json === true, process.stdout, 'shell');
     // The table renderer (Ink) loads while the hosts are reached; a pipe or --json never loads it.
     prepareOutput(mode).catch(() => undefined);
     const options = automationOptions(o);
@@ -83,11 +85,24 @@ export function registerRunCommand(program: Command): void {
       abort.abort();
     };
     process.once('SIGINT', onSigint);
+    // A live line on the terminal (stderr: the results on stdout stay clean for a pipe).
+    const progress = process.stderr.isTTY ? new ProgressLine(process.stderr) : undefined;
     try {
-      const result = await ftl.run(pattern, module, args, { signal: abort.signal });
+      const result = await ftl.run(pattern, module, args, {
+        signal: abort.signal,
+        ...(progress === undefined
+          ? {}
+          : {
+              onProgress: (p) => {
+                progress.update(p);
+              },
+            }),
+      });
+      progress?.clear();
       await printResult(result, mode);
       process.exitCode = exitCodeOf(result);
     } finally {
+      progress?.clear();
       process.removeListener('SIGINT', onSigint);
       await ftl.close();
     }

@@ -1,6 +1,7 @@
 import { UsageError } from '../base/errors.js';
 import { foldHosts, naturalCompare } from '../base/hostset.js';
-import { renderModuleDoc } from '../ui/index.js';
+import { formatPlain, renderModuleDoc } from '../ui/index.js';
+import { formatHostWhole } from '../ui/whole.js';
 import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './shared.js';
@@ -10,8 +11,16 @@ const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeou
   ftl.webservers.ping()                       a group        ftl.web_01.ping()    host web-01
   ftl['web:&prod'].command({ cmd: 'uptime' }) a pattern      ftl.local.stat({ path: '/etc' })
   ftl.db.community.general.ini_file({...})    FQCN chains    ftl.here.ping()      the .target
-  _                                           the last result: _.failed, _.changed, _.host('web01')
-  ftl[_.failed].ping()                        the last call's failed hosts as a target`;
+  $ (or ftl.last)                             the last call's result: $.failed, $.changed, $.host('web01')
+  const r = await ftl.web.ping()              a call's value is its result; every call prints when it ends
+  ftl[$.failed].ping()                        the last call's failed hosts as a target
+  _                                           as in node: the last line's value`;
+
+/** The args as shown (secrets masked, as the result keeps them), on one line. */
+function inspectArgs(args: Readonly<Record<string, unknown>>): string {
+  const t = JSON.stringify(args);
+  return t.length > 200 ? `${t.slice(0, 199)}…` : t;
+}
 
 function uptime(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -28,7 +37,15 @@ function settingRows(rows: readonly ShownSetting[]): string[] {
 }
 
 /** The DotContext of a REPL session: reads and changes the session's defaults. */
-export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: () => Promise<void> }): DotContext {
+export function makeDotContext(
+  s: Shared,
+  hooks: {
+    onChange: () => void;
+    exit: () => Promise<void>;
+    /** Prints long text (through a pager on a terminal); print when not given. */
+    page?: (text: string) => Promise<void>;
+  },
+): DotContext {
   const { core } = s;
   let moduleNames: string[] | undefined;
   const ctx: DotContext = {
@@ -117,6 +134,37 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         `Ansible's configuration: ${core.settings.configFile ?? '(no ansible.cfg)'}`,
         ...settingRows(core.settings.shown),
       ].join('\n');
+    },
+    async show(host) {
+      const last = core.last;
+      if (last === undefined) throw new UsageError('FTL_USAGE', 'no result to show yet: .show prints the last call\'s result whole', { hint: 'run a call first, e.g. ftl.here.ping()' });
+      let text: string;
+      if (host === undefined) text = formatPlain(last, { columns: s.out.columns ?? 100, colors: s.colors });
+      else {
+        const whole = formatHostWhole(last, host, s.colors);
+        if (whole === undefined) {
+          throw new UsageError('FTL_USAGE', `${host} was not in the last call (${last.module} on ${last.pattern})`, { hint: `its hosts: ${foldHosts(last.hosts.map((h) => h.host))}` });
+        }
+        text = whole;
+      }
+      if (hooks.page !== undefined) await hooks.page(text);
+      else s.print(text);
+    },
+    async apply() {
+      const last = core.lastCheck;
+      if (last === undefined) {
+        throw new UsageError('FTL_USAGE', 'no check-mode call to apply', { hint: "run one first with .check on, or { check: true }, e.g. ftl.web.lineinfile({ ... }, { check: true, diff: true })" });
+      }
+      const hosts = last.result.changed;
+      const what = `${last.module} on ${last.pattern}`;
+      if (hosts.length === 0) {
+        s.print(`nothing to apply: the last check-mode call (${what}) would change no host`);
+        return;
+      }
+      const args = last.args === undefined ? '' : inspectArgs(last.result.args);
+      s.print(`applying ${last.module}(${args}) for real on ${foldHosts(hosts)} (${hosts.length}): the hosts that reported a change in check mode`);
+      core.lastCheck = undefined;
+      await core.call(hosts.join(','), last.module, last.args, { ...(last.opts ?? {}), check: false });
     },
     exit: hooks.exit,
   };

@@ -16,6 +16,7 @@ import type { AutomationOptions } from './automation-options.js';
 import { prepareCall } from './prepare.js';
 import { applyAnsibleConfig, type ProjectSettings } from './project-config.js';
 import type { ProxyCore } from './proxy.js';
+import { CallPromise } from './call-promise.js';
 import type { RunResult } from './result.js';
 import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
@@ -44,12 +45,25 @@ export class FtlCore implements ProxyCore {
   limit: string | undefined;
   /** The target of `ftl.here` (the REPL's .target). */
   defaultTarget: string;
-  /** Progress of every call that has no onProgress of its own (the REPL's live display). */
-  onProgress: ((p: RunProgress) => void) | undefined;
+  /**
+   * Progress of every call that has no onProgress of its own (the REPL's live display);
+   * `call` tells calls running at once apart, and `p` is undefined once the call has ended.
+   */
+  onProgress: ((p: RunProgress | undefined, call: number) => void) | undefined;
+  /** Each call's result as it finishes, before the caller's await gets it (the REPL prints it there). */
+  onResult: ((r: RunResult) => void) | undefined;
+  /**
+   * When set, new calls are refused with this text: after a Ctrl-C, the rest of the line
+   * (the next turns of a loop) must not start calls on the fleet again.
+   */
+  refuseCalls: string | undefined;
+  /** The last call made in check mode, as it was given: the REPL's `.apply` makes it for real. */
+  lastCheck: { pattern: string; module: string; args: unknown; opts: CallOptions | undefined; result: RunResult } | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
   private interruption = new AbortController();
   private inFlight = 0;
+  private callCount = 0;
   private lastCallEnded = Date.now();
   private targetFuse: Fuse<string> | undefined;
   /** Bumped when hosts or variables change: the Ansible worker is sent the inventory again. */
@@ -152,14 +166,33 @@ export class FtlCore implements ProxyCore {
   }
 
   call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
-    this.inFlight++;
-    return this.callNow(pattern, module, args, opts).finally(() => {
-      this.inFlight--;
-      this.lastCallEnded = Date.now();
-    });
+    return CallPromise.of(this.callSettled(pattern, module, args, opts));
   }
 
-  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+  private callSettled(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+    if (this.refuseCalls !== undefined) return Promise.reject(new UsageError('FTL_CANCELLED', this.refuseCalls));
+    this.inFlight++;
+    const id = ++this.callCount;
+    const check = typeof opts === 'object' && typeof opts.check === 'boolean' ? opts.check : this.defaults.check;
+    return this.callNow(pattern, module, args, opts, id)
+      .then((r) => {
+        if (check) this.lastCheck = { pattern, module, args, opts, result: r };
+        // Shown before the caller's code goes on with it: results print in the order calls finish.
+        try {
+          this.onResult?.(r);
+        } catch {
+          // Showing a result must never change what the call returns.
+        }
+        return r;
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.lastCallEnded = Date.now();
+        this.onProgress?.(undefined, id);
+      });
+  }
+
+  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined, id: number): Promise<RunResult> {
     const o = opts ?? {};
     if (typeof o !== 'object' || Array.isArray(o)) {
       throw new UsageError('FTL_USAGE', 'call options must be an object such as { check: true, timeout: 30 }');
@@ -194,7 +227,10 @@ export class FtlCore implements ProxyCore {
       forks: o.forks ?? this.defaults.forks,
       limit: this.limit,
     });
-    const onProgress = o.onProgress ?? this.onProgress;
+    const shared = this.onProgress;
+    const onProgress = o.onProgress ?? (shared === undefined ? undefined : (p: RunProgress) => {
+      shared(p, id);
+    });
     const result = await runOnHosts(
       pattern,
       hosts,
