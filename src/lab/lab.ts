@@ -133,13 +133,7 @@ function readText(path: string): string {
 }
 
 function logTail(host: LabHostSpec): string {
-  const tail = (path: string): string => {
-    try {
-      return readFileSync(path, 'utf8').trim().split('\n').slice(-3).join(' | ');
-    } catch {
-      return '';
-    }
-  };
+  const tail = (path: string): string => readText(path).trim().split('\n').slice(-3).join(' | ');
   return [tail(hostPaths(host).startLog), tail(hostPaths(host).log)].filter((t) => t !== '').join(' | ');
 }
 
