@@ -14,8 +14,10 @@ import type { ProxyCore } from './proxy.js';
 import type { RunResult } from './result.js';
 import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
+import { checkRolloutOptions } from './batches.js';
+import { Safety } from './safety.js';
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'signal', 'onProgress'];
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
 function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
@@ -30,6 +32,7 @@ function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
   if (o.forks !== undefined && (typeof o.forks !== 'number' || !Number.isInteger(o.forks) || o.forks < 1)) throw bad('forks', 'a positive whole number', o.forks);
   if (o.maxOutput !== undefined && (typeof o.maxOutput !== 'number' || !Number.isInteger(o.maxOutput) || o.maxOutput < 1)) throw bad('maxOutput', 'a positive whole number of bytes', o.maxOutput);
   if (o.vars !== undefined && (o.vars === null || typeof o.vars !== 'object' || Array.isArray(o.vars))) throw bad('vars', "an object such as { port: 8080 }", o.vars);
+  checkRolloutOptions(o);
 }
 
 /** The automation core behind the `ftl` object: inventory, modules, gates and defaults. */
@@ -43,6 +46,8 @@ export class FtlCore implements ProxyCore {
   onProgress: ((p: RunProgress) => void) | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
+  /** Policy, confirmation (the blast-radius guard) and the audit trail. */
+  readonly safety: Safety;
   private interruption = new AbortController();
   private inFlight = 0;
   private lastCallEnded = Date.now();
@@ -79,6 +84,7 @@ export class FtlCore implements ProxyCore {
       extraVars: () => inventory.extra,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
+    this.safety = new Safety(opts, (h) => inventory.varsOf(h).ftl_environment);
   }
 
   /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
@@ -142,13 +148,13 @@ export class FtlCore implements ProxyCore {
 
   call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
     this.inFlight++;
-    return this.callNow(pattern, module, args, opts).finally(() => {
+    return this.callNow(pattern, module, args, opts, false).finally(() => {
       this.inFlight--;
       this.lastCallEnded = Date.now();
     });
   }
 
-  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined, isPreview: boolean): Promise<RunResult> {
     const o = opts ?? {};
     if (typeof o !== 'object' || Array.isArray(o)) {
       throw new UsageError('FTL_USAGE', 'call options must be an object such as { check: true, timeout: 30 }');
@@ -183,19 +189,26 @@ export class FtlCore implements ProxyCore {
       limit: this.limit,
     });
     const onProgress = o.onProgress ?? this.onProgress;
-    const result = await runOnHosts(
-      pattern,
-      hosts,
-      call,
-      (h) => this.inventory.facts(h),
-      this.defaults,
+    const check = o.check ?? this.defaults.check;
+    const run = (opts: CallOptions): Promise<RunResult> =>
+      runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets);
+    const result = await this.safety.guarded(
       {
-        ...o,
-        signal,
-        ...(onProgress === undefined ? {} : { onProgress }),
+        pattern,
+        hosts,
+        module: call.module,
+        shortName: this.modules.resolve(module)?.shortName ?? call.module,
+        rawArgs: args,
+        shownArgs: () => this.secrets.mask(call.shownArgs, call.secrets ?? []),
+        check,
+        diff: o.diff ?? this.defaults.diff,
+        become: o.become ?? this.defaults.become,
+        options: o,
+        isPreview,
       },
-      Date.now,
-      this.secrets,
+      run,
+      // The preview: the same call in check mode, on the same hosts, recorded as its own call.
+      () => this.callNow(pattern, module, args, { ...o, check: true }, true),
     );
     this.last = result;
     return result;
