@@ -7,6 +7,8 @@ import { registerRunCommand } from './commands/run.js';
 import { FtlError, describeError } from './base/errors.js';
 import { runRepl } from './repl/start.js';
 import { packageVersion } from './base/version.js';
+import { exitCodeOfError } from './run/exit-codes.js';
+import { registerAuditCommand } from './commands/audit.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +30,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerGateCommand(program);
   registerLabCommand(program);
+  registerAuditCommand(program);
   return program;
 }
 
@@ -43,6 +46,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     console.error(`ftl: ${e instanceof FtlError ? e.oneLine() : describeError(e)}`);
-    process.exitCode = 1;
+    // A call refused before any host was touched (policy, no confirmation) is 5, as ftl run documents.
+    process.exitCode = exitCodeOfError(e);
   }
 }

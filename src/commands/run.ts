@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { automation } from '../run/automation.js';
 import { exitCodeOf } from '../run/exit-codes.js';
+import type { RolloutOptions } from '../run/batches.js';
 import { readHiddenFromTerminal } from '../repl/hidden-input.js';
 import { cliModuleArgs, isFreeFormModule } from './kv.js';
 import { askUpFront } from '../base/up-front.js';
@@ -14,6 +15,30 @@ interface RunCliOptions extends CommonCliOptions {
   moduleName?: string;
   moduleArgs?: string;
   args?: string;
+  canary?: string;
+  maxFail?: string;
+  failFast?: boolean;
+  serial?: string;
+}
+
+function wholeNumber(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new UsageError('FTL_USAGE', `${name} must be a whole number from ${String(min)} to ${String(max)}, not '${v}'`);
+  return n;
+}
+
+/** --canary, --max-fail, --fail-fast and --serial as call options. */
+function rolloutOptions(o: RunCliOptions): RolloutOptions {
+  const canary = wholeNumber('--canary', o.canary, 1, Number.MAX_SAFE_INTEGER);
+  const maxFailPercent = wholeNumber('--max-fail', o.maxFail, 0, 99);
+  const serial = o.serial === undefined ? undefined : /^\d+$/.test(o.serial.trim()) ? Number(o.serial) : o.serial;
+  return {
+    ...(canary === undefined ? {} : { canary }),
+    ...(maxFailPercent === undefined ? {} : { maxFailPercent }),
+    ...(o.failFast === true ? { failFast: true } : {}),
+    ...(serial === undefined ? {} : { serial }),
+  };
 }
 
 const EXAMPLES = `
@@ -33,7 +58,10 @@ The positional form works too (one shell word per k=v):
 -e (repeatable, later wins) is over every other variable, the inventory's connection ones too
 (-e ansible_user=admin); -u, --private-key, -c, --become-user and --become-method only fill in
 what a host's inventory leaves out. -c takes ssh or local; --become-method sudo or su.
-Exit codes: 0 all ok, 2 some host failed, 4 some host unreachable, 130 interrupted, 1 usage or internal error.
+Safety: --policy FILE|DIR (FTL2's rules; deny or confirm), --yes to go on where a rule asks,
+--canary N, --max-fail P, --fail-fast, --serial N|P%; every call is appended to ~/.ftl/audit (ftl audit).
+Exit codes: 0 all ok, 2 some host failed, 4 some host unreachable, 5 refused by policy or not confirmed
+(nothing touched), 130 interrupted, 1 usage or internal error.
 `;
 
 /** Which module, and the words that are its args, from -m and the positional form. */
@@ -62,11 +90,16 @@ export function registerRunCommand(program: Command): void {
     .argument('[args...]', 'module args as key=value words; other words are free-form (command uptime)')
     .option('-m, --module-name <module>', 'module name or FQCN (default command, as in ansible)')
     .option('-a, --module-args <args>', "module args as ansible reads them: 'k=v k2=\"v 2\"', free-form text, or a JSON object")
-    .option('--args <json>', 'module args as a JSON object (key=value text is read as -a reads it)');
+    .option('--args <json>', 'module args as a JSON object (key=value text is read as -a reads it)')
+    .option('--canary <n>', 'run on the first N hosts (inventory order) first; the rest only if none of them failed')
+    .option('--max-fail <percent>', 'stop starting new hosts once more than this % of them failed (the rest: skipped)')
+    .option('--fail-fast', 'stop starting new hosts at the first failure (the rest: skipped)')
+    .option('--serial <n|p%>', "hosts in batches of N (or P% of them), one batch after another, as Ansible's serial");
   addCommonOptions(cmd);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action(async (pattern: string, first: string | undefined, rest: string[], o: RunCliOptions) => {
     const { module, words } = moduleAndWords(first, rest, o);
+    const rollout = rolloutOptions(o);
     const args = cliModuleArgs(module, { json: o.args, moduleArgs: o.moduleArgs, words });
     if (isFreeFormModule(module) && Object.keys(args).length === 0) {
       throw new UsageError('FTL_USAGE', `no argument passed to the ${module} module`, { hint: `e.g. ftl run ${pattern} -m ${module} -a 'uptime'` });
@@ -84,7 +117,7 @@ export function registerRunCommand(program: Command): void {
     };
     process.once('SIGINT', onSigint);
     try {
-      const result = await ftl.run(pattern, module, args, { signal: abort.signal });
+      const result = await ftl.run(pattern, module, args, { ...rollout, signal: abort.signal });
       await printResult(result, mode);
       process.exitCode = exitCodeOf(result);
     } finally {

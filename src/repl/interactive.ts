@@ -156,7 +156,7 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
 }
 
 function dotNames(): string[] {
-  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'gates', 'json', 'settings', 'exit'];
+  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'json', 'settings', 'exit'];
 }
 
 function setupHistory(srv: REPLServer, path: string | null): void {

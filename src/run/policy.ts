@@ -60,7 +60,7 @@ function ruleOf(raw: unknown, file: string, index: number): PolicyRule {
   if (decision !== 'deny' && decision !== 'confirm') {
     throw bad(file, `rule ${String(index + 1)} has decision ${JSON.stringify(decision)}; ftl takes deny or confirm (everything not denied is allowed)`);
   }
-  const match = r.match ?? {};
+  const match: unknown = r.match ?? {};
   if (match === null || typeof match !== 'object' || Array.isArray(match)) throw bad(file, `rule ${String(index + 1)}: match must be a mapping`);
   const out: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(match)) {
