@@ -6,7 +6,7 @@
 const cache = new Map<string, RegExp>();
 
 function escape(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : ch;
+  return /[\\^$.*+?()[\]{}|]/.test(ch) ? `\\${ch}` : ch;
 }
 
 export function globToRegExp(pattern: string): RegExp {
