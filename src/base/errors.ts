@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   FTL_POLICY_DENIED: 'a policy rule denies this call; change the call, or the policy file (--policy, FTL_POLICY) if the rule is wrong',
   FTL_POLICY_FILE: 'fix the policy file: a rules: list of { decision: deny|confirm, match: {...}, reason }',
   FTL_CONFIRM_REFUSED: 'this call needs a confirmation and there is no one to ask: rerun with --yes (library: confirm: true) once you are sure, or narrow the target',
-  FTL_CONFIRM_DECLINED: 'the call was not confirmed; nothing ran',
+  FTL_CONFIRM_DECLINED: 'to run it, answer with the number of hosts; or narrow the target',
   FTL_AUDIT: 'the audit trail could not be written; fix the directory (FTL_AUDIT_DIR, ~/.ftl/audit) or turn it off with --no-audit',
 } as const;
 

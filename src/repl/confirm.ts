@@ -32,6 +32,7 @@ export function confirmAsker(s: Shared, input: Readable & KeyInput, hooks: AskHo
           const preview = await req.preview();
           await s.ready(preview);
           s.print(s.show(preview));
+          s.print('  (preview in check mode: nothing was changed)');
           continue;
         }
         return false;
