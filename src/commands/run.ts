@@ -3,6 +3,7 @@ import { UsageError } from '../base/errors.js';
 import { automation } from '../run/automation.js';
 import { exitCodeOf } from '../run/exit-codes.js';
 import type { RolloutOptions } from '../run/batches.js';
+import { confirmText, type ConfirmRequest } from '../run/guard.js';
 import { readHiddenFromTerminal } from '../repl/hidden-input.js';
 import { cliModuleArgs, isFreeFormModule } from './kv.js';
 import { askUpFront } from '../base/up-front.js';
@@ -81,6 +82,13 @@ function moduleAndWords(first: string | undefined, rest: readonly string[], o: R
   return { module: 'command', words: [] };
 }
 
+async function askOnTerminal(req: ConfirmRequest): Promise<boolean> {
+  process.stderr.write(`${confirmText(req)}\n`);
+  const n = String(req.hosts.length);
+  const answer = await readHiddenFromTerminal(`  type ${n} to run it on ${n} hosts; anything else cancels: `, { echo: true }).catch(() => '');
+  return answer.trim() === n;
+}
+
 export function registerRunCommand(program: Command): void {
   const cmd = program
     .command('run')
@@ -110,7 +118,9 @@ export function registerRunCommand(program: Command): void {
     const options = automationOptions(o);
     // Asked on the terminal even when stdin is a pipe; never taken from the command line.
     const passwords = await askUpFront(o, (prompt) => readHiddenFromTerminal(prompt));
-    const ftl = await automation({ ...options, ...passwords });
+    // At a terminal, a call that needs a confirmation asks there (the host count typed back); in a pipe it is refused without --yes.
+    const confirm = options.confirm ?? (process.stdin.isTTY ? askOnTerminal : false);
+    const ftl = await automation({ ...options, ...passwords, confirm });
     const abort = new AbortController();
     const onSigint = (): void => {
       abort.abort();
