@@ -8,6 +8,8 @@ import { registerRunCommand } from './commands/run.js';
 import { FtlError, describeError } from './base/errors.js';
 import { runRepl } from './repl/start.js';
 import { packageVersion } from './base/version.js';
+import { exitCodeOfError } from './run/exit-codes.js';
+import { registerAuditCommand } from './commands/audit.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -30,6 +32,7 @@ export function buildProgram(): Command {
   registerGateCommand(program);
   registerLabCommand(program);
   registerDocCommand(program);
+  registerAuditCommand(program);
   return program;
 }
 
@@ -46,6 +49,7 @@ export async function main(argv: string[]): Promise<void> {
     }
     // Hints are written for the REPL's prompt; here they must work in the shell.
     console.error(`ftl: ${forTheShell(e instanceof FtlError ? e.oneLine() : describeError(e))}`);
-    process.exitCode = 1;
+    // A call refused before any host was touched (policy, no confirmation) is 5, as ftl run documents.
+    process.exitCode = exitCodeOfError(e);
   }
 }

@@ -17,6 +17,8 @@ export interface DotContext {
   setBecome(user: string | undefined): void;
   setForks(n: number): void;
   setTimeout(s: number): void;
+  /** The blast-radius guard: undefined turns it off. */
+  setGuard(n: number | undefined): void;
   settings(): string;
   /** The last result whole (a host's, or every row), through a pager when longer than the screen. */
   show(host: string | undefined): Promise<void>;
@@ -139,6 +141,16 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
   },
   { name: 'forks', usage: '.forks N', help: 'hosts worked on at once', args: () => [], run: (a, c) => { c.setForks(positive('forks', a, true)); } },
   { name: 'timeout', usage: '.timeout S', help: 'seconds per host per call', args: () => [], run: (a, c) => { c.setTimeout(positive('timeout', a, false)); } },
+  {
+    name: 'guard',
+    usage: '.guard N|off',
+    help: 'ask before a changing call on more than N hosts (default 10)',
+    args: () => ['10', 'off'],
+    run(arg, c) {
+      const a = arg.trim().toLowerCase();
+      c.setGuard(a === 'off' ? undefined : positive('guard', a, true));
+    },
+  },
   { name: 'gates', usage: '.gates', help: 'the open gates: host, state, python, pid, uptime, calls', args: () => [], run: (_a, c) => { c.print(c.gates()); } },
   { name: 'json', usage: '.json on|off', help: 'print results as JSON lines', args: ON_OFF, run: (a, c) => { c.setFlag('json', onOff('json', a)); } },
   { name: 'settings', usage: '.settings', help: "the current target, check, diff, become, forks, timeout, and Ansible's settings with where each came from", args: () => [], run: (_a, c) => { c.print(c.settings()); } },

@@ -119,6 +119,10 @@ export function makeDotContext(
       core.defaults.timeoutS = sec;
       s.print(`timeout ${sec} s`);
     },
+    setGuard(n) {
+      core.safety.guard = n;
+      s.print(n === undefined ? 'guard off: changing calls on any number of hosts run without a question' : `guard ${String(n)}: a changing call on more than ${String(n)} hosts asks first`);
+    },
     settings() {
       const d = core.defaults;
       return [
@@ -129,6 +133,9 @@ export function makeDotContext(
         `become   ${d.become === true ? "on (each host's become user)" : (d.become ?? 'off')}`,
         `forks    ${d.forks}`,
         `timeout  ${d.timeoutS} s`,
+        `guard    ${core.safety.guard === undefined ? 'off' : `over ${String(core.safety.guard)} hosts`}`,
+        `policy   ${core.safety.policyPath === undefined ? '(none)' : `${core.safety.policyPath} (${String(core.safety.rules.length)} rules)`}`,
+        `audit    ${core.safety.audit === undefined ? 'off' : core.safety.audit.dir}`,
         `json     ${s.json.on ? 'on' : 'off'}`,
         '',
         `Ansible's configuration: ${core.settings.configFile ?? '(no ansible.cfg)'}`,

@@ -203,7 +203,7 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
 }
 
 function dotNames(): string[] {
-  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'gates', 'json', 'settings', 'show', 'apply', 'exit'];
+  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'json', 'settings', 'show', 'apply', 'exit'];
 }
 
 function setupHistory(srv: REPLServer, path: string | null): void {

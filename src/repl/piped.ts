@@ -2,7 +2,7 @@ import repl from 'node:repl';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import { UsageError } from '../base/errors.js';
-import { exitCodeOf, EXIT } from '../run/exit-codes.js';
+import { exitCodeOf, exitCodeOfError, EXIT } from '../run/exit-codes.js';
 import { RunResult } from '../run/result.js';
 import { startAsyncRepl } from './async-repl.js';
 import { dotCommand } from './dot-commands.js';
@@ -133,7 +133,8 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
     buffer = '';
     if ('error' in r) {
       s.printError(r.error);
-      outcome.note(EXIT.usage);
+      // A call refused before it touched any host (policy, no --yes) is 5, as ftl run's.
+      outcome.note(exitCodeOfError(r.error));
       continue;
     }
     if (r.value !== undefined) setReplLast(server, r.value);

@@ -20,8 +20,10 @@ import { CallPromise } from './call-promise.js';
 import type { RunResult } from './result.js';
 import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
+import { checkRolloutOptions } from './batches.js';
+import { Safety } from './safety.js';
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'signal', 'onProgress'];
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
 function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
@@ -36,6 +38,7 @@ function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
   if (o.forks !== undefined && (typeof o.forks !== 'number' || !Number.isInteger(o.forks) || o.forks < 1)) throw bad('forks', 'a positive whole number', o.forks);
   if (o.maxOutput !== undefined && (typeof o.maxOutput !== 'number' || !Number.isInteger(o.maxOutput) || o.maxOutput < 1)) throw bad('maxOutput', 'a positive whole number of bytes', o.maxOutput);
   if (o.vars !== undefined && (o.vars === null || typeof o.vars !== 'object' || Array.isArray(o.vars))) throw bad('vars', "an object such as { port: 8080 }", o.vars);
+  checkRolloutOptions(o);
 }
 
 /** The automation core behind the `ftl` object: inventory, modules, gates and defaults. */
@@ -61,6 +64,8 @@ export class FtlCore implements ProxyCore {
   lastCheck: { pattern: string; module: string; args: unknown; opts: CallOptions | undefined; result: RunResult } | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
+  /** Policy, confirmation (the blast-radius guard) and the audit trail. */
+  readonly safety: Safety;
   private interruption = new AbortController();
   private inFlight = 0;
   private callCount = 0;
@@ -104,6 +109,7 @@ export class FtlCore implements ProxyCore {
       extraVars: () => inventory.extra,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
+    this.safety = new Safety(opts, (h) => inventory.varsOf(h).ftl_environment);
   }
 
   /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
@@ -174,7 +180,7 @@ export class FtlCore implements ProxyCore {
     this.inFlight++;
     const id = ++this.callCount;
     const check = typeof opts === 'object' && typeof opts.check === 'boolean' ? opts.check : this.defaults.check;
-    return this.callNow(pattern, module, args, opts, id)
+    return this.callNow(pattern, module, args, opts, id, false)
       .then((r) => {
         if (check) this.lastCheck = { pattern, module, args, opts, result: r };
         // Shown before the caller's code goes on with it: results print in the order calls finish.
@@ -192,7 +198,7 @@ export class FtlCore implements ProxyCore {
       });
   }
 
-  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined, id: number): Promise<RunResult> {
+  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined, id: number, isPreview: boolean): Promise<RunResult> {
     const o = opts ?? {};
     if (typeof o !== 'object' || Array.isArray(o)) {
       throw new UsageError('FTL_USAGE', 'call options must be an object such as { check: true, timeout: 30 }');
@@ -231,19 +237,26 @@ export class FtlCore implements ProxyCore {
     const onProgress = o.onProgress ?? (shared === undefined ? undefined : (p: RunProgress) => {
       shared(p, id);
     });
-    const result = await runOnHosts(
-      pattern,
-      hosts,
-      call,
-      (h) => this.inventory.facts(h),
-      this.defaults,
+    const check = o.check ?? this.defaults.check;
+    const run = (opts: CallOptions): Promise<RunResult> =>
+      runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets);
+    const result = await this.safety.guarded(
       {
-        ...o,
-        signal,
-        ...(onProgress === undefined ? {} : { onProgress }),
+        pattern,
+        hosts,
+        module: call.module,
+        shortName: this.modules.resolve(module)?.shortName ?? call.module,
+        rawArgs: args,
+        shownArgs: () => this.secrets.mask(call.shownArgs, call.secrets ?? []),
+        check,
+        diff: o.diff ?? this.defaults.diff,
+        become: o.become ?? this.defaults.become,
+        options: o,
+        isPreview,
       },
-      Date.now,
-      this.secrets,
+      run,
+      // The preview: the same call in check mode, on the same hosts, recorded as its own call.
+      () => this.callNow(pattern, module, args, { ...o, check: true }, id, true),
     );
     this.last = result;
     return result;
