@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   FTL_TEMPLATE: 'fix the template; the message is the one Ansible gives',
   FTL_NO_ANSIBLE: 'install ansible-core on the controller (apt-get install ansible-core, or pip install ansible-core), or set FTL_PYTHON to a Python that has it',
   FTL_WORKER: "the controller's Ansible worker failed; the next call starts a new one",
+  FTL_VAULT: 'give the vault password with --vault-password-file FILE or --ask-vault-pass, or set ANSIBLE_VAULT_PASSWORD_FILE',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -86,6 +87,7 @@ export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreac
   FTL_TEMPLATE: 'failed',
   FTL_NO_ANSIBLE: 'failed',
   FTL_WORKER: 'failed',
+  FTL_VAULT: 'failed',
 };
 
 

@@ -1,6 +1,11 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../base/errors.js';
+import { Warnings } from '../base/warnings.js';
+import { AnsibleWorker } from '../hosts/ansible-worker.js';
+import { workerVault } from '../hosts/vault.js';
 import { Inventory } from '../inventory/index.js';
+import { readHiddenFromTerminal } from '../repl/hidden-input.js';
+import { vaultPasswords } from '../run/vault-passwords.js';
 import { parseExtraVars } from './extra-vars.js';
 import { collect } from './options.js';
 
@@ -14,6 +19,19 @@ export function pythonJson(value: unknown): string {
   return text.replace(new RegExp(`"${mark}(-?Infinity|NaN)"`, 'g'), '$1');
 }
 
+interface InventoryCliOptions {
+  inventory?: string[];
+  extraVars?: string[];
+  list?: boolean;
+  graph?: string | boolean;
+  host?: string;
+  vaultPasswordFile?: string[];
+  vaultPassFile?: string[];
+  vaultId?: string[];
+  askVaultPass?: boolean;
+  askVaultPassword?: boolean;
+}
+
 /** `ftl inventory`: what ansible-inventory prints, from ftl's own reading of the sources. */
 export function registerInventoryCommand(program: Command): void {
   program
@@ -24,18 +42,34 @@ export function registerInventoryCommand(program: Command): void {
     .option('--list', 'every group and host with its variables, as JSON')
     .option('--graph [group]', 'the group tree')
     .option('--host <host>', "one host's variables, as JSON")
-    .action(async (o: { inventory?: string[]; extraVars?: string[]; list?: boolean; graph?: string | boolean; host?: string }) => {
-      const inv = await Inventory.load(o.inventory ?? [], { extraVars: parseExtraVars(o.extraVars) });
-      if (o.host !== undefined) {
-        const h = inv.host(o.host);
-        if (h === undefined) throw new UsageError('FTL_PATTERN_NO_MATCH', `no host '${o.host}' in the inventory`);
-        process.stdout.write(`${pythonJson(h.vars)}\n`);
-      } else if (o.graph !== undefined) {
-        process.stdout.write(`${inv.toGraph(typeof o.graph === 'string' ? o.graph : 'all')}\n`);
-      } else if (o.list === true) {
-        process.stdout.write(`${pythonJson(inv.toAnsibleList())}\n`);
-      } else {
-        throw new UsageError('FTL_USAGE', 'ftl inventory needs --list, --graph [GROUP] or --host HOST');
+    .option('--vault-password-file <file>', 'file (or script) giving the vault password of encrypted vars files (repeatable)', collect)
+    .addOption(new Option('--vault-pass-file <file>', 'the same as --vault-password-file').argParser(collect).hideHelp())
+    .option('--vault-id <id>', 'a vault password with a label: LABEL@FILE, or FILE (repeatable)', collect)
+    .option('--ask-vault-pass', 'ask for the vault password once, on the terminal')
+    .addOption(new Option('--ask-vault-password', 'the same as --ask-vault-pass').hideHelp())
+    .action(async (o: InventoryCliOptions) => {
+      if (o.host === undefined && o.graph === undefined && o.list !== true) throw new UsageError('FTL_USAGE', 'ftl inventory needs --list, --graph [GROUP] or --host HOST');
+      const ask = o.askVaultPass === true || o.askVaultPassword === true;
+      const vaultPassword = ask ? await readHiddenFromTerminal('Vault password: ') : undefined;
+      const passwords = vaultPasswords({
+        vaultPasswordFiles: [...(o.vaultPasswordFile ?? []), ...(o.vaultPassFile ?? [])],
+        ...(o.vaultId === undefined ? {} : { vaultIds: o.vaultId }),
+        ...(vaultPassword === undefined ? {} : { vaultPassword }),
+      });
+      // Only encrypted vars files are decrypted: `!vault` values are shown as ansible-inventory shows them.
+      const worker = new AnsibleWorker({ warnings: new Warnings() });
+      try {
+        const inv = await Inventory.load(o.inventory ?? [], { extraVars: parseExtraVars(o.extraVars), vault: workerVault(() => worker, passwords), decryptValues: false });
+        if (o.host !== undefined) {
+          if (!inv.hostNames.includes(o.host)) throw new UsageError('FTL_PATTERN_NO_MATCH', `no host '${o.host}' in the inventory`);
+          process.stdout.write(`${pythonJson(inv.displayVarsOf(o.host))}\n`);
+        } else if (o.graph !== undefined) {
+          process.stdout.write(`${inv.toGraph(typeof o.graph === 'string' ? o.graph : 'all')}\n`);
+        } else {
+          process.stdout.write(`${pythonJson(inv.toAnsibleList())}\n`);
+        }
+      } finally {
+        await worker.close();
       }
     });
 }

@@ -76,7 +76,7 @@ export function registerRunCommand(program: Command): void {
     prepareOutput(mode).catch(() => undefined);
     const options = automationOptions(o);
     // Asked on the terminal even when stdin is a pipe; never taken from the command line.
-    const passwords = await askUpFront(o, (prompt) => readHiddenFromTerminal(prompt));
+    const passwords = await askUpFront({ ...o, askVaultPass: options.askVaultPass === true }, (prompt) => readHiddenFromTerminal(prompt));
     const ftl = await automation({ ...options, ...passwords });
     const abort = new AbortController();
     const onSigint = (): void => {

@@ -86,10 +86,13 @@ export class GateProvider {
   constructor(
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
+    /** The Ansible worker, when the session made it first (it decrypted the inventory's vault values). */
+    worker?: AnsibleWorker,
   ) {
     this.pool = new GatePool<GateSpec>((spec, limits) => this.openTransport(spec, limits));
     this.becomePassword = opts.becomePassword;
     this.warnings = opts.warnings ?? new Warnings();
+    this.worker = worker;
   }
 
   /** One gate per host and become user: facts and files differ per user. */

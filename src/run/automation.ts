@@ -1,11 +1,16 @@
+import { UsageError } from '../base/errors.js';
 import { SecretValues } from '../base/secrets.js';
+import { Warnings } from '../base/warnings.js';
 import type { PasswordRequest } from '../base/passwords.js';
 import { Inventory } from '../inventory/index.js';
 import { ModuleIndex } from '../modules/index.js';
+import { AnsibleWorker } from '../hosts/ansible-worker.js';
 import { GateProvider } from '../hosts/gates.js';
+import { workerVault } from '../hosts/vault.js';
 import type { AutomationOptions } from './automation-options.js';
 import { FtlCore } from './core.js';
 import { ftlObject } from './ftl-object.js';
+import { vaultPasswords } from './vault-passwords.js';
 import type { Ftl } from './ftl-types.js';
 
 export type { AutomationOptions } from './automation-options.js';
@@ -21,11 +26,21 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
     becomeUser: opts.becomeUser,
     becomeMethod: opts.becomeMethod,
   };
-  const [inventory, modules] = await Promise.all([Inventory.load(sources, { extraVars: opts.extraVars, connectionDefaults }), opts.modules ?? ModuleIndex.load()]);
-  // Every password the session is given or asks for is a secret to mask wherever it shows.
+  if (opts.askVaultPass === true && opts.vaultPassword === undefined) {
+    throw new UsageError('FTL_USAGE', 'askVaultPass asks on the terminal, which only the ftl command does', { hint: 'give automation() vaultPassword or vaultPasswordFiles' });
+  }
+  // Every password the session is given or asks for is a secret to mask wherever it shows;
+  // so is every value decrypted from the vault.
   const secrets = new SecretValues();
   secrets.add(opts.sshPassword);
   secrets.add(opts.becomePassword);
+  secrets.add(opts.vaultPassword);
+  // The controller's Ansible worker: the inventory's vault values are decrypted by it,
+  // and the gates use it after (templating). Its process starts only when needed.
+  const warnings = opts.warnings ?? new Warnings();
+  const worker = new AnsibleWorker({ warnings });
+  const vault = workerVault(() => worker, vaultPasswords(opts));
+  const [inventory, modules] = await Promise.all([Inventory.load(sources, { extraVars: opts.extraVars, connectionDefaults, vault, secrets }), opts.modules ?? ModuleIndex.load()]);
   const ask = opts.askPassword;
   const askPassword =
     ask === undefined
@@ -35,6 +50,6 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
           secrets.add(answer);
           return answer;
         };
-  const gates = new GateProvider(inventory, { ...opts, ...(askPassword === undefined ? {} : { askPassword }) });
+  const gates = new GateProvider(inventory, { ...opts, warnings, ...(askPassword === undefined ? {} : { askPassword }) }, worker);
   return ftlObject(new FtlCore(inventory, modules, gates, opts, secrets));
 }
