@@ -35,12 +35,20 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
   secrets.add(opts.sshPassword);
   secrets.add(opts.becomePassword);
   secrets.add(opts.vaultPassword);
-  // The controller's Ansible worker: the inventory's vault values are decrypted by it,
-  // and the gates use it after (templating). Its process starts only when needed.
+  // The controller's Ansible worker, made here only when the inventory has vault values to
+  // decrypt; the gates use the same one after (templating).
   const warnings = opts.warnings ?? new Warnings();
-  const worker = new AnsibleWorker({ warnings });
-  const vault = workerVault(() => worker, vaultPasswords(opts));
-  const [inventory, modules] = await Promise.all([Inventory.load(sources, { extraVars: opts.extraVars, connectionDefaults, vault, secrets }), opts.modules ?? ModuleIndex.load()]);
+  let worker: AnsibleWorker | undefined;
+  const vault = workerVault(() => (worker ??= new AnsibleWorker({ warnings })), vaultPasswords(opts));
+  let inventory: Inventory;
+  let modules: ModuleIndex;
+  try {
+    [inventory, modules] = await Promise.all([Inventory.load(sources, { extraVars: opts.extraVars, connectionDefaults, vault, secrets }), opts.modules ?? ModuleIndex.load()]);
+  } catch (e) {
+    // A worker started to decrypt (a wrong password) must not keep the process alive.
+    await worker?.close();
+    throw e;
+  }
   const ask = opts.askPassword;
   const askPassword =
     ask === undefined

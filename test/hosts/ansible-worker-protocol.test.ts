@@ -57,7 +57,7 @@ describe("the Ansible worker's loop (no Ansible needed)", () => {
 
   it('says hello with its handlers', () => {
     assert.equal(s.hello.worker, 'ftl_ansible');
-    assert.deepEqual(s.hello.handlers, ['RenderTemplate', 'SetInventory', 'Template']);
+    assert.deepEqual(s.hello.handlers, ['Decrypt', 'RenderTemplate', 'SetInventory', 'Template']);
   });
 
   it('answers a handler that raises with an Error, and keeps answering', async () => {
