@@ -211,7 +211,7 @@ export class Inventory {
     const known = this.merged.get(name);
     if (known !== undefined) return known;
     const vars = this.plain(this.rawHostVars(name));
-    this.merged.set(name, vars);
+    if (this.data.hosts.has(name) || this.implicitHosts.has(name)) this.merged.set(name, vars);
     return vars;
   }
 
