@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { FtlError, UsageError } from '../base/errors.js';
 import { readYaml } from '../inventory/sources.js';
+import { isVaultText, withLayers, type ExtraVarsLayer } from '../inventory/vault.js';
 import { parseKv } from './kv.js';
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function fromFile(spec: string, cwd: string): unknown {
+/** An encrypted file's text (decrypted with the inventory, see inventory/vault.ts), else its data. */
+function fromFile(spec: string, cwd: string): { encrypted: ExtraVarsLayer } | { data: unknown } {
   const name = spec.slice(1);
   if (name === '') throw new UsageError('FTL_USAGE', '-e @ needs a file name', { hint: 'e.g. -e @vars.yml' });
   const path = resolvePath(cwd, name);
@@ -20,11 +22,9 @@ function fromFile(spec: string, cwd: string): unknown {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new UsageError('FTL_USAGE', `-e ${spec}: ${why}`, { hint: 'give the path of a YAML or JSON file of variables after @' });
   }
-  if (text.startsWith('$ANSIBLE_VAULT;')) {
-    throw new UsageError('FTL_USAGE', `-e ${spec} is encrypted with ansible-vault, which ftl does not read yet`, { hint: 'decrypt it with ansible-vault view, or give the variables another way' });
-  }
+  if (isVaultText(text)) return { encrypted: { file: path, vaulttext: text } };
   try {
-    return readYaml(text, name);
+    return { data: readYaml(text, name) };
   } catch (e) {
     // readYaml names the file and line; say which option it came from.
     throw e instanceof FtlError ? new UsageError('FTL_USAGE', `-e ${spec}: ${e.message.replace(`YAML error in ${name}`, 'YAML error at')}`, { hint: e.hint }) : e;
@@ -39,11 +39,20 @@ function fromFile(spec: string, cwd: string): unknown {
 export function parseExtraVars(values: readonly string[] | undefined, cwd = process.cwd()): Record<string, unknown> | undefined {
   if (values === undefined || values.length === 0) return undefined;
   let out: Record<string, unknown> = {};
+  const layers: ExtraVarsLayer[] = [];
+  let encrypted = false;
   for (const v of values) {
     if (v === '') continue;
     let data: unknown;
-    if (v.startsWith('@')) data = fromFile(v, cwd);
-    else if (v.startsWith('/') || v.startsWith('.')) {
+    if (v.startsWith('@')) {
+      const got = fromFile(v, cwd);
+      if ('encrypted' in got) {
+        layers.push(got.encrypted);
+        encrypted = true;
+        continue;
+      }
+      data = got.data;
+    } else if (v.startsWith('/') || v.startsWith('.')) {
       throw new UsageError('FTL_USAGE', `-e ${v}: a file of variables is written with @ in front`, { hint: `-e @${v}` });
     } else if (v.startsWith('{') || v.startsWith('[')) {
       try {
@@ -62,6 +71,7 @@ export function parseExtraVars(values: readonly string[] | undefined, cwd = proc
       throw new UsageError('FTL_USAGE', `-e ${v} does not give a mapping of variables`, { hint: '-e port=8080, -e \'{"port": 8080}\' or -e @vars.yml' });
     }
     out = { ...out, ...data };
+    layers.push({ vars: data });
   }
-  return out;
+  return encrypted ? withLayers(out, layers) : out;
 }

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { Warnings } from '../base/warnings.js';
 import { AnsibleWorker } from '../hosts/ansible-worker.js';
+import { readHiddenFromTerminal } from '../repl/hidden-input.js';
 import { loadProject } from '../run/project.js';
 import { parseExtraVars } from './extra-vars.js';
 import { collect } from './options.js';
@@ -14,6 +15,19 @@ export function pythonJson(value: unknown): string {
   const mark = `@@ftl-nonfinite-${String(process.pid)}@@`;
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${mark}${String(v)}` : v), 4);
   return text.replace(new RegExp(`"${mark}(-?Infinity|NaN)"`, 'g'), '$1');
+}
+
+interface InventoryCliOptions {
+  inventory?: string[];
+  extraVars?: string[];
+  list?: boolean;
+  graph?: string | boolean;
+  host?: string;
+  vaultPasswordFile?: string[];
+  vaultPassFile?: string[];
+  vaultId?: string[];
+  askVaultPass?: boolean;
+  askVaultPassword?: boolean;
 }
 
 /**
@@ -30,23 +44,44 @@ export function registerInventoryCommand(program: Command): void {
     .option('--list', 'every group and host with its variables, as JSON')
     .option('--graph [group]', 'the group tree')
     .option('--host <host>', "one host's variables, as JSON")
-    .action(async (o: { inventory?: string[]; extraVars?: string[]; list?: boolean; graph?: string | boolean; host?: string }) => {
+    .option('--vault-password-file <file>', 'file (or script) giving the vault password of encrypted vars files (repeatable)', collect)
+    .addOption(new Option('--vault-pass-file <file>', 'the same as --vault-password-file').argParser(collect).hideHelp())
+    .option('--vault-id <id>', 'a vault password with a label: LABEL@FILE, or FILE (repeatable)', collect)
+    .option('--ask-vault-pass', 'ask for the vault password once, on the terminal')
+    .addOption(new Option('--ask-vault-password', 'the same as --ask-vault-pass').hideHelp())
+    .action(async (o: InventoryCliOptions) => {
+      if (o.host === undefined && o.graph === undefined && o.list !== true) throw new UsageError('FTL_USAGE', 'ftl inventory needs --list, --graph [GROUP] or --host HOST');
+      const ask = o.askVaultPass === true || o.askVaultPassword === true;
+      const vaultPassword = ask ? await readHiddenFromTerminal('Vault password: ') : undefined;
+      const extraVars = parseExtraVars(o.extraVars);
+      const vaultPasswordFiles = [...(o.vaultPasswordFile ?? []), ...(o.vaultPassFile ?? [])];
       const warnings = new Warnings();
       const worker = new AnsibleWorker({ warnings });
-      const extraVars = parseExtraVars(o.extraVars);
-      const inv = await loadProject({ ...(o.inventory === undefined ? {} : { inventory: o.inventory }), ...(extraVars === undefined ? {} : { extraVars }) }, worker, warnings)
-        .then((p) => p.inventory)
-        .finally(() => worker.close());
-      if (o.host !== undefined) {
-        const h = inv.host(o.host);
-        if (h === undefined) throw new UsageError('FTL_PATTERN_NO_MATCH', `no host '${o.host}' in the inventory`);
-        process.stdout.write(`${pythonJson(h.vars)}\n`);
-      } else if (o.graph !== undefined) {
-        process.stdout.write(`${inv.toGraph(typeof o.graph === 'string' ? o.graph : 'all')}\n`);
-      } else if (o.list === true) {
-        process.stdout.write(`${pythonJson(inv.toAnsibleList())}\n`);
-      } else {
-        throw new UsageError('FTL_USAGE', 'ftl inventory needs --list, --graph [GROUP] or --host HOST');
+      try {
+        // Only encrypted vars files are decrypted: `!vault` values are shown as ansible-inventory shows them.
+        const { inventory } = await loadProject(
+          {
+            ...(o.inventory === undefined ? {} : { inventory: o.inventory }),
+            ...(extraVars === undefined ? {} : { extraVars }),
+            ...(vaultPasswordFiles.length === 0 ? {} : { vaultPasswordFiles }),
+            ...(o.vaultId === undefined ? {} : { vaultIds: o.vaultId }),
+            ...(vaultPassword === undefined ? {} : { vaultPassword }),
+          },
+          worker,
+          warnings,
+          { decryptValues: false },
+        );
+        const inv = await inventory;
+        if (o.host !== undefined) {
+          if (!inv.hostNames.includes(o.host)) throw new UsageError('FTL_PATTERN_NO_MATCH', `no host '${o.host}' in the inventory`);
+          process.stdout.write(`${pythonJson(inv.displayVarsOf(o.host))}\n`);
+        } else if (o.graph !== undefined) {
+          process.stdout.write(`${inv.toGraph(typeof o.graph === 'string' ? o.graph : 'all')}\n`);
+        } else {
+          process.stdout.write(`${pythonJson(inv.toAnsibleList())}\n`);
+        }
+      } finally {
+        await worker.close();
       }
     });
 }

@@ -22,6 +22,7 @@ export interface CommonCliOptions {
   extraVars?: string[];
   vaultPasswordFile?: string[];
   vaultPassFile?: string[];
+  vaultId?: string[];
   askVaultPass?: boolean;
   askVaultPassword?: boolean;
   json?: boolean;
@@ -59,6 +60,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-K, --ask-become-pass', 'ask for the become (sudo/su) password once, on the terminal')
     .option('--vault-password-file <file>', 'file (or script) giving the vault password (repeatable)', collect)
     .addOption(new Option('--vault-pass-file <file>', 'the same as --vault-password-file').argParser(collect).hideHelp())
+    .option('--vault-id <id>', 'a vault password with a label: LABEL@FILE, or FILE (repeatable)', collect)
     .option('--ask-vault-pass', 'ask for the vault password once, on the terminal')
     .addOption(new Option('--ask-vault-password', 'the same as --ask-vault-pass').hideHelp())
     .option('--json', 'results as JSON lines')
@@ -132,6 +134,7 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(connection === undefined ? {} : { connection }),
     ...(extraVars === undefined ? {} : { extraVars }),
     ...(vaultFiles.length === 0 ? {} : { vaultPasswordFiles: vaultFiles }),
+    ...(o.vaultId === undefined ? {} : { vaultIds: o.vaultId }),
     ...(o.askVaultPass === true || o.askVaultPassword === true ? { askVaultPass: true } : {}),
     ...(o.acceptNew === true ? { acceptNew: true } : {}),
     ...(o.hostKeyCheck === false ? { noHostKeyCheck: true } : {}),

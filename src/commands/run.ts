@@ -52,6 +52,7 @@ Module args, as ansible takes them:
   ftl run web -m apt -a '{"name": ["nginx", "curl"], "state": "present"}' -b --become-user root
   ftl run db -m command -a 'id -un' -b --become-method su -K
   ftl run all -i inventory.yml -m template -a 'src=nginx.conf.j2 dest=/etc/nginx/nginx.conf' -e @vars.yml -e port=8080
+  ftl run db -m copy -a 'content="{{ db_password }}" dest=/etc/app/db.pw mode=0600' --vault-password-file ~/.vault-pass
 The positional form works too (one shell word per k=v):
   ftl run localhost ping
   ftl run localhost command cmd=uptime --json
@@ -119,7 +120,7 @@ export function registerRunCommand(program: Command): void {
     prepareOutput(mode).catch(() => undefined);
     const options = automationOptions(o);
     // Asked on the terminal even when stdin is a pipe; never taken from the command line.
-    const passwords = await askUpFront(o, (prompt) => readHiddenFromTerminal(prompt));
+    const passwords = await askUpFront({ ...o, askVaultPass: options.askVaultPass === true }, (prompt) => readHiddenFromTerminal(prompt));
     // At a terminal, a call that needs a confirmation asks there (the host count typed back); in a pipe it is refused without --yes.
     const confirm = options.confirm ?? (process.stdin.isTTY ? askOnTerminal : false);
     const ftl = await automation({ ...options, ...passwords, confirm });

@@ -90,12 +90,14 @@ export class GateProvider {
   constructor(
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
+    /** The Ansible worker, when the session made it first (config, inventory, vault). */
     worker?: AnsibleWorker,
   ) {
     this.worker = worker;
     this.pool = new GatePool<GateSpec>((spec, limits) => this.openTransport(spec, limits));
     this.becomePassword = opts.becomePassword;
     this.warnings = opts.warnings ?? new Warnings();
+    this.worker = worker;
   }
 
   /** One gate per host and become user: facts and files differ per user. */

@@ -1,5 +1,5 @@
 import { dirname, resolve as resolvePath } from 'node:path';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { closest } from '../base/suggest.js';
 import { FtlError, InventoryError } from '../base/errors.js';
 import { hasTemplate } from '../base/templates.js';
@@ -8,7 +8,8 @@ import { hostFacts, type ConnectionDefaults, type HostFacts } from './facts.js';
 import { InventoryData } from './model.js';
 import { evaluatePattern } from './patterns.js';
 import { loadSource } from './sources.js';
-import { varsFor } from './vars-files.js';
+import { varsFileNames, varsFilesFor, varsFor, varsFromText, readVarsFile } from './vars-files.js';
+import { extraVarsLayers, findVaulted, isVaultText, replaceVaulted, stringsIn, vaultError, VaultedValue, type SecretSink, type VaultDecrypt, type VaultItem } from './vault.js';
 
 export interface InventoryHost {
   readonly name: string;
@@ -42,6 +43,19 @@ export interface InventoryLoadOptions {
    * them when one needs an inventory plugin. Without it such a source is an error saying so.
    */
   ansible?: AnsibleInventoryLoader | undefined;
+  /**
+   * Decrypts vault-encrypted values and files (the controller's Ansible worker, with the
+   * session's vault passwords). Without it, an inventory with any is an error saying how
+   * to give the password.
+   */
+  vault?: VaultDecrypt | undefined;
+  /** Where decrypted values go, to be masked wherever the session shows them. */
+  secrets?: SecretSink | undefined;
+  /**
+   * false: `!vault` values are kept encrypted, as ansible-inventory shows them (whole
+   * encrypted files are still decrypted: their variables are shown). Default true.
+   */
+  decryptValues?: boolean | undefined;
 }
 
 /** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
@@ -53,11 +67,15 @@ export class Inventory {
   private readonly implicitHosts = new Map<string, Record<string, unknown>>();
   /** Connection variables templated by Ansible (ConnectionVars), over the raw ones, per host. */
   private connectionValues = new Map<string, Readonly<Record<string, unknown>>>();
+  /** Vars files read (and decrypted) while loading, by path: those that hold vaulted values. */
+  private readonly varsFileData = new Map<string, Record<string, unknown>>();
+  /** Whether any `!vault` value was read: only then are variables searched for placeholders. */
+  private vaulted = false;
 
   private constructor(
     private readonly data: InventoryData,
     private readonly baseDirs: readonly string[],
-    private readonly extraVars: Readonly<Record<string, unknown>> = {},
+    private extraVars: Readonly<Record<string, unknown>> = {},
     private readonly connectionDefaults: ConnectionDefaults = {},
   ) {}
 
@@ -99,7 +117,88 @@ export class Inventory {
         delete g.vars.ansible_group_priority;
       }
     }
-    return new Inventory(data, bases, opts.extraVars, opts.connectionDefaults);
+    const inv = new Inventory(data, bases, opts.extraVars, opts.connectionDefaults);
+    await inv.decryptVault(opts);
+    return inv;
+  }
+
+  /**
+   * Every vaulted thing of this load decrypted in one batch: encrypted group_vars/host_vars
+   * files and -e files, `!vault` values in the sources, those files and -e. Vars files that
+   * hold none stay unread until needed, as before. A second batch only for `!vault` values
+   * inside an encrypted file.
+   */
+  private async decryptVault(opts: InventoryLoadOptions): Promise<void> {
+    const decryptValues = opts.decryptValues !== false;
+    const files: { path: string; vaulttext: string; layer?: number }[] = [];
+    for (const kind of ['group_vars', 'host_vars'] as const) {
+      const known = kind === 'group_vars' ? this.data.groups : this.data.hosts;
+      for (const name of varsFileNames(this.baseDirs, kind)) {
+        if (!known.has(name) && !(kind === 'group_vars' && name === 'all')) continue;
+        for (const path of varsFilesFor(this.baseDirs, kind, name)) {
+          const text = readFileSync(path, 'utf8');
+          if (isVaultText(text)) files.push({ path, vaulttext: text });
+          else if (text.includes('!vault')) this.varsFileData.set(path, varsFromText(text, path));
+        }
+      }
+    }
+    const layers = extraVarsLayers(this.extraVars);
+    layers?.forEach((l, i) => {
+      if (!('vars' in l)) files.push({ path: l.file, vaulttext: l.vaulttext, layer: i });
+    });
+    // Each named as a person finds it: the variable, whose it is, and the file and line.
+    const values = (): { value: VaultedValue; what: string }[] => {
+      const found: { value: VaultedValue; what: string }[] = [];
+      const add = (vars: unknown, whose: string): void => {
+        for (const f of findVaulted(vars, '')) if (!f.value.decrypted) found.push({ value: f.value, what: `${f.path}${whose} in ${f.value.where()}` });
+      };
+      for (const [name, g] of this.data.groups) add(g.vars, ` (group ${name})`);
+      for (const [name, h] of this.data.hosts) add(h.vars, ` (host ${name})`);
+      for (const vars of this.varsFileData.values()) add(vars, '');
+      for (const l of layers ?? [{ vars: this.extraVars }]) if ('vars' in l) add(l.vars, ' (-e)');
+      return found;
+    };
+    let pending = values();
+    this.vaulted = pending.length > 0;
+    for (let round = 0; files.length > 0 || (decryptValues && pending.length > 0); round++) {
+      const asked: VaultItem[] = [...files.map((f) => ({ vaulttext: f.vaulttext, name: f.path })), ...(decryptValues ? pending.map((p) => ({ vaulttext: p.value.vaulttext, name: p.what })) : [])];
+      const whats = [...files.map((f) => f.path), ...pending.map((p) => p.what)];
+      const outcomes = opts.vault === undefined ? asked.map(() => ({ error: 'no vault secrets', reason: 'no-secrets' as const })) : await opts.vault(asked);
+      outcomes.forEach((o, i) => {
+        if ('error' in o) throw vaultError(whats[i] ?? 'a vaulted value', o);
+      });
+      files.forEach((f, i) => {
+        const o = outcomes[i];
+        if (o === undefined || !('plaintext' in o)) return;
+        const vars = varsFromText(o.plaintext, f.path);
+        for (const s of stringsIn(vars)) opts.secrets?.add(s);
+        if (f.layer !== undefined && layers !== undefined) layers[f.layer] = { vars };
+        else this.varsFileData.set(f.path, vars);
+      });
+      if (decryptValues) {
+        pending.forEach((p, i) => {
+          const o = outcomes[files.length + i];
+          if (o === undefined || !('plaintext' in o)) return;
+          p.value.plaintext = o.plaintext;
+          opts.secrets?.add(o.plaintext);
+        });
+      }
+      files.length = 0;
+      pending = values();
+      if (pending.length > 0) this.vaulted = true;
+      if (round > 0) break;
+    }
+    if (layers !== undefined) this.extraVars = Object.assign({}, ...layers.map((l) => ('vars' in l ? l.vars : {}))) as Record<string, unknown>;
+  }
+
+  /** A vars file's variables: from the load when it held vaulted values, else read now. */
+  private readVars(path: string): Record<string, unknown> {
+    return this.varsFileData.get(path) ?? readVarsFile(path);
+  }
+
+  /** What tasks see: the plaintext of each vaulted value. */
+  private plain<T>(vars: T): T {
+    return this.vaulted ? replaceVaulted(vars, 'plaintext') : vars;
   }
 
   static empty(opts: Omit<InventoryLoadOptions, 'cwd'> = {}): Inventory {
@@ -111,13 +210,17 @@ export class Inventory {
   private filesVars(kind: 'group_vars' | 'host_vars', name: string): Record<string, unknown> {
     const key = `${kind}/${name}`;
     let v = this.varsFiles.get(key);
-    if (v === undefined) this.varsFiles.set(key, (v = varsFor(this.baseDirs, kind, name)));
+    if (v === undefined) {
+      v = varsFor(this.baseDirs, kind, name, (p) => this.readVars(p));
+      if (!this.vaulted && findVaulted(v, '').length > 0) this.vaulted = true;
+      this.varsFiles.set(key, v);
+    }
     return v;
   }
 
   /** The -e variables, over everything else a host has. */
   get extra(): Readonly<Record<string, unknown>> {
-    return this.extraVars;
+    return this.plain(this.extraVars);
   }
 
   get hostNames(): readonly string[] {
@@ -131,6 +234,13 @@ export class Inventory {
   private hostVars(name: string): Record<string, unknown> {
     const known = this.merged.get(name);
     if (known !== undefined) return known;
+    const vars = this.plain(this.rawHostVars(name));
+    if (this.data.hosts.has(name) || this.implicitHosts.has(name)) this.merged.set(name, vars);
+    return vars;
+  }
+
+  /** A host's merged variables with vaulted values as read (placeholders). */
+  private rawHostVars(name: string): Record<string, unknown> {
     const h = this.data.hosts.get(name);
     if (h === undefined) return this.implicitHosts.get(name) ?? {};
     const groups = new Set<string>(['all']);
@@ -150,9 +260,7 @@ export class Inventory {
     for (const g of sorted) vars = { ...vars, ...this.data.groups.get(g)?.vars };
     vars = { ...vars, ...this.filesVars('group_vars', 'all') };
     for (const g of sorted.filter((n) => n !== 'all')) vars = { ...vars, ...this.filesVars('group_vars', g) };
-    vars = { ...vars, ...h.vars, ...this.filesVars('host_vars', name), ...this.extraVars };
-    this.merged.set(name, vars);
-    return vars;
+    return { ...vars, ...h.vars, ...this.filesVars('host_vars', name), ...this.extraVars };
   }
 
   /** A host's merged variables (the implicit localhost's too), as templates see them. */
@@ -176,7 +284,7 @@ export class Inventory {
   group(name: string): InventoryGroup | undefined {
     const g = this.data.groups.get(name);
     if (g === undefined) return undefined;
-    return { name, vars: { ...g.vars, ...this.filesVars('group_vars', name) }, children: [...g.children], hosts: [...g.hosts] };
+    return { name, vars: this.plain({ ...g.vars, ...this.filesVars('group_vars', name) }), children: [...g.children], hosts: [...g.hosts] };
   }
 
   hostsOf(group: string): string[] {
@@ -277,11 +385,17 @@ export class Inventory {
     this.merged.delete(name);
   }
 
+  /** A host's variables as `ansible-inventory --host` prints them: vaulted values as {"__ansible_vault": vaulttext}. */
+  displayVarsOf(name: string): Record<string, unknown> {
+    const raw = this.rawHostVars(name);
+    return this.vaulted ? replaceVaulted(raw, 'display') : raw;
+  }
+
   /** What `ansible-inventory --list` prints. */
   toAnsibleList(): Record<string, unknown> {
     const hostvars: Record<string, unknown> = {};
     for (const h of this.hostNames) {
-      const v = this.hostVars(h);
+      const v = this.displayVarsOf(h);
       if (Object.keys(v).length > 0) hostvars[h] = v;
     }
     const out: Record<string, unknown> = { _meta: { hostvars } };

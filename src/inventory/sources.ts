@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parseDocument, type Document } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, type Document, type ScalarTag } from 'yaml';
 import { InventoryError } from '../base/errors.js';
 import type { InventoryData } from './model.js';
 import { iniValue } from './py-literal.js';
 import { pythonKeys, pythonShapes, pyyamlTags } from './pyyaml.js';
 import { expandHostPattern } from './ranges.js';
+import { isVaultText, VaultedValue } from './vault.js';
 
 const YAML_EXTS = new Set(['', '.yml', '.yaml', '.json']);
 // Ansible's INVENTORY_IGNORE_EXTS default for files in an inventory directory.
@@ -14,15 +15,9 @@ const DIR_IGNORE_EXTS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.t
 
 type Vars = Record<string, unknown>;
 
-function vaultTag(file: string) {
-  return {
-    tag: '!vault',
-    resolve(): never {
-      throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `vault-encrypted value in ${file} is not supported yet`, {
-        hint: 'decrypt it with ansible-vault, or give the value another way',
-      });
-    },
-  };
+/** `!vault |` values: placeholders, decrypted once the whole inventory is read (see vault.ts). */
+function vaultTag(file: string): ScalarTag {
+  return { tag: '!vault', resolve: (text: string) => new VaultedValue(text, file) };
 }
 
 /**
@@ -38,25 +33,27 @@ export function readYaml(text: string, file: string): unknown {
     // not JSON: YAML then
   }
   let doc: Document;
+  const lines = new LineCounter();
   try {
-    doc = parseDocument(text, { version: '1.1', customTags: pyyamlTags([vaultTag(file)]), merge: true, prettyErrors: true, uniqueKeys: false });
+    doc = parseDocument(text, { version: '1.1', customTags: pyyamlTags([vaultTag(file)]), merge: true, prettyErrors: true, uniqueKeys: false, lineCounter: lines });
   } catch (e) {
     if (e instanceof InventoryError) throw e;
     throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
   }
   const err = doc.errors[0];
   if (err !== undefined) {
-    if (err.message.includes('vault-encrypted')) {
-      throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `vault-encrypted value in ${file} (line ${err.linePos?.[0].line ?? '?'}) is not supported yet`, {
-        hint: 'decrypt it with ansible-vault, or give the value another way',
-      });
-    }
     const line = err.linePos?.[0].line;
     // The message's own "at line L, column C:" says again what the prefix says.
     const what = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new InventoryError('FTL_INVENTORY_SYNTAX', `YAML error in ${file}${line === undefined ? '' : ` line ${line}`}: ${what}`);
   }
   pythonKeys(doc);
+  // Where each vaulted value is, for the errors that name it.
+  visit(doc, {
+    Scalar(_, node) {
+      if (isScalar(node) && node.value instanceof VaultedValue && node.range !== undefined && node.range !== null) node.value.line = lines.linePos(node.range[0]).line;
+    },
+  });
   return pythonShapes(doc.toJS({ maxAliasCount: -1 }));
 }
 
@@ -279,6 +276,11 @@ export function loadSource(inv: InventoryData, source: string): void {
     return;
   }
   const text = readFileSync(source, 'utf8');
+  if (isVaultText(text)) {
+    throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `inventory source ${source} is a vault-encrypted file, which ftl does not read`, {
+      hint: 'encrypt the values instead (ansible-vault encrypt_string), or whole files under group_vars/host_vars',
+    });
+  }
   if (ext === '.yml' || ext === '.yaml' || ext === '.json') {
     loadYamlInventory(inv, text, source);
     return;

@@ -5,11 +5,18 @@ import { readYaml } from './sources.js';
 
 const EXTS = ['', '.yml', '.yaml', '.json'];
 
-function readVarsFile(path: string): Record<string, unknown> {
-  const data = readYaml(readFileSync(path, 'utf8'), path);
+type Vars = Record<string, unknown>;
+
+/** A vars file's text as variables: a mapping, or nothing. */
+export function varsFromText(text: string, path: string): Vars {
+  const data = readYaml(text, path);
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${path} must hold a mapping of variables`);
-  return data as Record<string, unknown>;
+  return data as Vars;
+}
+
+export function readVarsFile(path: string): Vars {
+  return varsFromText(readFileSync(path, 'utf8'), path);
 }
 
 function filesIn(dir: string): string[] {
@@ -24,20 +31,41 @@ function filesIn(dir: string): string[] {
 }
 
 /**
- * `group_vars/<name>` and `host_vars/<name>` next to an inventory source: a file
- * (no extension, .yml, .yaml, .json) or a directory of them, merged in name order.
+ * The files of `group_vars/<name>` or `host_vars/<name>` next to the inventory sources,
+ * in the order they merge: a file (no extension, .yml, .yaml, .json) or a directory of
+ * them, in name order.
  */
-export function varsFor(baseDirs: readonly string[], kind: 'group_vars' | 'host_vars', name: string): Record<string, unknown> {
-  let out: Record<string, unknown> = {};
+export function varsFilesFor(baseDirs: readonly string[], kind: 'group_vars' | 'host_vars', name: string): string[] {
+  const out: string[] = [];
   for (const base of baseDirs) {
     const root = join(base, kind);
     if (!existsSync(root)) continue;
     for (const ext of EXTS) {
       const path = join(root, `${name}${ext}`);
       if (!existsSync(path)) continue;
-      const files = statSync(path).isDirectory() ? filesIn(path) : [path];
-      for (const f of files) out = { ...out, ...readVarsFile(f) };
+      out.push(...(statSync(path).isDirectory() ? filesIn(path) : [path]));
     }
   }
+  return out;
+}
+
+/** The names that have group_vars (or host_vars) next to the sources, read from the directories once. */
+export function varsFileNames(baseDirs: readonly string[], kind: 'group_vars' | 'host_vars'): Set<string> {
+  const names = new Set<string>();
+  for (const base of baseDirs) {
+    const root = join(base, kind);
+    if (!existsSync(root)) continue;
+    for (const entry of readdirSync(root)) {
+      const ext = EXTS.find((e) => e !== '' && entry.endsWith(e));
+      names.add(ext === undefined ? entry : entry.slice(0, -ext.length));
+    }
+  }
+  return names;
+}
+
+/** The variables of `group_vars/<name>` or `host_vars/<name>`, each file read by `read`. */
+export function varsFor(baseDirs: readonly string[], kind: 'group_vars' | 'host_vars', name: string, read: (path: string) => Vars = readVarsFile): Vars {
+  let out: Vars = {};
+  for (const f of varsFilesFor(baseDirs, kind, name)) out = { ...out, ...read(f) };
   return out;
 }

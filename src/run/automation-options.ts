@@ -38,8 +38,15 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
    * passwords of vault-encrypted inventory and vars values. Never read into logs or results.
    */
   vaultPasswordFiles?: string[];
-  /** --ask-vault-pass: ask once, on the terminal, for the vault password. */
+  /** --vault-id (repeatable): `label@file` or a file, as Ansible's vault ids (a file may be a script). */
+  vaultIds?: string[];
+  /**
+   * --ask-vault-pass: ask once, on the terminal, for the vault password (the CLI and the
+   * REPL ask before loading the inventory; a script gives vaultPassword instead).
+   */
   askVaultPass?: boolean;
+  /** The vault password itself (what --ask-vault-pass asks for): memory only, masked wherever it shows. */
+  vaultPassword?: string;
   /** Bytes of stdout (and of stderr) a host's result may carry; more is cut (truncated: true). Default 16 MiB. */
   maxOutput?: number;
   /** A module index already loaded (the REPL shares one). */

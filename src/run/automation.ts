@@ -1,6 +1,7 @@
+import { UsageError } from '../base/errors.js';
 import { SecretValues } from '../base/secrets.js';
-import type { PasswordRequest } from '../base/passwords.js';
 import { Warnings } from '../base/warnings.js';
+import type { PasswordRequest } from '../base/passwords.js';
 import { AnsibleWorker } from '../hosts/ansible-worker.js';
 import { ModuleIndex } from '../modules/index.js';
 import { GateProvider } from '../hosts/gates.js';
@@ -15,17 +16,22 @@ export type { Ftl } from './ftl-types.js';
 
 /** `import { automation } from 'ftl'`: the same object the REPL gives, for scripts. */
 export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
+  if (opts.askVaultPass === true && opts.vaultPassword === undefined) {
+    throw new UsageError('FTL_USAGE', 'askVaultPass asks on the terminal, which only the ftl command does', { hint: 'give automation() vaultPassword or vaultPasswordFiles' });
+  }
   const warnings = opts.warnings ?? new Warnings();
-  // Started only on first need: ansible.cfg, a plugin inventory, {{ }}, a non-native module.
+  // Started only on first need: ansible.cfg, a plugin inventory, vault values, {{ }}, a non-native module.
   const worker = new AnsibleWorker({ warnings });
   try {
-    const { settings, inventory: loading } = await loadProject(opts, worker, warnings);
+    // Every password the session is given or asks for is a secret to mask wherever it shows;
+    // so is every value decrypted from the vault.
+    const secrets = new SecretValues();
+    const { settings, inventory: loading } = await loadProject(opts, worker, warnings, { secrets });
     const o = settings.options;
     const [inventory, modules] = await Promise.all([loading, o.modules ?? ModuleIndex.load({ env: settings.moduleEnv })]);
-    // Every password the session is given or asks for is a secret to mask wherever it shows.
-    const secrets = new SecretValues();
     secrets.add(o.sshPassword);
     secrets.add(o.becomePassword);
+    secrets.add(o.vaultPassword);
     const ask = o.askPassword;
     const askPassword =
       ask === undefined
@@ -38,6 +44,7 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
     const gates = new GateProvider(inventory, { ...o, warnings, ...(askPassword === undefined ? {} : { askPassword }) }, worker);
     return ftlObject(new FtlCore(inventory, modules, gates, o, secrets, settings));
   } catch (e) {
+    // A worker started to read the config or decrypt (a wrong password) must not keep the process alive.
     await worker.close();
     throw e;
   }

@@ -3,8 +3,11 @@ import { FtlError } from '../base/errors.js';
 import type { Warnings } from '../base/warnings.js';
 import { loadInventoryWithAnsible, readAnsibleConfig, type AnsibleConfig } from '../hosts/ansible-project.js';
 import type { AnsibleWorker } from '../hosts/ansible-worker.js';
+import { workerVault } from '../hosts/vault.js';
 import { Inventory } from '../inventory/index.js';
+import type { SecretSink } from '../inventory/vault.js';
 import type { AutomationOptions } from './automation-options.js';
+import { vaultPasswords } from './vault-passwords.js';
 import { applyAnsibleConfig, configCandidates, hasAnsibleConfig, type ProjectSettings } from './project-config.js';
 
 /**
@@ -23,11 +26,18 @@ export async function readConfigIfAny(worker: AnsibleWorker, warnings: Warnings,
   }
 }
 
+/** What loading does with vault values: where decrypted ones go, and whether `!vault` values are decrypted (not for ansible-inventory's display). */
+export interface ProjectVault {
+  readonly secrets?: SecretSink | undefined;
+  readonly decryptValues?: boolean | undefined;
+}
+
 /** The session's settings (command line over ansible.cfg and ANSIBLE_*) and its inventory, read as Ansible reads it. */
 export async function loadProject(
   opts: AutomationOptions,
   worker: AnsibleWorker,
   warnings: Warnings,
+  vault: ProjectVault = {},
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
 ): Promise<{ settings: ProjectSettings; inventory: Promise<Inventory> }> {
@@ -39,6 +49,10 @@ export async function loadProject(
     extraVars: o.extraVars,
     connectionDefaults: settings.connectionDefaults,
     ansible: (paths) => loadInventoryWithAnsible(worker, paths, cwd),
+    // Vault passwords as Ansible gathers them: the command line, ansible.cfg's vault_password_file, ANSIBLE_VAULT_*.
+    vault: workerVault(() => worker, vaultPasswords(o, env, cwd)),
+    secrets: vault.secrets,
+    decryptValues: vault.decryptValues,
   });
   return { settings, inventory };
 }

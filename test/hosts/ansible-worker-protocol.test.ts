@@ -58,7 +58,7 @@ describe("the Ansible worker's loop (no Ansible needed)", () => {
   it('says hello with its handlers', () => {
     assert.equal(s.hello.worker, 'ftl_ansible');
     const handlers = s.hello.handlers as string[];
-    for (const h of ['Config', 'ConnectionVars', 'DiscoverInterpreter', 'LoadInventory', 'RenderTemplate', 'SetInventory', 'Template']) assert.ok(handlers.includes(h), `${h} in ${handlers.join(', ')}`);
+    for (const h of ['Config', 'ConnectionVars', 'Decrypt', 'DiscoverInterpreter', 'LoadInventory', 'RenderTemplate', 'SetInventory', 'Template']) assert.ok(handlers.includes(h), `${h} in ${handlers.join(', ')}`);
     assert.deepEqual(handlers, [...handlers].sort());
   });
 

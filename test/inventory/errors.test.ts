@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FtlError } from '../../src/base/errors.js';
 import { Inventory } from '../../src/inventory/index.js';
 import { hostFacts } from '../../src/inventory/facts.js';
 
@@ -32,9 +33,13 @@ describe('inventory errors name the file, the line and the fix', () => {
     withFile('cycle.ini', '[a:children]\nb\n[b:children]\na\n', async (path) => {
       await assert.rejects(Inventory.load([path]), (e: Error & { code?: string }) => e.code === 'FTL_INVENTORY_CYCLE' && /b -> a/.test(e.message));
     }));
-  it('a vault value is refused clearly, not a crash', () =>
+  it('a vault value without a vault password is refused clearly, naming the variable, file and line, and the fix', () =>
     withFile('v.yml', 'all:\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6134\n', async (path) => {
-      await assert.rejects(Inventory.load([path]), /vault-encrypted value in .*v\.yml \(line 3\) is not supported yet/);
+      await assert.rejects(Inventory.load([path]), (e: unknown) => {
+        assert.ok(e instanceof FtlError && e.code === 'FTL_VAULT');
+        assert.match(e.oneLine(), /^secret \(group all\) in .*v\.yml line 3 is vault-encrypted and no vault password was given \(give the vault password with --vault-password-file FILE or --ask-vault-pass/);
+        return true;
+      });
     }));
   it('a failing inventory script: what it said on stderr is in the error', () =>
     withFile('inv.sh', '#!/bin/sh\necho "cannot reach the CMDB at cmdb.example:443" >&2\nexit 3\n', async (path) => {
