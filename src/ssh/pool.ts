@@ -2,7 +2,8 @@ import type { Client, ClientChannel } from 'ssh2';
 import { deadline } from '../base/deadline.js';
 import { FtlError, SshError } from '../base/errors.js';
 import type { AskPassword } from '../base/passwords.js';
-import { connectTarget, isTransientConnectError, type CallDeadline, type ConnectOptions } from './connect.js';
+import { isPasswordPrompt, promptKey } from './auth.js';
+import { authRefusal, connectTarget, isTransientConnectError, passwordMayHelp, type CallDeadline, type ConnectOptions } from './connect.js';
 import { describeTarget, targetKey, type SshTarget } from './target.js';
 
 export interface SshPoolOptions {
@@ -246,10 +247,20 @@ export class SshConnectionPool {
           continue;
         }
         // Only a password we asked for is asked again; one from the inventory is the inventory's to fix.
-        const mayAsk = target.password === undefined && this.opts.askPassword !== undefined && asked < 3;
+        // A server that takes neither passwords nor prompts is never asked about: the error says so at once.
+        const refusal = authRefusal(e);
+        const mayAsk = target.password === undefined && this.opts.askPassword !== undefined && asked < 3 && passwordMayHelp(refusal);
         if (mayAsk && e instanceof SshError && e.code === 'FTL_SSH_AUTH' && e.host === t.name) {
           asked++;
-          t = { ...t, password: await this.askPassword(t, e) };
+          const prompts = (refusal?.prompts ?? []).filter((p) => !isPasswordPrompt(p));
+          // The password when it was refused or asked for (a prompt like "Password:"); other prompts by their own text.
+          const needsPassword = prompts.length === 0 || (t.password === undefined && (refusal?.prompts ?? []).some(isPasswordPrompt));
+          if (needsPassword) t = { ...t, password: await this.askPassword(t, e) };
+          if (prompts.length > 0) {
+            const answers = new Map(t.answers ?? []);
+            for (const p of prompts) answers.set(promptKey(p), await this.askPassword(t, e, p));
+            t = { ...t, answers };
+          }
           continue;
         }
         throw e;
@@ -258,18 +269,19 @@ export class SshConnectionPool {
   }
 
   /** Shared by connections to the same user@host:port that fail at once: one question. */
-  private async askPassword(t: SshTarget, authError: SshError): Promise<string> {
-    const who = describeTarget(t);
+  private async askPassword(t: SshTarget, authError: SshError, prompt?: string): Promise<string> {
+    const who = prompt === undefined ? describeTarget(t) : `${describeTarget(t)}\0${promptKey(prompt)}`;
+    const last = prompt === undefined ? t.password : t.answers?.get(promptKey(prompt));
     let p = this.passwords.get(who);
     // A refused answer is forgotten, unless someone asked anew already.
-    if (p !== undefined && t.password !== undefined && (await p.catch(() => undefined)) === t.password) {
+    if (p !== undefined && last !== undefined && (await p.catch(() => undefined)) === last) {
       if (this.passwords.get(who) === p) this.passwords.delete(who);
       p = undefined;
     }
     p ??= this.passwords.get(who);
     if (p === undefined) {
       const ask = this.opts.askPassword ?? (() => Promise.reject(new Error('no way to ask')));
-      p = ask({ kind: 'ssh', user: t.user, host: t.host, refused: t.password });
+      p = ask({ kind: 'ssh', user: t.user, host: t.host, refused: last, ...(prompt === undefined ? {} : { prompt }) });
       this.passwords.set(who, p);
       p.catch(() => {
         if (this.passwords.get(who) === p) this.passwords.delete(who);

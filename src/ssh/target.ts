@@ -26,6 +26,8 @@ export interface SshTarget {
   readonly agentSocket: string | undefined;
   /** A secret: never in messages or logs. */
   readonly password: string | undefined;
+  /** Answers to keyboard-interactive prompts other than the password's, by prompt text (asked this session; secrets). */
+  readonly answers?: ReadonlyMap<string, string> | undefined;
   /** Checked, and the first records new keys (accept-new). */
   readonly knownHostsFiles: readonly string[];
   /** Checked only (/etc/ssh/ssh_known_hosts). */
