@@ -43,8 +43,9 @@ export interface RunnerDefaults {
 }
 
 /** Turns an error thrown while reaching or talking to a host into that host's outcome (by its code: base/errors.ts HOST_STATUS_OF_ERROR). */
-export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
-  const msg = describeError(e);
+export function outcomeOfError(e: unknown, timeoutS: number, host?: string): HostOutcome {
+  // The host's own result names it already; another host (a jump host) is still named.
+  const msg = e instanceof FtlError && (e.host === undefined || e.host === host) ? `${e.message} (${e.hint})` : describeError(e);
   const status = e instanceof FtlError ? HOST_STATUS_OF_ERROR[e.code] : 'failed';
   switch (status) {
     case 'cancelled':
@@ -133,7 +134,7 @@ export async function runOnHosts(
         secrets.add(facts.becomePassword);
         outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
       } catch (e) {
-        outcome = outcomeOfError(e, timeoutS);
+        outcome = outcomeOfError(e, timeoutS, host);
       }
       tracker.finish(host, outcome.status);
       report();

@@ -48,17 +48,17 @@ function acceptsWords(accepts: readonly string[]): string {
 
 /** The refused-login error: what was offered, what the server takes, and a fix that fits. */
 export function authError(target: SshTarget, tried: readonly string[], session: Pick<AuthSession, 'accepts' | 'unanswered'>, cause?: unknown): SshError {
-  const who = describeTarget(target);
   const accepts = session.accepts();
   const offered = tried.length === 0 ? 'no key, ssh-agent or password to offer' : `tried ${tried.join(', ')}`;
-  const takes = accepts === undefined ? '' : `; it accepts ${acceptsWords(accepts)}`;
+  const takes = accepts === undefined ? '' : `; the server accepts ${acceptsWords(accepts)}`;
   const refusal: AuthRefusal = { accepts, prompts: [...session.unanswered()] };
   const keysOnly = !passwordMayHelp(refusal);
   const noKeys = target.identityFiles.length === 0 && target.agentSocket === undefined;
   const hint = keysOnly
-    ? `it takes no password, so none is asked: ${noKeys ? 'make a key (ssh-keygen) and install it there (ssh-copy-id)' : 'install one of these keys there (ssh-copy-id)'}, or name the right one (ansible_ssh_private_key_file, ssh-agent)`
+    ? `it takes no password, so none is asked: ${noKeys ? 'make a key (ssh-keygen) and install it there (ssh-copy-id)' : `install ${target.identityFiles.length + (target.agentSocket === undefined ? 0 : 1) > 1 ? 'one of those keys' : 'that key'} there (ssh-copy-id)`}, or name the right one (ansible_ssh_private_key_file, ssh-agent)`
     : undefined;
-  const e = new SshError('FTL_SSH_AUTH', `${who} refused authentication (${offered})${takes}`, { host: target.name, cause, hint });
+  // No address: the host is named by whoever shows this, and hosts refused alike read alike (one folded row).
+  const e = new SshError('FTL_SSH_AUTH', `${target.user}'s login was refused (${offered})${takes}`, { host: target.name, cause, hint });
   refusals.set(e, refusal);
   return e;
 }

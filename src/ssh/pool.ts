@@ -292,7 +292,9 @@ export class SshConnectionPool {
     } catch (e) {
       if (e instanceof FtlError && e.code === 'FTL_CANCELLED') throw e;
       const why = e instanceof FtlError ? e : undefined;
-      throw new SshError('FTL_SSH_AUTH', `${authError.message}; ${why?.message ?? String(e)}`, { host: t.name, cause: e, hint: why?.hint });
+      // The host is named once: the question's own words name it again.
+      const said = why?.code === 'FTL_NO_TERMINAL' ? 'a password is needed, and there is no terminal to ask it on' : (why?.message ?? String(e));
+      throw new SshError('FTL_SSH_AUTH', `${authError.message}; ${said}`, { host: t.name, cause: e, hint: why?.hint });
     }
   }
 

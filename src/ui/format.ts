@@ -1,5 +1,6 @@
 import type { HostStatus, RunResultData } from '../base/types.js';
 import { formatDuration, groupOutcomes, summaryLine } from './group.js';
+import { wrapLine } from './wrap.js';
 
 export const STATUS_ICON: Readonly<Record<HostStatus, string>> = {
   ok: '✔',
@@ -16,10 +17,11 @@ export const MAX_LINES = 5;
 export function trimOutput(summary: string, width: number, firstHost: string): { lines: string[]; trimmed: boolean } {
   const all = summary.split('\n');
   let trimmed = all.length > MAX_LINES;
-  const lines = all.slice(0, MAX_LINES).map((l) => {
-    if (l.length <= width) return l;
-    trimmed = true;
-    return `${l.slice(0, Math.max(1, width - 1))}…`;
+  // A long line wraps (an error's fix is at its end); only a very long one is cut.
+  const lines = all.slice(0, MAX_LINES).flatMap((l) => {
+    const { pieces, cut } = wrapLine(l, width);
+    if (cut) trimmed = true;
+    return pieces;
   });
   if (trimmed) lines.push(`… see it whole: _.host('${firstHost}')`);
   return { lines, trimmed };
