@@ -64,3 +64,8 @@ export function replHistory(server: REPLServer): string[] {
 export function setReplLast(server: REPLServer, value: unknown): void {
   internals(server).last = value;
 }
+
+/** Ends `.editor` mode as node's own Ctrl-C handler does (ftl replaces that handler). editorMode is public, but typed read-only. */
+export function leaveEditorMode(server: REPLServer): void {
+  (server as unknown as { editorMode: boolean }).editorMode = false;
+}

@@ -41,6 +41,8 @@ export class FtlCore implements ProxyCore {
   defaultTarget: string;
   /** Progress of every call that has no onProgress of its own (the REPL's live display). */
   onProgress: ((p: RunProgress) => void) | undefined;
+  /** Told when hosts are added or removed (the REPL's prompt shows the target's host count). */
+  onInventoryChange: (() => void) | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
   private interruption = new AbortController();
@@ -101,6 +103,7 @@ export class FtlCore implements ProxyCore {
   inventoryChanged(): void {
     this.targetFuse = undefined;
     this.inventoryVersion++;
+    this.onInventoryChange?.();
   }
 
   isModule(name: string): boolean {
