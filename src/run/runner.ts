@@ -54,7 +54,9 @@ export function outcomeOfError(e: unknown, timeoutS: number, host?: string): Hos
       return { status, result: { unreachable: true, msg, changed: false } };
     case 'failed': {
       const timedOut = e instanceof FtlError && e.code === 'FTL_GATE_TIMEOUT';
-      return { status, result: { failed: true, msg: timedOut ? `timed out after ${timeoutS} s (${e.message})` : msg, changed: false } };
+      // The time once, what did not finish, and how to allow more.
+      const late = timedOut ? `timed out after ${timeoutS} s: ${e.message.replace(/ (within|longer than) [\d.]+ s$/, '')} (allow more with { timeout: S } on the call, .timeout S, or --timeout S)` : msg;
+      return { status, result: { failed: true, msg: late, changed: false } };
     }
   }
 }
