@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   FTL_SSH_DEPLOY: 'the gate could not be uploaded; check disk space and permissions of ~/.ftl on the host',
   FTL_BECOME: 'become failed; check sudo rights for the user, or give the become password',
   FTL_BECOME_PASSWORD: 'sudo wants a password: give it with -K (--ask-become-pass), when the REPL asks, or as ansible_become_password in the inventory',
-  FTL_NO_TERMINAL: 'a password is needed and there is no terminal to ask on: put it in the inventory (ansible_password, ansible_become_password) or use a key',
+  FTL_NO_TERMINAL: 'put it in the inventory (ansible_password, ansible_become_password) or use a key',
   // usage
   FTL_USAGE: 'see ftl --help',
   FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',
