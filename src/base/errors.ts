@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   FTL_GATE_TIMEOUT: 'the gate did not answer in time; raise the timeout (--timeout S, .timeout S) or check the host',
   FTL_GATE_CLOSED: 'the gate session is closed; the next call starts a new one',
   FTL_GATE_ERROR: 'the gate reported an error running the request',
-  FTL_MODULE_NOT_FOUND: 'no module by that name; .modules lists the ones this controller knows',
+  FTL_MODULE_NOT_FOUND: '.modules lists the ones this controller knows',
   FTL_CANCELLED: 'the call was cancelled',
   // inventory
   FTL_INVENTORY_SYNTAX: 'fix the syntax at the line shown',

@@ -23,6 +23,8 @@ export interface SshPoolOptions {
 
 interface ConnState {
   readonly key: string;
+  /** The inventory name it was opened for: hosts sharing an address share its connection, and its errors. */
+  readonly openedFor: string;
   used: number;
   limit: number;
   dead: boolean;
@@ -50,6 +52,15 @@ export interface SshPoolStats {
 export interface LeaseOptions {
   /** The call's deadline: a connection opened for it gives up then. */
   deadline?: CallDeadline | undefined;
+}
+
+/**
+ * A shared connection's failure, as this host's own: another inventory name for the same
+ * address gets the error under its name (a jump host's error keeps the hop's).
+ */
+function forHost(e: unknown, openedFor: string, host: string): unknown {
+  if (!(e instanceof SshError) || e.host !== openedFor || host === openedFor) return e;
+  return new SshError(e.code, e.message, { host, cause: e.cause, hint: e.hint });
 }
 
 /** Slots handed over in turn; a waiter whose time runs out leaves the line. */
@@ -135,7 +146,7 @@ export class SshConnectionPool {
       client = await c.ready;
     } catch (e) {
       c.used--;
-      throw e;
+      throw forHost(e, c.openedFor, target.name);
     }
     let released = false;
     return {
@@ -185,7 +196,7 @@ export class SshConnectionPool {
   }
 
   private openConn(key: string, target: SshTarget, callDeadline: CallDeadline | undefined): Conn {
-    const conn: ConnState = { key, used: 0, limit: this.opts.maxChannelsPerConnection ?? 8, dead: false, client: undefined };
+    const conn: ConnState = { key, openedFor: target.name, used: 0, limit: this.opts.maxChannelsPerConnection ?? 8, dead: false, client: undefined };
     const ready = this.connectWithRetry(target, callDeadline).then(
       (client) => {
         this.opened++;

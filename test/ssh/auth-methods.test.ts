@@ -142,6 +142,15 @@ describe('SSH login methods: ask only what the server can use', () => {
     await pool.closeAll();
   });
 
+  it('two inventory names for one address share the connection, and each gets the failure under its own name', async () => {
+    const pool = new SshConnectionPool({ keepaliveMs: 0 });
+    const [a, b] = await Promise.allSettled([pool.lease(target('alias1', keysOnly.port)), pool.lease(target('alias2', keysOnly.port))]);
+    assert.ok(a.status === 'rejected' && b.status === 'rejected');
+    assert.deepEqual([(a.reason as SshError).host, (b.reason as SshError).host], ['alias1', 'alias2']);
+    assert.equal((a.reason as SshError).message, (b.reason as SshError).message);
+    await pool.closeAll();
+  });
+
   it('a password server: six hosts ask one question, and all log in', async () => {
     const { pool, asked } = poolAsking(() => secrets.password);
     const leases = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.lease(target(`db0${String(i + 1)}`, passwords.port))));
