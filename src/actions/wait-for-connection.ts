@@ -3,7 +3,7 @@
  * reconnecting (a new SSH connection, a new gate) between tries, as after a reboot.
  * Options as Ansible's: timeout (600), delay (0), sleep (1), connect_timeout (5), in seconds.
  */
-import { describeError, GateError } from '../base/errors.js';
+import { describeError, FtlError, GateError } from '../base/errors.js';
 import { num } from './args.js';
 import type { Action, ActionContext } from './types.js';
 
@@ -72,7 +72,7 @@ export const waitForConnection: Action = {
       }
       const elapsed = Math.floor((Date.now() - start) / 1000);
       if (done) return { status: 'ok', result: { elapsed, changed: false } };
-      return { status: 'failed', result: { failed: true, msg: `timed out waiting for ping module test: ${describeError(last)}`, elapsed, changed: false } };
+      return { status: 'failed', result: { failed: true, msg: `timed out waiting for ping module test: ${last instanceof FtlError ? last.message : describeError(last)}`, elapsed, changed: false } };
     };
   },
 };

@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   FTL_GATE_TIMEOUT: 'the gate did not answer in time; raise the timeout (--timeout S, .timeout S) or check the host',
   FTL_GATE_CLOSED: 'the gate session is closed; the next call starts a new one',
   FTL_GATE_ERROR: 'the gate reported an error running the request',
-  FTL_MODULE_NOT_FOUND: 'no module by that name; .modules lists the ones this controller knows',
+  FTL_MODULE_NOT_FOUND: '.modules lists the ones this controller knows',
   FTL_CANCELLED: 'the call was cancelled',
   // inventory
   FTL_INVENTORY_SYNTAX: 'fix the syntax at the line shown',
@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   FTL_SSH_DEPLOY: 'the gate could not be uploaded; check disk space and permissions of ~/.ftl on the host',
   FTL_BECOME: 'become failed; check sudo rights for the user, or give the become password',
   FTL_BECOME_PASSWORD: 'sudo wants a password: give it with -K (--ask-become-pass), when the REPL asks, or as ansible_become_password in the inventory',
-  FTL_NO_TERMINAL: 'a password is needed and there is no terminal to ask on: put it in the inventory (ansible_password, ansible_become_password) or use a key',
+  FTL_NO_TERMINAL: 'put it in the inventory (ansible_password, ansible_become_password) or use a key',
   // usage
   FTL_USAGE: 'see ftl --help',
   FTL_BAD_ARGS: 'see .doc MODULE for the options the module takes',

@@ -52,6 +52,14 @@ function describeExit(e: GateExit): string {
  * One running gate: a handshake, then many requests in flight at once, matched by id.
  * Every request ends exactly once: its reply, its timeout, its abort, or the gate's end.
  */
+/** A request in a user's words: the module it runs, not the protocol's message names. */
+export function requestWords(type: string, data: Record<string, unknown>): string {
+  if (typeof data.module_name === 'string') return `the ${data.module_name} module`;
+  if (type === 'Hello') return "the gate's greeting";
+  if (type === 'Shutdown') return "the gate's shutdown";
+  return `the ${type} request`;
+}
+
 export class GateClient extends EventEmitter {
   readonly host: string;
   readonly openedAt = Date.now();
@@ -216,12 +224,12 @@ export class GateClient extends EventEmitter {
     this.pendingById.clear();
     this.setStatus('closed', err);
     for (const p of pending) {
-      p.settler.reject(new GateError('FTL_GATE_DIED', `${p.what} failed: ${err.message}`, { host: this.host, cause: err }));
+      p.settler.reject(new GateError('FTL_GATE_DIED', `${p.what} stopped: ${err.message}`, { host: this.host, cause: err }));
     }
   }
 
   request(type: string, data: Record<string, unknown>, opts: RequestOptions = {}): Promise<GateReply> {
-    const what = typeof data.module_name === 'string' ? `${type} ${data.module_name}` : type;
+    const what = requestWords(type, data);
     if (this.statusValue !== 'ready') {
       return Promise.reject(new GateError('FTL_GATE_CLOSED', `cannot send ${what}: the gate is ${this.statusValue}`, { host: this.host }));
     }

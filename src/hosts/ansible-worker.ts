@@ -100,6 +100,17 @@ export interface AnsibleWorkerOptions {
 
 const LABEL = "the controller's Ansible worker";
 
+/** The worker's requests in a user's words, for messages (never the protocol's names). */
+const REQUEST_WORDS: Readonly<Record<string, string>> = {
+  SetInventory: 'reading the inventory',
+  Template: 'templating the arguments',
+  RenderTemplate: 'rendering the template',
+  Hello: 'starting',
+};
+function words(type: string): string {
+  return REQUEST_WORDS[type] ?? type;
+}
+
 function noAnsible(python: string, why: string): FtlError {
   return new FtlError('FTL_NO_ANSIBLE', `templating with {{ }} needs ansible-core on the controller, and ${python} cannot import it (${why})`);
 }
@@ -167,13 +178,13 @@ export class AnsibleWorker {
     } catch (e) {
       if (e instanceof GateError && e.code === 'FTL_CANCELLED') throw e;
       const msg = e instanceof Error ? e.message : String(e);
-      throw new FtlError('FTL_WORKER', `${LABEL}: ${type} failed: ${msg.replace(/^gate /, 'the worker ')}`, { cause: e });
+      throw new FtlError('FTL_WORKER', `${LABEL} failed ${words(type)}: ${msg.replace(/^gate /, 'the worker ')}`, { cause: e });
     }
     this.passOnWarnings(reply.data);
     if (reply.type === 'NoAnsible') throw noAnsible(this.python, String(reply.data.message));
     if (reply.type === 'Error') {
-      if (reply.data.cancelled === true) throw new GateError('FTL_CANCELLED', `${type} cancelled`);
-      throw new FtlError('FTL_WORKER', `${LABEL}: ${type} failed: ${String(reply.data.message)}`);
+      if (reply.data.cancelled === true) throw new GateError('FTL_CANCELLED', `${words(type)} cancelled`);
+      throw new FtlError('FTL_WORKER', `${LABEL} failed ${words(type)}: ${String(reply.data.message)}`);
     }
     return reply;
   }
@@ -269,7 +280,7 @@ export class AnsibleWorker {
         continue;
       }
       const data = outputs[r.output as number];
-      if (data === undefined) throw new FtlError('FTL_WORKER', `${LABEL}: RenderTemplate answered ${host} with no output`);
+      if (data === undefined) throw new FtlError('FTL_WORKER', `${LABEL} rendered nothing for ${host}`);
       out.set(host, { data, copyArgs: r.copy_args as Record<string, unknown>, source: r.source as string });
     }
     return out;

@@ -1,4 +1,5 @@
 import { InventoryError } from '../base/errors.js';
+import { expandHosts } from '../base/hostset.js';
 
 /** What pattern matching needs of an inventory. */
 export interface PatternSource {
@@ -11,23 +12,37 @@ export interface PatternSource {
   implicit(name: string): string | undefined;
 }
 
-/** Ansible's split_host_pattern: commas, else colons outside brackets (IPv6 aside). */
-export function splitPattern(pattern: string): string[] {
-  const p = pattern.trim();
-  if (p.includes(',')) return p.split(',').map((s) => s.trim()).filter((s) => s !== '');
+/** Splits on a separator outside brackets. */
+function splitOutside(p: string, sep: string): string[] {
   const out: string[] = [];
   let cur = '';
   let depth = 0;
   for (const c of p) {
     if (c === '[') depth++;
     if (c === ']') depth = Math.max(0, depth - 1);
-    if (c === ':' && depth === 0) {
+    if (c === sep && depth === 0) {
       if (cur.trim() !== '') out.push(cur.trim());
       cur = '';
     } else cur += c;
   }
   if (cur.trim() !== '') out.push(cur.trim());
   return out;
+}
+
+/**
+ * Ansible's split_host_pattern: commas, else colons outside brackets (IPv6 aside). Commas
+ * inside brackets stay: `web[01-03,07]` is one term, as results print it.
+ */
+export function splitPattern(pattern: string): string[] {
+  const p = pattern.trim();
+  const byComma = splitOutside(p, ',');
+  const commaOutside = byComma.length > 1 || p.replace(/\[[^\]]*\]/g, '').includes(',');
+  return commaOutside ? byComma : splitOutside(p, ':');
+}
+
+/** A host list as results print it (`lab[01-03,07]`, base/hostset foldHosts): a range or a list in brackets, never a glob's letters. */
+function isFolded(term: string): boolean {
+  return !term.startsWith('~') && /\[\d+(-\d+)?(,\d+(-\d+)?)*\]/.test(term) && /\[\d+-\d+|\[\d+(-\d+)?,/.test(term);
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -46,7 +61,13 @@ function globToRegExp(glob: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch (e) {
+    throw new InventoryError('FTL_PATTERN_NO_MATCH', `the pattern '${glob}' is not a valid glob: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/: /, '')}`, {
+      hint: "a range of hosts is written web[01-03] or web[1:3] (a slice); .hosts lists the hosts",
+    });
+  }
 }
 
 function matchList(names: readonly string[], pattern: string): string[] {
@@ -69,6 +90,10 @@ function matchList(names: readonly string[], pattern: string): string[] {
 
 function enumerate(src: PatternSource, pattern: string): string[] {
   if (pattern === 'all' || pattern === '*') return src.allHosts();
+  if (isFolded(pattern)) {
+    const known = new Set(src.hostNames());
+    return [...new Set(expandHosts(pattern).flatMap((h) => (known.has(h) ? [h] : (src.implicit(h) ?? []))))];
+  }
   const results: string[] = [];
   const groups = matchList(src.groupNames(), pattern);
   for (const g of groups) results.push(...src.hostsOfGroup(g));

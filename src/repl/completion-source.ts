@@ -35,6 +35,9 @@ export class CoreCompletionSource implements CompletionSource {
       set.add(child);
     };
     for (const name of this.core.modules.names()) {
+      // Only what runs: playbook actions (debug, set_fact, assert) and modules whose action ftl lacks are refused when called.
+      const kind = this.core.modules.resolve(name)?.kind;
+      if (kind === 'controller-only' || kind === 'action') continue;
       const parts = name.split('.');
       if (parts.length === 1) {
         add('', name);

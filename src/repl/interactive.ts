@@ -11,7 +11,8 @@ import { CoreCompletionSource } from './completion-source.js';
 import { dotCommand, type DotContext } from './dot-commands.js';
 import { makeDotContext } from './dot-context.js';
 import { HistoryFile, holdsSecret } from './history.js';
-import { replHistory } from './node-internals.js';
+import { leaveEditorMode, replHistory } from './node-internals.js';
+import { suggestDotCommands } from './dot-typo.js';
 import { ProgressLine } from './progress-line.js';
 import { page } from './pager.js';
 import { promptText } from './prompt.js';
@@ -85,6 +86,8 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
   const refreshPrompt = (): void => {
     server?.setPrompt(prompt());
   };
+  // ftl.addHost / ftl.removeHost change the count the prompt shows.
+  core.onInventoryChange = refreshPrompt;
 
   return new Promise<number>((resolve) => {
     const dot: DotContext = makeDotContext(s, {
@@ -174,10 +177,17 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
       });
     }
 
+    suggestDotCommands(srv, (e) => {
+      s.printError(e);
+    });
+
     // Ctrl-C at the prompt clears the line and never leaves: a stray double Ctrl-C
     // after a cancelled call must not end a session with gates open on a fleet.
     srv.removeAllListeners('SIGINT');
     srv.on('SIGINT', () => {
+      // node's own handler (replaced here) also ends .editor mode; without that, Enter would only ever add lines.
+      leaveEditorMode(srv);
+      refreshPrompt();
       srv.clearBufferedCommand();
       srv.write('', { ctrl: true, name: 'e' });
       srv.write('', { ctrl: true, name: 'u' });

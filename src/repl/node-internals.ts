@@ -76,3 +76,8 @@ export function replTtyWrite(server: REPLServer): TtyWrite | undefined {
 export function setReplTtyWrite(server: REPLServer, fn: TtyWrite): void {
   (server as unknown as { _ttyWrite: TtyWrite })._ttyWrite = fn;
 }
+
+/** Ends `.editor` mode as node's own Ctrl-C handler does (ftl replaces that handler). editorMode is public, but typed read-only. */
+export function leaveEditorMode(server: REPLServer): void {
+  (server as unknown as { editorMode: boolean }).editorMode = false;
+}

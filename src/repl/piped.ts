@@ -5,7 +5,8 @@ import { UsageError } from '../base/errors.js';
 import { exitCodeOf, exitCodeOfError, EXIT } from '../run/exit-codes.js';
 import { RunResult } from '../run/result.js';
 import { startAsyncRepl } from './async-repl.js';
-import { dotCommand } from './dot-commands.js';
+import { DOT_COMMANDS, dotCommand } from './dot-commands.js';
+import { dotTypoError } from './dot-typo.js';
 import { makeDotContext } from './dot-context.js';
 import { deadline, type Settler } from '../base/deadline.js';
 import { replEval, setReplLast } from './node-internals.js';
@@ -110,7 +111,7 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
       const m = /^\s*\.(\w+)\s*(.*)$/.exec(line);
       const cmd = dotCommand(m?.[1] ?? '');
       if (cmd === undefined) {
-        s.printError(new UsageError('FTL_USAGE', `unknown command '${line.trim()}'`, { hint: '.help lists the commands' }));
+        s.printError(dotTypoError(m?.[1] ?? '', DOT_COMMANDS.map((c) => c.name)));
         outcome.note(EXIT.usage);
         continue;
       }

@@ -62,6 +62,8 @@ export class FtlCore implements ProxyCore {
   refuseCalls: string | undefined;
   /** The last call made in check mode, as it was given: the REPL's `.apply` makes it for real. */
   lastCheck: { pattern: string; module: string; args: unknown; opts: CallOptions | undefined; result: RunResult } | undefined;
+  /** Told when hosts are added or removed (the REPL's prompt shows the target's host count). */
+  onInventoryChange: (() => void) | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
   /** Policy, confirmation (the blast-radius guard) and the audit trail. */
@@ -132,6 +134,7 @@ export class FtlCore implements ProxyCore {
   inventoryChanged(): void {
     this.targetFuse = undefined;
     this.inventoryVersion++;
+    this.onInventoryChange?.();
   }
 
   isModule(name: string): boolean {

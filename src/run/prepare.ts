@@ -4,6 +4,7 @@ import { hasTemplate } from '../base/templates.js';
 import { callModule } from '../actions/module-call.js';
 import type { ModuleIndex } from '../modules/index.js';
 import { maskNoLog, noLogValues, validateArgs } from '../modules/validate.js';
+import { refuseDecimalMode } from '../modules/mode.js';
 import type { SecretValues } from '../base/secrets.js';
 import type { GateProvider } from '../hosts/gates.js';
 import type { PreparedCall } from './runner.js';
@@ -102,6 +103,7 @@ export async function prepareCall(
   const args = FREE_FORM.has(info.shortName) && typeof given.cmd === 'string' && !('_raw_params' in given) ? renameCmd(given) : given;
   const doc = await modules.doc(info.fqcn);
   const validated = doc === undefined ? { args, noLogKeys: [] } : validateArgs(doc, args);
+  refuseDecimalMode(info.shortName, validated.args, doc);
   // Ansible's shell is an action over the command module with _uses_shell (shell.py is docs only).
   const isShell = info.fqcn === 'ansible.builtin.shell' && !info.native;
   const runs = isShell ? (modules.resolve('ansible.builtin.command') ?? info) : info;

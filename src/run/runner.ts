@@ -44,8 +44,9 @@ export interface RunnerDefaults {
 }
 
 /** Turns an error thrown while reaching or talking to a host into that host's outcome (by its code: base/errors.ts HOST_STATUS_OF_ERROR). */
-export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
-  const msg = describeError(e);
+export function outcomeOfError(e: unknown, timeoutS: number, host?: string): HostOutcome {
+  // The host's own result names it already; another host (a jump host) is still named.
+  const msg = e instanceof FtlError && (e.host === undefined || e.host === host) ? `${e.message} (${e.hint})` : describeError(e);
   const status = e instanceof FtlError ? HOST_STATUS_OF_ERROR[e.code] : 'failed';
   switch (status) {
     case 'cancelled':
@@ -54,7 +55,9 @@ export function outcomeOfError(e: unknown, timeoutS: number): HostOutcome {
       return { status, result: { unreachable: true, msg, changed: false } };
     case 'failed': {
       const timedOut = e instanceof FtlError && e.code === 'FTL_GATE_TIMEOUT';
-      return { status, result: { failed: true, msg: timedOut ? `timed out after ${timeoutS} s (${e.message})` : msg, changed: false } };
+      // The time once, what did not finish, and how to allow more.
+      const late = timedOut ? `timed out after ${timeoutS} s: ${e.message.replace(/ (within|longer than) [\d.]+ s$/, '')} (allow more with { timeout: S } on the call, .timeout S, or --timeout S)` : msg;
+      return { status, result: { failed: true, msg: late, changed: false } };
     }
   }
 }
@@ -142,7 +145,7 @@ export async function runOnHosts(
       secrets.add(facts.becomePassword);
       outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
     } catch (e) {
-      outcome = outcomeOfError(e, timeoutS);
+      outcome = outcomeOfError(e, timeoutS, host);
     }
     tracker.finish(host, outcome.status);
     rollout.finished(host, outcome.status);

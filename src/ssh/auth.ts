@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod } from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, AuthenticationType, KeyboardInteractiveCallback, Prompt } from 'ssh2';
 import type { SshTarget } from './target.js';
 
 /** The login methods to try, in order, and what they were in words for an error message. */
@@ -38,4 +38,79 @@ export function authPlan(target: SshTarget): AuthPlan {
     tried.push('password');
   }
   return { methods, tried };
+}
+
+/** A keyboard-interactive prompt that asks for the login password (sshd with PAM says "Password: "). */
+export function isPasswordPrompt(text: string): boolean {
+  return /pass(word|phrase)?\b|passwort|mot de passe|contrase/i.test(text) && !/(new|again|retype|verif|one.time|otp|code|token)/i.test(text);
+}
+
+/** The prompt as a key for answers: the text without the trailing colon and blanks some servers vary. */
+export function promptKey(text: string): string {
+  return text.trim().replace(/:\s*$/, '').trim();
+}
+
+/** What one login attempt learned: what the server accepts, and the keyboard-interactive prompts nobody could answer. */
+export interface AuthSession {
+  readonly handler: AuthHandlerMiddleware;
+  /** The methods the server said can continue, once it said (after the first refusal); undefined until then. */
+  accepts(): readonly AuthenticationType[] | undefined;
+  /** Keyboard-interactive prompt texts with no known answer (in the server's order). */
+  unanswered(): readonly string[];
+}
+
+/** Which of the server's method names a planned method is. */
+function methodName(m: AnyAuthMethod): AuthenticationType {
+  return m.type === 'agent' ? 'publickey' : m.type;
+}
+
+/**
+ * ssh2's authHandler for a plan: offers the planned methods in order, skips those the
+ * server has said it does not take (no password sent to a keys-only server), and records
+ * what it takes. With nothing but prompts to offer it asks with "none" first, only to learn that. A password
+ * also answers keyboard-interactive password prompts; other prompts are answered from
+ * `answers` (by prompt text), or recorded as unanswered so the caller can ask for them.
+ */
+export function authSession(target: SshTarget, plan: AuthPlan, answers: ReadonlyMap<string, string> = new Map()): AuthSession {
+  let accepts: AuthenticationType[] | undefined;
+  const unanswered: string[] = [];
+  const queue: AnyAuthMethod[] = [...plan.methods];
+  const answerFor = (p: Prompt): string | undefined => answers.get(promptKey(p.prompt)) ?? (isPasswordPrompt(p.prompt) ? target.password : undefined);
+  // Last, and only where the server takes it: its prompts are answered, or recorded for the caller to ask.
+  {
+    queue.push({
+      type: 'keyboard-interactive',
+      username: target.user,
+      prompt: (_name: string, _instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) => {
+        const given = prompts.map(answerFor);
+        for (const [i, a] of given.entries()) if (a === undefined) unanswered.push(prompts[i]?.prompt ?? '');
+        finish(given.map((a) => a ?? ''));
+      },
+    });
+  }
+  let first = true;
+  const handler: AuthHandlerMiddleware = (authsLeft, _partial, next) => {
+    // ssh2 gives null before the first attempt, though its types say otherwise.
+    const left = authsLeft as AuthenticationType[] | null;
+    if (left !== null) accepts = [...left];
+    // Prompts are answered only where the server takes them: with nothing else to offer, learn that first.
+    if (first && (queue.length === 0 || queue[0]?.type === 'keyboard-interactive')) {
+      first = false;
+      next({ type: 'none', username: target.user });
+      return;
+    }
+    first = false;
+    for (;;) {
+      const m = queue.shift();
+      if (m === undefined) {
+        (next as unknown as (a: false) => void)(false);
+        return;
+      }
+      if (accepts === undefined || accepts.includes(methodName(m))) {
+        next(m);
+        return;
+      }
+    }
+  };
+  return { handler, accepts: () => accepts, unanswered: () => unanswered };
 }

@@ -3,7 +3,7 @@ import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { deadline } from '../base/deadline.js';
 import { SshError } from '../base/errors.js';
-import { authPlan } from './auth.js';
+import { authPlan, authSession, type AuthSession } from './auth.js';
 import { hostKeyAlgorithms, verifyHostKey } from './host-keys.js';
 import { spawnProxyCommand, type ProxyProcess } from './proxy-command.js';
 import { describeTarget, type SshTarget } from './target.js';
@@ -22,6 +22,46 @@ export interface ConnectOptions {
 }
 
 const transient = new WeakSet<SshError>();
+
+/** What a refused login learned: the methods the server takes (undefined: it never said) and the prompts nobody answered. */
+export interface AuthRefusal {
+  readonly accepts: readonly string[] | undefined;
+  readonly prompts: readonly string[];
+}
+const refusals = new WeakMap<SshError, AuthRefusal>();
+
+/** The details of an FTL_SSH_AUTH error from connectTarget, when it came from a server's answer. */
+export function authRefusal(e: unknown): AuthRefusal | undefined {
+  return e instanceof SshError ? refusals.get(e) : undefined;
+}
+
+/** Whether a password (or a keyboard-interactive answer) could open this login: the server takes one. */
+export function passwordMayHelp(r: AuthRefusal | undefined): boolean {
+  return r?.accepts === undefined || r.accepts.includes('password') || r.accepts.includes('keyboard-interactive');
+}
+
+/** The server's methods in a user's words. */
+function acceptsWords(accepts: readonly string[]): string {
+  const words = accepts.map((m) => (m === 'publickey' ? 'keys' : m === 'keyboard-interactive' ? 'keyboard-interactive (prompts)' : m));
+  return words.length === 1 ? `${words[0] ?? ''} only` : words.join(', ');
+}
+
+/** The refused-login error: what was offered, what the server takes, and a fix that fits. */
+export function authError(target: SshTarget, tried: readonly string[], session: Pick<AuthSession, 'accepts' | 'unanswered'>, cause?: unknown): SshError {
+  const accepts = session.accepts();
+  const offered = tried.length === 0 ? 'no key, ssh-agent or password to offer' : `tried ${tried.join(', ')}`;
+  const takes = accepts === undefined ? '' : `; the server accepts ${acceptsWords(accepts)}`;
+  const refusal: AuthRefusal = { accepts, prompts: [...session.unanswered()] };
+  const keysOnly = !passwordMayHelp(refusal);
+  const noKeys = target.identityFiles.length === 0 && target.agentSocket === undefined;
+  const hint = keysOnly
+    ? `it takes no password, so none is asked: ${noKeys ? 'make a key (ssh-keygen) and install it there (ssh-copy-id)' : `install ${target.identityFiles.length + (target.agentSocket === undefined ? 0 : 1) > 1 ? 'one of those keys' : 'that key'} there (ssh-copy-id)`}, or name the right one (ansible_ssh_private_key_file, ssh-agent)`
+    : undefined;
+  // No address: the host is named by whoever shows this, and hosts refused alike read alike (one folded row).
+  const e = new SshError('FTL_SSH_AUTH', `${target.user}'s login was refused (${offered})${takes}`, { host: target.name, cause, hint });
+  refusals.set(e, refusal);
+  return e;
+}
 
 /** Whether a retry may cure this connect error: sshd drops connections past MaxStartups, at random. */
 export function isTransientConnectError(e: unknown): boolean {
@@ -65,12 +105,9 @@ function proxyWords(target: SshTarget, proxy: ProxyProcess): string {
   return `ProxyCommand '${target.proxyCommand ?? ''}' ${how}${said === '' ? '' : `: ${said}`}`;
 }
 
-function connectError(target: SshTarget, e: NodeJS.ErrnoException & { level?: string }, tried: readonly string[], proxy: ProxyProcess | undefined): SshError {
+function connectError(target: SshTarget, e: NodeJS.ErrnoException & { level?: string }, tried: readonly string[], session: AuthSession, proxy: ProxyProcess | undefined): SshError {
   const who = describeTarget(target);
-  if (e.level === 'client-authentication') {
-    const what = tried.length === 0 ? 'no key, ssh-agent or password to offer' : `tried ${tried.join(', ')}`;
-    return new SshError('FTL_SSH_AUTH', `${who} refused authentication (${what})`, { host: target.name, cause: e });
-  }
+  if (e.level === 'client-authentication') return authError(target, tried, session, e);
   if (proxy !== undefined) {
     const exit = proxy.exit();
     const message = `cannot connect to ${who}: ${/Connection lost before handshake/i.test(e.message) ? 'the connection closed before the SSH handshake' : e.message} (${proxyWords(target, proxy)})`;
@@ -120,6 +157,7 @@ function connectOne(target: SshTarget, opts: ConnectOptions, via: Client | undef
   const who = describeTarget(target);
   if (budget.ms <= 0) return Promise.reject(new SshError('FTL_SSH_CONNECT', `cannot connect to ${who}: no time left within ${budget.what}`, { host: target.name }));
   const plan = authPlan(target);
+  const session = authSession(target, plan, target.answers);
   const serverHostKey = hostKeyAlgorithms(target);
   const client = new ssh2.Client();
   let proxy: ProxyProcess | undefined;
@@ -133,13 +171,13 @@ function connectOne(target: SshTarget, opts: ConnectOptions, via: Client | undef
         failing = true;
         client.destroy();
         if (refused !== undefined || proxy === undefined || e.level === 'client-authentication') {
-          s.reject(refused ?? connectError(target, e, plan.tried, undefined));
+          s.reject(refused ?? connectError(target, e, plan.tried, session, undefined));
           return;
         }
         // Its exit status and last words come a moment after the stream ends.
         const p = proxy;
         void p.exited(1000).then(() => {
-          s.reject(connectError(target, e, plan.tried, p));
+          s.reject(connectError(target, e, plan.tried, session, p));
         });
       };
       client.on('error', fail);
@@ -166,7 +204,7 @@ function connectOne(target: SshTarget, opts: ConnectOptions, via: Client | undef
           readyTimeout: 0,
           keepaliveInterval: opts.keepaliveMs,
           keepaliveCountMax: 3,
-          authHandler: plan.methods,
+          authHandler: session.handler,
           hostVerifier: (key: Buffer): boolean => {
             refused = verifyHostKey(target, key);
             return refused === undefined;

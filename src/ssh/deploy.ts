@@ -209,7 +209,7 @@ export async function becomeCopy(run: RemoteRunner, gate: GateBuild, sourcePath:
   const facts = parseProbe(r.stdout);
   const path = facts?.get('path');
   if (r.code !== 0 || path === undefined) {
-    throw new SshError('FTL_SSH_DEPLOY', `cannot give the become user a readable copy of the gate on ${host} (exit ${String(r.code)}): ${oneLine(r.stderr) || 'no error text'}`, { host });
+    throw new SshError('FTL_SSH_DEPLOY', `cannot give the become user a readable copy of the gate (exit ${String(r.code)}): ${oneLine(r.stderr) || 'no error text'}`, { host });
   }
   return { path, damaged: facts?.get('copy') === 'damaged' };
 }

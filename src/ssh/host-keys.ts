@@ -63,7 +63,7 @@ export function hostKeyError(target: SshTarget, v: Exclude<HostKeyVerdict, { kin
         { host, hint: `check that fingerprint, then add the host's own key to ${v.recorded.file} (ssh-keyscan ${target.port === 22 ? '' : `-p ${String(target.port)} `}${shq(target.host)}), or connect with --no-host-key-check at your own risk` },
       );
     case 'unknown':
-      return new SshError('FTL_SSH_HOSTKEY_UNKNOWN', `${name} presents ${presented}, and ${target.knownHostsFiles[0] ?? 'known_hosts'} has no key for it; check the fingerprint and rerun with --accept-new to record it`, { host });
+      return new SshError('FTL_SSH_HOSTKEY_UNKNOWN', `${name} presents ${presented}, and ${target.knownHostsFiles[0] ?? 'known_hosts'} has no key for it`, { host, hint: 'check that fingerprint, then rerun with --accept-new to record it' });
   }
 }
 

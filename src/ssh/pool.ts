@@ -2,7 +2,8 @@ import type { Client, ClientChannel } from 'ssh2';
 import { deadline } from '../base/deadline.js';
 import { FtlError, SshError } from '../base/errors.js';
 import type { AskPassword } from '../base/passwords.js';
-import { connectTarget, isTransientConnectError, type CallDeadline, type ConnectOptions } from './connect.js';
+import { isPasswordPrompt, promptKey } from './auth.js';
+import { authRefusal, connectTarget, isTransientConnectError, passwordMayHelp, type CallDeadline, type ConnectOptions } from './connect.js';
 import { describeTarget, targetKey, type SshTarget } from './target.js';
 
 export interface SshPoolOptions {
@@ -22,6 +23,8 @@ export interface SshPoolOptions {
 
 interface ConnState {
   readonly key: string;
+  /** The inventory name it was opened for: hosts sharing an address share its connection, and its errors. */
+  readonly openedFor: string;
   used: number;
   limit: number;
   dead: boolean;
@@ -49,6 +52,15 @@ export interface SshPoolStats {
 export interface LeaseOptions {
   /** The call's deadline: a connection opened for it gives up then. */
   deadline?: CallDeadline | undefined;
+}
+
+/**
+ * A shared connection's failure, as this host's own: another inventory name for the same
+ * address gets the error under its name (a jump host's error keeps the hop's).
+ */
+function forHost(e: unknown, openedFor: string, host: string): unknown {
+  if (!(e instanceof SshError) || e.host !== openedFor || host === openedFor) return e;
+  return new SshError(e.code, e.message, { host, cause: e.cause, hint: e.hint });
 }
 
 /** Slots handed over in turn; a waiter whose time runs out leaves the line. */
@@ -134,7 +146,7 @@ export class SshConnectionPool {
       client = await c.ready;
     } catch (e) {
       c.used--;
-      throw e;
+      throw forHost(e, c.openedFor, target.name);
     }
     let released = false;
     return {
@@ -184,7 +196,7 @@ export class SshConnectionPool {
   }
 
   private openConn(key: string, target: SshTarget, callDeadline: CallDeadline | undefined): Conn {
-    const conn: ConnState = { key, used: 0, limit: this.opts.maxChannelsPerConnection ?? 8, dead: false, client: undefined };
+    const conn: ConnState = { key, openedFor: target.name, used: 0, limit: this.opts.maxChannelsPerConnection ?? 8, dead: false, client: undefined };
     const ready = this.connectWithRetry(target, callDeadline).then(
       (client) => {
         this.opened++;
@@ -246,10 +258,20 @@ export class SshConnectionPool {
           continue;
         }
         // Only a password we asked for is asked again; one from the inventory is the inventory's to fix.
-        const mayAsk = target.password === undefined && this.opts.askPassword !== undefined && asked < 3;
+        // A server that takes neither passwords nor prompts is never asked about: the error says so at once.
+        const refusal = authRefusal(e);
+        const mayAsk = target.password === undefined && this.opts.askPassword !== undefined && asked < 3 && passwordMayHelp(refusal);
         if (mayAsk && e instanceof SshError && e.code === 'FTL_SSH_AUTH' && e.host === t.name) {
           asked++;
-          t = { ...t, password: await this.askPassword(t, e) };
+          const prompts = (refusal?.prompts ?? []).filter((p) => !isPasswordPrompt(p));
+          // The password when it was refused or asked for (a prompt like "Password:"); other prompts by their own text.
+          const needsPassword = prompts.length === 0 || (t.password === undefined && (refusal?.prompts ?? []).some(isPasswordPrompt));
+          if (needsPassword) t = { ...t, password: await this.askPassword(t, e) };
+          if (prompts.length > 0) {
+            const answers = new Map(t.answers ?? []);
+            for (const p of prompts) answers.set(promptKey(p), await this.askPassword(t, e, p));
+            t = { ...t, answers };
+          }
           continue;
         }
         throw e;
@@ -258,18 +280,19 @@ export class SshConnectionPool {
   }
 
   /** Shared by connections to the same user@host:port that fail at once: one question. */
-  private async askPassword(t: SshTarget, authError: SshError): Promise<string> {
-    const who = describeTarget(t);
+  private async askPassword(t: SshTarget, authError: SshError, prompt?: string): Promise<string> {
+    const who = prompt === undefined ? describeTarget(t) : `${describeTarget(t)}\0${promptKey(prompt)}`;
+    const last = prompt === undefined ? t.password : t.answers?.get(promptKey(prompt));
     let p = this.passwords.get(who);
     // A refused answer is forgotten, unless someone asked anew already.
-    if (p !== undefined && t.password !== undefined && (await p.catch(() => undefined)) === t.password) {
+    if (p !== undefined && last !== undefined && (await p.catch(() => undefined)) === last) {
       if (this.passwords.get(who) === p) this.passwords.delete(who);
       p = undefined;
     }
     p ??= this.passwords.get(who);
     if (p === undefined) {
       const ask = this.opts.askPassword ?? (() => Promise.reject(new Error('no way to ask')));
-      p = ask({ kind: 'ssh', user: t.user, host: t.host, refused: t.password });
+      p = ask({ kind: 'ssh', user: t.user, host: t.host, refused: last, ...(prompt === undefined ? {} : { prompt }) });
       this.passwords.set(who, p);
       p.catch(() => {
         if (this.passwords.get(who) === p) this.passwords.delete(who);
@@ -280,7 +303,9 @@ export class SshConnectionPool {
     } catch (e) {
       if (e instanceof FtlError && e.code === 'FTL_CANCELLED') throw e;
       const why = e instanceof FtlError ? e : undefined;
-      throw new SshError('FTL_SSH_AUTH', `${authError.message}; ${why?.message ?? String(e)}`, { host: t.name, cause: e, hint: why?.hint });
+      // The host is named once: the question's own words name it again.
+      const said = why?.code === 'FTL_NO_TERMINAL' ? 'a password is needed, and there is no terminal to ask it on' : (why?.message ?? String(e));
+      throw new SshError('FTL_SSH_AUTH', `${authError.message}; ${said}`, { host: t.name, cause: e, hint: why?.hint });
     }
   }
 

@@ -121,7 +121,7 @@ export async function runWithin(
   stdin?: Uint8Array,
 ): Promise<RemoteResult> {
   const signal = limits?.signal;
-  if (signal?.aborted === true) throw new GateError('FTL_GATE_START', `${what} on ${target.name} was abandoned before it began`, { host: target.name });
+  if (signal?.aborted === true) throw new GateError('FTL_GATE_START', `${what} was abandoned before it began`, { host: target.name });
   const channel = await pool.exec(target, command);
   const start = new RemoteStart(pool, target, channel, kills);
   const ms = limits?.timeoutMs;
@@ -134,11 +134,11 @@ export async function runWithin(
       signal,
       onTimeout: () => {
         start.kill();
-        return new GateError('FTL_GATE_START', `${what} on ${target.name} did not finish within ${String((ms ?? 0) / 1000)} s; what it started there was killed`, { host: target.name });
+        return new GateError('FTL_GATE_START', `${what} did not finish within ${String((ms ?? 0) / 1000)} s; what it started there was killed`, { host: target.name });
       },
       onAbort: () => {
         start.kill();
-        return new GateError('FTL_GATE_START', `${what} on ${target.name} was abandoned; what it started there was killed`, { host: target.name });
+        return new GateError('FTL_GATE_START', `${what} was abandoned; what it started there was killed`, { host: target.name });
       },
     },
   );

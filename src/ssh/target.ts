@@ -26,6 +26,8 @@ export interface SshTarget {
   readonly agentSocket: string | undefined;
   /** A secret: never in messages or logs. */
   readonly password: string | undefined;
+  /** Answers to keyboard-interactive prompts other than the password's, by prompt text (asked this session; secrets). */
+  readonly answers?: ReadonlyMap<string, string> | undefined;
   /** Checked, and the first records new keys (accept-new). */
   readonly knownHostsFiles: readonly string[];
   /** Checked only (/etc/ssh/ssh_known_hosts). */
@@ -172,7 +174,7 @@ function warnUnsupported(spec: BaseSpec, cfg: SshConfigEntry | undefined, opts: 
 }
 
 async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, inherited?: BaseSpec): Promise<SshTarget> {
-  if (depth > 8) throw new SshError('FTL_SSH_CONNECT', `${spec.name}: ProxyJump chain deeper than 8 hops (a loop?); check ansible_ssh_common_args and ~/.ssh/config`, { host: spec.name });
+  if (depth > 8) throw new SshError('FTL_SSH_CONNECT', 'the ProxyJump chain is deeper than 8 hops (a loop?)', { host: spec.name, hint: 'check ProxyJump in ansible_ssh_common_args and ~/.ssh/config' });
   const cfg = opts.lookup === undefined ? undefined : await opts.lookup(spec.host, { user: spec.user, port: spec.port });
   warnUnsupported(spec, cfg, opts);
   const args = spec.facts?.sshOptions ?? {};
@@ -218,7 +220,7 @@ async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, 
     try {
       proxyCommand = expandProxyCommand(proxyWritten, { host, original: spec.host, port, user });
     } catch (e) {
-      throw new SshError('FTL_SSH_CONNECT', `${spec.name}: ${(e as Error).message}`, { host: spec.name, hint: 'write %% for a literal %' });
+      throw new SshError('FTL_SSH_CONNECT', (e as Error).message, { host: spec.name, hint: 'write %% for a literal %' });
     }
   }
   const timeoutS = spec.facts?.connectTimeoutS ?? inherited?.facts?.connectTimeoutS ?? cfg?.connectTimeoutS;

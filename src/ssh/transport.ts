@@ -60,7 +60,7 @@ function started(channel: ClientChannel, marker: NodeJS.EventEmitter, start: Rem
   const ms = limits?.timeoutMs;
   const gaveUp = (why: string): GateError => {
     start.kill();
-    return new GateError('FTL_GATE_START', `the gate on ${target.name} ${why}; what it started there was killed`, { host: target.name });
+    return new GateError('FTL_GATE_START', `the gate ${why}; what it started there was killed`, { host: target.name });
   };
   let onClose: (() => void) | undefined;
   let onMarker: (() => void) | undefined;

@@ -52,7 +52,7 @@ export function ResultTable({ result, columns, cut }: ResultTableProps) {
                 <Text color={COLOR[r.status]} bold>{`${STATUS_ICON[r.status]} ${r.status}`}</Text>
               </Box>
               <Box width={hostWidth} flexShrink={0}>
-                <Text wrap="truncate-middle">{`${r.folded} (${r.hosts.length})`}</Text>
+                <Text wrap="wrap">{`${r.folded} (${r.hosts.length})`}</Text>
               </Box>
               <Box width={outWidth} flexDirection="column">
                 {lines.length === 0 ? <Text> </Text> : lines.map((l, i) => <BodyText key={i} line={l} />)}

@@ -1,6 +1,7 @@
 import type { HostStatus, RunResultData } from '../base/types.js';
 import { colorDiffLine } from './diff.js';
 import { formatRange, groupOutcomes, summaryLine, type OutcomeRow } from './group.js';
+import { wrapLine } from './wrap.js';
 
 export const STATUS_ICON: Readonly<Record<HostStatus, string>> = {
   ok: '✔',
@@ -36,7 +37,12 @@ export interface BodyLine {
 
 function section(lines: readonly string[], kind: BodyKind, max: number | undefined, width: number | undefined, host: string, cut: CutPolicy | undefined): BodyLine[] {
   const shown = max === undefined ? lines : lines.slice(0, max);
-  const out: BodyLine[] = shown.map((l) => ({ kind, text: width !== undefined && l.length > width ? `${l.slice(0, Math.max(1, width - 1))}…` : l }));
+  // A long line of output wraps (an error's fix is at its end); a diff line keeps its columns and is cut.
+  const out: BodyLine[] = shown.flatMap((l): BodyLine[] => {
+    if (width === undefined || l.length <= width) return [{ kind, text: l }];
+    if (kind === 'diff') return [{ kind, text: `${l.slice(0, Math.max(1, width - 1))}…` }];
+    return wrapLine(l, width).pieces.map((text) => ({ kind, text }));
+  });
   const hidden = lines.length - shown.length;
   if (hidden > 0 && cut !== undefined) out.push({ kind: 'more', text: cut.more(host, hidden) });
   return out;

@@ -24,5 +24,5 @@ export function renderResult(result: RunResultData, opts: RenderOptions): string
 }
 
 export function renderModuleDoc(doc: Doc, opts: RenderOptions): string {
-  return finish(renderToString(createElement(ModuleDoc, { doc }), { columns: opts.columns }), opts.colors);
+  return finish(renderToString(createElement(ModuleDoc, { doc, colors: opts.colors }), { columns: opts.columns }), opts.colors);
 }

@@ -126,7 +126,7 @@ describe('GateClient bookkeeping (scripted gate)', () => {
     const slow = s.request('Module', { module_name: 'sleeper' }, { timeoutMs: 50 });
     await assert.rejects(slow, (e: Error) => {
       assert.equal(code(e), 'FTL_GATE_TIMEOUT');
-      assert.match(e.message, /Module sleeper did not finish within 0\.05 s/);
+      assert.match(e.message, /the sleeper module did not finish within 0\.05 s/);
       return true;
     });
     const sent = await gate.frame('Module');

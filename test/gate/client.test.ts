@@ -95,7 +95,7 @@ describe('the gate on this machine', () => {
       await assert.rejects(s.request('Module', { module_name: 'sleeper', module_args: { s: 60, pidfile }, module: SLEEPER }, { timeoutMs: 3000 }), (e: Error & { code?: string; host?: string }) => {
         assert.equal(e.code, 'FTL_GATE_TIMEOUT');
         assert.equal(e.host, 'localhost');
-        assert.match(e.message, /Module sleeper did not finish within 3 s/);
+        assert.match(e.message, /the sleeper module did not finish within 3 s/);
         return true;
       });
       const pid = Number(readFileSync(pidfile, 'utf8'));

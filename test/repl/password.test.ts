@@ -180,7 +180,7 @@ describe('passwords asked for, never stored', { skip: why, timeout: 600_000 }, (
     const host = jsonLines(r.stdout)[0];
     assert.ok(host !== undefined, r.stdout);
     assert.equal(host.status, 'unreachable');
-    assert.match(String((host.result as { msg?: unknown }).msg), /refused authentication.*no terminal to ask it on.*put it in the inventory \(ansible_password/);
+    assert.match(String((host.result as { msg?: unknown }).msg), /login was refused.*no terminal to ask it on.*put it in the inventory \(ansible_password/);
     const k = await ftlWithoutTerminal(['run', '-i', inventory, 'pw01', 'ping', '-k'], '', home);
     assert.equal(k.code, 1);
     assert.match(k.stderr, /SSH password is needed, and there is no terminal to ask it on/);

@@ -65,7 +65,7 @@ describe('SSH connections: pooled by what authenticates them, and never waiting 
       assert.equal(await pingThrough(g, good), 'pong');
       const opened = g.factory.stats().connections;
       const missing = join(lab.dir, 'no-such-key');
-      await assert.rejects(g.factory.open({ ...good, name: 'lab01-nokey', privateKeyFile: missing }), rejectsWith('FTL_SSH_AUTH', new RegExp(`refused authentication \\(tried key ${missing} \\(no such file\\)\\)`)));
+      await assert.rejects(g.factory.open({ ...good, name: 'lab01-nokey', privateKeyFile: missing }), rejectsWith('FTL_SSH_AUTH', new RegExp(`login was refused \\(tried key ${missing} \\(no such file\\)\\)`)));
 
       // Another valid key is another connection; the same entry again shares the first.
       const key2 = join(lab.dir, 'second_key');
@@ -89,7 +89,7 @@ describe('SSH connections: pooled by what authenticates them, and never waiting 
     const byHost = new Map(jsonLines(r.stdout).map((l) => [l.host, l]));
     assert.equal(byHost.get('good')?.status, 'ok', r.stdout + r.stderr);
     assert.equal(byHost.get('nokey')?.status, 'unreachable', r.stdout + r.stderr);
-    assert.match(JSON.stringify(byHost.get('nokey')?.result), /refused authentication.*no-such-key \(no such file\)/);
+    assert.match(JSON.stringify(byHost.get('nokey')?.result), /login was refused.*no-such-key \(no such file\)/);
     assert.match(r.stderr, /warning: nokey: the key file .*no-such-key \(ansible_ssh_private_key_file\) does not exist; offering nothing instead/);
   });
 
@@ -138,7 +138,8 @@ describe('SSH connections: pooled by what authenticates them, and never waiting 
       assert.equal(r.code, 4, r.stdout + r.stderr);
       const lab02 = jsonLines(r.stdout).find((l) => l.host === 'lab02');
       assert.equal(lab02?.status, 'unreachable', r.stdout + r.stderr);
-      assert.match(JSON.stringify(lab02.result), /lab02: cannot connect to .*: no SSH handshake within 5 s \(the call's timeout\)/);
+      // The host is the line's own: its message does not name it again.
+      assert.match(JSON.stringify(lab02.result), /"msg":"cannot connect to .*: no SSH handshake within 5 s \(the call's timeout\)/);
       assert.ok(took < 15_000, `ftl run finished well before the old 20 s (${String(took)} ms)`);
     } finally {
       process.kill(pid, 'SIGCONT');

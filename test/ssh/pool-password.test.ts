@@ -94,6 +94,9 @@ test('no terminal to ask on: an auth error that says so and names the fix; Ctrl-
     assert.ok(e instanceof SshError);
     assert.equal(e.code, 'FTL_SSH_AUTH');
     assert.match(e.oneLine(), /refused authentication.*no terminal to ask it on.*put it in the inventory/);
+    // Said once, fix once: not the question's words again, nor the hint's.
+    assert.equal(e.oneLine().match(/no terminal/g)?.length, 1, e.oneLine());
+    assert.equal(e.oneLine().match(/web01\.example/g)?.length, 1, e.oneLine());
     return true;
   });
   const { pool: q } = pool('right', () => Promise.reject(new FtlError('FTL_CANCELLED', 'no password given (Ctrl-C)')));

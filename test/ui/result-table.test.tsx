@@ -82,4 +82,20 @@ describe('ResultTable', () => {
     for (const l of out) assert.ok(l.length <= 60, `${String(l.length)} columns: ${l}`);
     assert.match(out.join('\n'), /z+…/);
   });
+
+  it("wraps a long message rather than cutting its end, where the fix is", () => {
+    const msg = "root's login was refused (tried key /home/me/.ssh/id_ed25519); the server accepts keys only (it takes no password, so none is asked: install that key there (ssh-copy-id))";
+    const out = lines(call('ansible.builtin.ping', ['web01', 'web02'].map((n) => host(n, 'unreachable', { unreachable: true, msg }))), 100);
+    const text = out.join('\n');
+    assert.match(out[0] ?? '', /^✘ unreachable\s+web\[01-02\] \(2\)\s+root's login was refused/);
+    assert.match(text.replace(/\s+\d+ ms\s+/, ' ').replace(/\s+/g, ' '), /install that key there \(ssh-copy-id\)\)/);
+    assert.doesNotMatch(text, /…/);
+    for (const l of out) assert.ok(l.length <= 100, l);
+  });
+
+  it('shows a long folded host list whole, wrapped in its column', () => {
+    const names = ['db1', 'db3', 'web01', 'web02', 'web03', 'web07', 'lab01', 'lab02', 'cache9', 'mq4'];
+    const text = lines(call('ansible.builtin.ping', names.map((n) => host(n, 'ok', { ping: 'pong' }))), 80).join('');
+    for (const part of ['cache9', 'db[1,3]', 'lab[01-02]', 'mq4', 'web[01-03,07]', '(10)']) assert.ok(text.replace(/\s+/g, '').includes(part), `${part} in ${text}`);
+  });
 });
