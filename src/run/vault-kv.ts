@@ -74,6 +74,19 @@ function vaultErrors(body: string): string {
   return '';
 }
 
+interface KvBody {
+  data?: { data?: unknown; metadata?: { deletion_time?: unknown; destroyed?: unknown } | null };
+}
+
+function parseBody(text: string): KvBody | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null ? (v as KvBody) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A field's value as a string: Vault stores JSON, and a module arg is text. */
 function asText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
@@ -115,26 +128,23 @@ export async function readVaultSecrets(refs: Readonly<Record<string, string>>, o
     if (reply.status === 403) {
       throw new SecretError('FTL_SECRET', `Vault refused to read ${where} (for ${forWhat}): permission denied${vaultErrors(reply.body).replace(/: permission denied$/, '')}`, { hint: 'VAULT_TOKEN is expired or its policy does not allow reading this path' });
     }
+    const body = parseBody(reply.body);
+    const metadata = body?.data?.metadata;
+    // A deleted (or destroyed) latest version: Vault answers 404 with the metadata and no data.
+    if (body?.data !== undefined && (body.data.data === null || body.data.data === undefined) && typeof metadata === 'object' && metadata !== null && (Boolean(metadata.deletion_time) || metadata.destroyed === true)) {
+      throw new SecretError('FTL_SECRET', `the latest version of ${where} (for ${forWhat}) is deleted in Vault`, { hint: `vault kv undelete, or write it again: vault kv put ${where} ...` });
+    }
     if (reply.status === 404) {
       throw new SecretError('FTL_SECRET', `Vault has no secret at ${where} (for ${forWhat})`, { hint: `check the path (under the KV v2 mount '${mount}'): vault kv get ${where}` });
     }
     if (reply.status !== 200) {
       throw new SecretError('FTL_SECRET', `Vault answered ${reply.status} reading ${where} (for ${forWhat})${vaultErrors(reply.body)}`, { hint: 'check VAULT_ADDR, the mount (a KV version 2 engine) and the path' });
     }
-    let data: Record<string, unknown> | undefined;
-    try {
-      const parsed = JSON.parse(reply.body) as { data?: { data?: unknown; metadata?: { deletion_time?: unknown; destroyed?: unknown } } };
-      const d = parsed.data?.data;
-      if (d === null && parsed.data !== undefined) {
-        throw new SecretError('FTL_SECRET', `the latest version of ${where} (for ${forWhat}) is deleted in Vault`, { hint: `vault kv undelete, or write it again: vault kv put ${where} ...` });
-      }
-      if (typeof d === 'object' && d !== null && !Array.isArray(d)) data = d as Record<string, unknown>;
-    } catch (e) {
-      if (e instanceof SecretError) throw e;
-    }
-    if (data === undefined) {
+    const d = body?.data?.data;
+    if (typeof d !== 'object' || d === null || Array.isArray(d)) {
       throw new SecretError('FTL_SECRET', `Vault's answer for ${where} is not a KV version 2 secret`, { hint: `is '${mount}' a KV version 2 mount? (vault secrets list -detailed)` });
     }
+    const data = d as Record<string, unknown>;
     for (const { name, field } of wanted) {
       if (!(field in data)) {
         const fields = Object.keys(data).sort();
