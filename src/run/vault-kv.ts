@@ -81,7 +81,7 @@ interface KvBody {
 function parseBody(text: string): KvBody | undefined {
   try {
     const v = JSON.parse(text) as unknown;
-    return typeof v === 'object' && v !== null ? (v as KvBody) : undefined;
+    return typeof v === 'object' && v !== null ? (v) : undefined;
   } catch {
     return undefined;
   }

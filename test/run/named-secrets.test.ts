@@ -96,7 +96,7 @@ describe('secrets through automation() and ftl run (localhost)', () => {
     process.env.FTL_TEST_BOUND = 'bound-value-5150';
     const session = await automation({ secretBindings: { copy: { content: 'FTL_TEST_BOUND' } }, stateFile: false });
     try {
-      const r = await session.local.copy({ dest: join(dir, 'out.txt') });
+      const r = await session.target('localhost').copy({ dest: join(dir, 'out.txt') });
       assert.equal(r.failed.length, 0, JSON.stringify(r));
       assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'bound-value-5150');
       assert.doesNotMatch(JSON.stringify(r), /bound-value-5150/);

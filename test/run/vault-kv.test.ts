@@ -21,16 +21,16 @@ function kvServer(store: Record<string, Record<string, unknown> | null>): { serv
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (req.method !== 'GET') return reply(405, { errors: [] });
-    if (req.headers['x-vault-token'] !== TOKEN) return reply(403, { errors: ['permission denied'] });
+    if (req.method !== 'GET') { reply(405, { errors: [] }); return; }
+    if (req.headers['x-vault-token'] !== TOKEN) { reply(403, { errors: ['permission denied'] }); return; }
     const m = /^\/v1\/([^/]+)\/data\/(.+)$/.exec(req.url ?? '');
     const key = m === null ? undefined : `${m[1]}/${decodeURIComponent(m[2] ?? '')}`;
-    if (key === undefined || !(key in store)) return reply(404, { errors: [] });
+    if (key === undefined || !(key in store)) { reply(404, { errors: [] }); return; }
     const data = store[key];
     const metadata = { created_time: '2026-01-01T00:00:00Z', deletion_time: data === null ? '2026-01-02T00:00:00Z' : '', destroyed: false, version: 3 };
     // A deleted latest version: Vault answers 404 with the metadata and data: null.
-    if (data === null) return reply(404, { data: { data: null, metadata } });
-    return reply(200, { request_id: 'x', lease_id: '', renewable: false, lease_duration: 0, data: { data, metadata }, wrap_info: null, warnings: null, auth: null });
+    if (data === null) { reply(404, { data: { data: null, metadata } }); return; }
+    reply(200, { request_id: 'x', lease_id: '', renewable: false, lease_duration: 0, data: { data, metadata }, wrap_info: null, warnings: null, auth: null });
   });
   return { server, requests };
 }
