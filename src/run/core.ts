@@ -17,6 +17,7 @@ import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type Runner
 import { looksLikePattern, targetName } from './targets.js';
 import { SessionSecrets } from './session-secrets.js';
 import type { StateFile } from './state-file.js';
+import type { AddHostOptions } from './ftl-types.js';
 
 /** What a session has beyond inventory, modules and gates. */
 export interface CoreExtras {
@@ -28,11 +29,6 @@ export interface CoreExtras {
   persistAll?: boolean | undefined;
 }
 
-export interface AddHostOptions {
-  groups?: string[];
-  /** Write the host to the state file, so that later sessions have it too. */
-  persist?: boolean;
-}
 
 const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'signal', 'onProgress'];
 

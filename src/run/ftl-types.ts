@@ -8,10 +8,14 @@
 import type { RunResult } from './result.js';
 import type { CallOptions } from './runner.js';
 import type { Secret } from '../base/secret-value.js';
-import type { AddHostOptions } from './core.js';
-
-export type { AddHostOptions } from './core.js';
 export type { Secret } from '../base/secret-value.js';
+
+/** The options of ftl.addHost. */
+export interface AddHostOptions {
+  groups?: string[];
+  /** Write the host to the state file, so that later sessions have it too. */
+  persist?: boolean;
+}
 
 /**
  * `ftl.secrets`: the session's named secrets, each a Secret that shows as ******** and
