@@ -43,6 +43,9 @@ if (files.length === 0) {
 }
 
 const env = { ...process.env, FTL_TEST_TIER: tier };
+// Every call writes an audit line: the suite's go to a temp dir, never the real ~/.ftl/audit.
+const auditTmp = process.env.FTL_AUDIT_DIR === undefined ? mkdtempSync(join(tmpdir(), 'ftl-test-audit-')) : undefined;
+if (auditTmp !== undefined) env.FTL_AUDIT_DIR = auditTmp;
 let shims;
 if (tier === 'unit') {
   // The unit tier must not need the real parts: a test that reaches for one fails, saying so.
@@ -62,4 +65,5 @@ const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-conc
   env,
 });
 if (shims !== undefined) rmSync(shims, { recursive: true, force: true });
+if (auditTmp !== undefined) rmSync(auditTmp, { recursive: true, force: true });
 process.exit(r.status ?? 1);

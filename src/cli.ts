@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { forTheShell, registerDocCommand } from './commands/doc.js';
 import { registerGateCommand } from './commands/gate.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerLabCommand } from './commands/lab.js';
@@ -8,6 +9,8 @@ import { registerStateCommand } from './commands/state.js';
 import { FtlError, describeError } from './base/errors.js';
 import { runRepl } from './repl/start.js';
 import { packageVersion } from './base/version.js';
+import { exitCodeOfError } from './run/exit-codes.js';
+import { registerAuditCommand } from './commands/audit.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -30,6 +33,8 @@ export function buildProgram(): Command {
   registerGateCommand(program);
   registerLabCommand(program);
   registerStateCommand(program);
+  registerDocCommand(program);
+  registerAuditCommand(program);
   return program;
 }
 
@@ -44,7 +49,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    console.error(`ftl: ${e instanceof FtlError ? e.oneLine() : describeError(e)}`);
-    process.exitCode = 1;
+    // Hints are written for the REPL's prompt; here they must work in the shell.
+    console.error(`ftl: ${forTheShell(e instanceof FtlError ? e.oneLine() : describeError(e))}`);
+    // A call refused before any host was touched (policy, no confirmation) is 5, as ftl run documents.
+    process.exitCode = exitCodeOfError(e);
   }
 }

@@ -6,5 +6,7 @@ export type { SecretBindings } from './run/session-secrets.js';
 export { RunResult } from './run/result.js';
 export type { CallOptions } from './run/runner.js';
 export type { HostResult, HostStatus, RunProgress } from './base/types.js';
-export { FtlError, ERROR_CODES, isFtlError, describeError } from './base/errors.js';
+export { FtlError, PolicyError, ERROR_CODES, isFtlError, describeError } from './base/errors.js';
+export type { ConfirmFn, ConfirmPolicy, ConfirmRequest } from './run/guard.js';
+export type { RolloutOptions } from './run/batches.js';
 export type { ErrorCode } from './base/errors.js';

@@ -45,6 +45,12 @@ export const ERROR_CODES = {
   // secrets and the state of provisioned hosts
   FTL_SECRET: 'export the environment variable, or check VAULT_ADDR, VAULT_TOKEN and the path#field',
   FTL_STATE: 'fix or remove the state file (ftl state list shows what it holds)',
+  // safety: policy, confirmation, audit
+  FTL_POLICY_DENIED: 'a policy rule denies this call; change the call, or the policy file (--policy, FTL_POLICY) if the rule is wrong',
+  FTL_POLICY_FILE: 'fix the policy file: a rules: list of { decision: deny|confirm, match: {...}, reason }',
+  FTL_CONFIRM_REFUSED: 'this call needs a confirmation and there is no one to ask: rerun with --yes (library: confirm: true) once you are sure, or narrow the target',
+  FTL_CONFIRM_DECLINED: 'to run it, answer with the number of hosts; or narrow the target',
+  FTL_AUDIT: 'the audit trail could not be written; fix the directory (FTL_AUDIT_DIR, ~/.ftl/audit) or turn it off with --no-audit',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -91,6 +97,11 @@ export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreac
   FTL_WORKER: 'failed',
   FTL_SECRET: 'failed',
   FTL_STATE: 'failed',
+  FTL_POLICY_DENIED: 'failed',
+  FTL_POLICY_FILE: 'failed',
+  FTL_CONFIRM_REFUSED: 'failed',
+  FTL_CONFIRM_DECLINED: 'cancelled',
+  FTL_AUDIT: 'failed',
 };
 
 
@@ -146,6 +157,21 @@ export class SecretError extends FtlError {
 
 export class StateError extends FtlError {
   override readonly name = 'StateError';
+}
+
+/** A call stopped before any host was touched: a policy rule denied it, or it needed a confirmation it did not get. */
+export class PolicyError extends FtlError {
+  override readonly name = 'PolicyError';
+  constructor(
+    code: 'FTL_POLICY_DENIED' | 'FTL_POLICY_FILE' | 'FTL_CONFIRM_REFUSED' | 'FTL_CONFIRM_DECLINED',
+    message: string,
+    /** The rule that decided (file#index or its name), and its reason. */
+    readonly rule?: string | undefined,
+    readonly reason?: string | undefined,
+    options: FtlErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
 }
 
 /** Why sudo would not start the gate: the REPL asks for a password on the first two. */

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
-import { Inventory } from '../inventory/index.js';
+import { Warnings } from '../base/warnings.js';
+import { AnsibleWorker } from '../hosts/ansible-worker.js';
+import { loadProject } from '../run/project.js';
 import { parseExtraVars } from './extra-vars.js';
 import { collect } from './options.js';
 
@@ -14,7 +16,11 @@ export function pythonJson(value: unknown): string {
   return text.replace(new RegExp(`"${mark}(-?Infinity|NaN)"`, 'g'), '$1');
 }
 
-/** `ftl inventory`: what ansible-inventory prints, from ftl's own reading of the sources. */
+/**
+ * `ftl inventory`: what ansible-inventory prints. The sources are those of -i, else of
+ * ansible.cfg / ANSIBLE_INVENTORY; ftl reads static ones itself, and has Ansible read them
+ * all when one needs an inventory plugin.
+ */
 export function registerInventoryCommand(program: Command): void {
   program
     .command('inventory')
@@ -25,7 +31,12 @@ export function registerInventoryCommand(program: Command): void {
     .option('--graph [group]', 'the group tree')
     .option('--host <host>', "one host's variables, as JSON")
     .action(async (o: { inventory?: string[]; extraVars?: string[]; list?: boolean; graph?: string | boolean; host?: string }) => {
-      const inv = await Inventory.load(o.inventory ?? [], { extraVars: parseExtraVars(o.extraVars) });
+      const warnings = new Warnings();
+      const worker = new AnsibleWorker({ warnings });
+      const extraVars = parseExtraVars(o.extraVars);
+      const inv = await loadProject({ ...(o.inventory === undefined ? {} : { inventory: o.inventory }), ...(extraVars === undefined ? {} : { extraVars }) }, worker, warnings)
+        .then((p) => p.inventory)
+        .finally(() => worker.close());
       if (o.host !== undefined) {
         const h = inv.host(o.host);
         if (h === undefined) throw new UsageError('FTL_PATTERN_NO_MATCH', `no host '${o.host}' in the inventory`);

@@ -33,6 +33,10 @@ export interface CommonCliOptions {
   secret?: string[];
   secretBindings?: string;
   stateFile?: string;
+  policy?: string;
+  environment?: string;
+  yes?: boolean;
+  audit?: boolean;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -66,7 +70,11 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--state-file <file>', 'the state file of provisioned hosts (default ./.ftl2-state.json, merged into the inventory)')
     .option('--json', 'results as JSON lines')
     .option('--accept-new', 'record host keys not yet in known_hosts (a changed key is still refused)')
-    .option('--no-host-key-check', 'do not check host keys at all (throwaway labs only)');
+    .option('--no-host-key-check', 'do not check host keys at all (throwaway labs only)')
+    .option('--policy <path>', 'policy file or directory of rules (deny, confirm), as FTL2 writes them (default: FTL_POLICY)')
+    .option('--environment <name>', 'the environment of hosts whose inventory sets no ftl_environment, for policy rules')
+    .option('-y, --yes', 'go on with calls that need a confirmation (policy confirm rules) without asking')
+    .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)');
 }
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -139,6 +147,10 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(stateFile === undefined ? {} : { stateFile }),
     ...(o.acceptNew === true ? { acceptNew: true } : {}),
     ...(o.hostKeyCheck === false ? { noHostKeyCheck: true } : {}),
+    ...(o.policy === undefined ? {} : { policy: nonEmpty('--policy', o.policy) }),
+    ...(o.environment === undefined ? {} : { environment: nonEmpty('--environment', o.environment) }),
+    ...(o.yes === true ? { confirm: true } : {}),
+    ...(o.audit === false ? { audit: false } : {}),
   };
 }
 

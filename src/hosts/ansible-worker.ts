@@ -109,10 +109,11 @@ export class AnsibleWorker {
   /** What the current worker process has: reset when a new one starts. */
   private inventorySent: { version: number; done: Promise<void> } | undefined;
   private factsSent = new Map<string, Vars>();
-  private readonly python: string;
+  constructor(private readonly opts: AnsibleWorkerOptions = {}) {}
 
-  constructor(private readonly opts: AnsibleWorkerOptions = {}) {
-    this.python = opts.python ?? controllerPython(opts.env ?? process.env);
+  /** Read when a process starts, not when the worker is made: a session makes it before it knows it needs one. */
+  private get python(): string {
+    return this.opts.python ?? controllerPython(this.opts.env ?? process.env);
   }
 
   /** Whether a worker process was started (a call without templating must not start one). */

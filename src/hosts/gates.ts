@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { withDeadline } from '../base/deadline.js';
-import { BecomeError, GateError } from '../base/errors.js';
+import { BecomeError, FtlError, GateError } from '../base/errors.js';
 import type { AskPassword } from '../base/passwords.js';
 import type { GateProviderOptions } from './options.js';
 import { Warnings } from '../base/warnings.js';
@@ -16,6 +16,8 @@ import type { Inventory } from '../inventory/index.js';
 import type { SshGateFactory } from '../ssh/index.js';
 import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { AnsibleWorker } from './ansible-worker.js';
+import { discoveryStep } from './ansible-project.js';
+import { DISCOVERY_MODES, discoverInterpreter } from './discovery.js';
 import { gateBuild, intactGate } from './gate-build.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
@@ -78,6 +80,8 @@ export class GateProvider {
   private readonly shipped = new WeakMap<GateClient, Set<string>>();
   private ssh: Promise<SshGateFactory> | undefined;
   private worker: AnsibleWorker | undefined;
+  /** Interpreters found by discovery, by host and mode: once per host per session. */
+  private readonly interpreters = new Map<string, Promise<string | undefined>>();
   /** -K's answer, or the last one sudo accepted: memory only. */
   private becomePassword: string | undefined;
   /** Said once each: a redeployed gate, an ssh option that cannot be honoured. */
@@ -86,7 +90,9 @@ export class GateProvider {
   constructor(
     private readonly inventory: Inventory,
     private readonly opts: GateProviderOptions = {},
+    worker?: AnsibleWorker,
   ) {
+    this.worker = worker;
     this.pool = new GatePool<GateSpec>((spec, limits) => this.openTransport(spec, limits));
     this.becomePassword = opts.becomePassword;
     this.warnings = opts.warnings ?? new Warnings();
@@ -160,10 +166,11 @@ export class GateProvider {
   }
 
   private async openTransport(spec: GateSpec, limits: StartLimits): Promise<GateTransport> {
-    const { facts, become } = spec;
+    const { become } = spec;
     // Calls check this first; a gate is never opened some other way than the inventory says.
-    const refused = refusalFor(facts, become !== undefined);
+    const refused = refusalFor(spec.facts, become !== undefined);
     if (refused !== undefined) throw refused;
+    const facts = await this.withInterpreter(spec.facts, limits);
     if (facts.connection === 'local') {
       // Read at every start: a gate file edited or cut short since it was built is never run.
       const { build, bytes } = await this.checkedGate();
@@ -182,6 +189,42 @@ export class GateProvider {
     const { build, bytes, repaired } = await intactGate();
     if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
     return { build, bytes };
+  }
+
+  /**
+   * ansible_python_interpreter (or interpreter_python) auto, auto_silent, auto_legacy or
+   * auto_legacy_silent: the host's Python found by Ansible's own discovery (its probe run on
+   * the host, its choice made by the worker), once per host per session, Ansible's warnings
+   * said as it says them. Without ansible-core, ftl's own probe chooses, and that is said.
+   */
+  private async withInterpreter(facts: HostFacts, limits: StartLimits): Promise<HostFacts> {
+    const mode = facts.python;
+    if (mode === undefined || !DISCOVERY_MODES.has(mode)) return facts;
+    const key = `${facts.name}\0${mode}`;
+    let found = this.interpreters.get(key);
+    if (found === undefined) {
+      found = discoverInterpreter({
+        host: facts.name,
+        mode,
+        ask: (replies) => discoveryStep(this.ansible, facts.name, mode, replies, {}),
+        run: (command, stdin) => this.raw(facts, undefined, command, { timeoutMs: limits.timeoutMs, signal: limits.signal ?? new AbortController().signal, stdin }),
+      }).then(
+        ({ interpreter, warnings }) => {
+          for (const w of warnings) this.warnings.warn({ host: facts.name, message: w });
+          return interpreter;
+        },
+        (e: unknown) => {
+          if (!(e instanceof FtlError) || e.code !== 'FTL_NO_ANSIBLE') throw e;
+          this.warnings.warn({ message: `ansible_python_interpreter '${mode}': Ansible's interpreter discovery needs ansible-core on the controller; ftl's own probe chooses instead` }, 'no-discovery');
+          return undefined;
+        },
+      );
+      this.interpreters.set(key, found);
+      found.catch(() => {
+        if (this.interpreters.get(key) === found) this.interpreters.delete(key);
+      });
+    }
+    return { ...facts, python: await found };
   }
 
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */

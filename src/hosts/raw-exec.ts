@@ -41,7 +41,7 @@ export function runLocalRaw(command: string, opts: RawOptions): Promise<RawResul
         // Killed by a signal: a negative rc, as Python's subprocess (and so Ansible) reports it.
         s.resolve({ rc: code ?? (signal === null ? -1 : -constants.signals[signal]), stdout: Buffer.concat(out).toString('utf8'), stderr: err });
       });
-      if (b?.password === undefined) child.stdin.end();
+      if (b?.password === undefined) child.stdin.end(opts.stdin);
     },
     {
       ms: opts.timeoutMs,

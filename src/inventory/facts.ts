@@ -174,6 +174,12 @@ export interface ConnectionDefaults {
   readonly connection?: 'local' | 'ssh' | undefined;
   readonly becomeUser?: string | undefined;
   readonly becomeMethod?: 'sudo' | 'su' | undefined;
+  /** ansible.cfg / ANSIBLE_*: the ssh plugin's ssh_args, ssh_common_args, ssh_extra_args (each host's variables replace the last two). */
+  readonly sshArgs?: string | undefined;
+  readonly sshCommonArgs?: string | undefined;
+  readonly sshExtraArgs?: string | undefined;
+  /** interpreter_python (ansible.cfg, ANSIBLE_PYTHON_INTERPRETER) for hosts without ansible_python_interpreter. */
+  readonly python?: string | undefined;
 }
 
 /** A variable known by several names: the last one set wins, as Ansible's plugin options resolve them. */
@@ -193,7 +199,10 @@ export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>,
   const methodText = str(vars.ansible_become_method);
   const method = methodText === undefined ? (defaults.becomeMethod ?? 'sudo') : becomeMethodOf(methodText);
   const m = method ?? 'sudo';
-  const ssh = parseSshArgs([str(vars.ansible_ssh_common_args), str(vars.ansible_ssh_extra_args)].filter((a) => a !== undefined).join(' '));
+  // As Ansible's ssh plugin builds the command: ssh_args, then ssh_common_args, then ssh_extra_args.
+  const common = str(vars.ansible_ssh_common_args) ?? defaults.sshCommonArgs;
+  const extra = str(vars.ansible_ssh_extra_args) ?? defaults.sshExtraArgs;
+  const ssh = parseSshArgs([str(vars.ansible_ssh_args) ?? defaults.sshArgs, common, extra].filter((a) => a !== undefined && a !== '').join(' '));
   const opt = ssh.options;
   // ProxyJump and ProxyCommand exclude each other: the first given wins, as in ssh.
   const proxy = Object.keys(opt).find((k) => k === 'proxyjump' || k === 'proxycommand');
@@ -206,7 +215,7 @@ export function hostFacts(name: string, vars: Readonly<Record<string, unknown>>,
     user: str(vars.ansible_user) ?? str(vars.ansible_ssh_user) ?? defaults.user,
     privateKeyFile: expandHome(str(vars.ansible_ssh_private_key_file) ?? str(vars.ansible_private_key_file) ?? defaults.privateKeyFile, home),
     password: str(vars.ansible_password) ?? str(vars.ansible_ssh_pass),
-    python: str(vars.ansible_python_interpreter),
+    python: str(vars.ansible_python_interpreter) ?? defaults.python,
     become,
     becomeUser: lastOf(vars, ['ansible_become_user', `ansible_${m}_user`]) ?? defaults.becomeUser ?? (become ? 'root' : undefined),
     becomePassword: lastOf(vars, ['ansible_become_password', 'ansible_become_pass', `ansible_${m}_pass`]),

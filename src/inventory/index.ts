@@ -1,7 +1,9 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { statSync } from 'node:fs';
 import { closest } from '../base/suggest.js';
-import { InventoryError } from '../base/errors.js';
+import { FtlError, InventoryError } from '../base/errors.js';
+import { hasTemplate } from '../base/templates.js';
+import { dataFromAnsible, pluginReason, type AnsibleInventoryLoader } from './ansible-sources.js';
 import { hostFacts, type ConnectionDefaults, type HostFacts } from './facts.js';
 import { InventoryData } from './model.js';
 import { evaluatePattern } from './patterns.js';
@@ -35,6 +37,11 @@ export interface InventoryLoadOptions {
   extraVars?: Readonly<Record<string, unknown>> | undefined;
   /** -u, --private-key, -c, --become-user, --become-method: beneath every host's variables. */
   connectionDefaults?: ConnectionDefaults | undefined;
+  /**
+   * Reads sources with Ansible's InventoryManager (the controller's worker): used for all of
+   * them when one needs an inventory plugin. Without it such a source is an error saying so.
+   */
+  ansible?: AnsibleInventoryLoader | undefined;
 }
 
 /** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
@@ -44,6 +51,8 @@ export class Inventory {
   private readonly factsByVars = new WeakMap<Record<string, unknown>, HostFacts>();
   private readonly varsFiles = new Map<string, Record<string, unknown>>();
   private readonly implicitHosts = new Map<string, Record<string, unknown>>();
+  /** Connection variables templated by Ansible (ConnectionVars), over the raw ones, per host. */
+  private connectionValues = new Map<string, Readonly<Record<string, unknown>>>();
 
   private constructor(
     private readonly data: InventoryData,
@@ -52,8 +61,22 @@ export class Inventory {
     private readonly connectionDefaults: ConnectionDefaults = {},
   ) {}
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- async so that every error is a rejection
   static async load(sources: readonly string[], opts: InventoryLoadOptions = {}): Promise<Inventory> {
+    const paths = sources.map((s) => (s.includes(',') && !s.includes('/') ? s : resolvePath(opts.cwd ?? process.cwd(), s)));
+    const why = paths.map(pluginReason).find((r) => r !== undefined);
+    if (why !== undefined) {
+      // As Ansible: constructed builds on the hosts the other sources gave, so Ansible reads them all.
+      const needsAnsible = (cause?: unknown): InventoryError =>
+        new InventoryError('FTL_INVENTORY_UNSUPPORTED', `${why}: reading it needs ansible-core on the controller`, { hint: 'install ansible-core (apt-get install ansible-core, or pip install ansible-core)', cause });
+      if (opts.ansible === undefined) throw needsAnsible();
+      let read;
+      try {
+        read = await opts.ansible(paths);
+      } catch (e) {
+        throw e instanceof FtlError && e.code === 'FTL_NO_ANSIBLE' ? needsAnsible(e) : e;
+      }
+      return new Inventory(dataFromAnsible(read), [], opts.extraVars, opts.connectionDefaults);
+    }
     const data = new InventoryData();
     const bases: string[] = [];
     for (const s of sources) {
@@ -197,15 +220,47 @@ export class Inventory {
     return hosts;
   }
 
+  /**
+   * Per host, the names of its ansible_* variables that hold `{{ }}`: what must be templated
+   * (by Ansible, ConnectionVars) before ftl connects with them.
+   */
+  templatedConnectionVars(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const h of this.hostNames) {
+      const names = Object.entries(this.hostVars(h))
+        .filter(([k, v]) => k.startsWith('ansible_') && hasTemplate(v))
+        .map(([k]) => k);
+      if (names.length > 0) out[h] = names;
+    }
+    return out;
+  }
+
+  /** The templated values of a host's connection variables: connections use these, not the `{{ }}` text. */
+  setConnectionValues(host: string, values: Readonly<Record<string, unknown>>): void {
+    this.connectionValues.set(host, values);
+    this.merged.delete(host);
+  }
+
   facts(host: string): HostFacts {
     if (!this.data.hosts.has(host)) this.implicit(host);
-    const vars = this.hostVars(host);
+    const own = this.hostVars(host);
+    const templated = this.connectionValues.get(host);
+    const vars = templated === undefined ? own : this.withConnectionValues(own, templated);
     let facts = this.factsByVars.get(vars);
     if (facts === undefined) {
-      facts = hostFacts(host, vars, undefined, this.connectionDefaults);
+      // The implicit localhost runs the controller's own Python, as Ansible's does: no interpreter_python for it.
+      facts = hostFacts(host, vars, undefined, this.implicitHosts.has(host) ? { ...this.connectionDefaults, python: undefined } : this.connectionDefaults);
       this.factsByVars.set(vars, facts);
     }
     return facts;
+  }
+
+  private readonly connectionMerged = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
+
+  private withConnectionValues(own: Record<string, unknown>, templated: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    let v = this.connectionMerged.get(own);
+    if (v === undefined) this.connectionMerged.set(own, (v = { ...own, ...templated }));
+    return v;
   }
 
   addHost(name: string, vars: Record<string, unknown> = {}, groups: string[] = []): void {

@@ -1,17 +1,33 @@
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { FtlError } from '../base/errors.js';
-import { hostPaths, knownHostsLine, labHostName, labInventory, labPaths, sshdConfig, type LabHostSpec, type LabSpec } from './files.js';
+import { hostPaths, knownHostsLine, labHostNames, labInventory, labPaths, sshdConfig, type LabGroup, type LabHostSpec, type LabSpec } from './files.js';
+import { account, findProgram, isolatedCommand, sshdPrefix, namespaceMembers, prepareHostDirs, probeIsolation, unlockWorkDir } from './isolation.js';
 import { commandLine, isAlive, processTree, signalTree, sleep, tcpAccepts, waitGone } from './procs.js';
 
 const execFileP = promisify(execFile);
 
 export interface LabUpOptions {
-  count: number;
+  /** How many hosts (lab01..); may be left out when groups are given. */
+  count?: number;
+  /** Hosts by group: [{ name: 'web', count: 3 }] makes web01..web03 in group web. */
+  groups?: readonly LabGroup[];
+  /**
+   * Hosts that really differ: each in namespaces of its own (hostname, /tmp, home, /etc).
+   * Where the machine refuses namespaces the lab is shared as before, and Lab.warning says why.
+   */
+  isolated?: boolean;
+  /**
+   * The hosts die with this process (setpriv --pdeathsig), for tests: a run that crashes or
+   * times out leaves no sshd behind. Not for `ftl lab up`, whose hosts outlive it.
+   */
+  tied?: boolean;
+  /** Stops the start-up (Ctrl-C): the hosts started so far are stopped and the lab removed. */
+  signal?: AbortSignal;
   dir: string;
   /** The port every host listens on (default 2222); with the 127.0.0.1 fallback, the first of a range. */
   basePort?: number;
@@ -24,6 +40,7 @@ export interface LabUpOptions {
   /** For tests: where sshd and ssh-keygen are. */
   sshd?: string;
   sshKeygen?: string;
+  unshare?: string;
 }
 
 export interface LabHostStatus {
@@ -36,6 +53,7 @@ export interface LabHostStatus {
 
 const MAX_HOSTS = 250;
 const START_TIMEOUT_MS = 15_000;
+const START_BATCH = 16;
 
 function labError(message: string, cause?: unknown): FtlError {
   return new FtlError('FTL_LAB', message, cause === undefined ? {} : { cause });
@@ -106,12 +124,21 @@ function livePid(host: LabHostSpec): number | undefined {
   return commandLine(pid).includes(hostPaths(host).config) ? pid : undefined;
 }
 
-function logTail(host: LabHostSpec): string {
+function readText(path: string): string {
   try {
-    return readFileSync(hostPaths(host).log, 'utf8').trim().split('\n').slice(-3).join(' | ');
+    return readFileSync(path, 'utf8');
   } catch {
     return '';
   }
+}
+
+function logTail(host: LabHostSpec): string {
+  const tail = (path: string): string => readText(path).trim().split('\n').slice(-3).join(' | ');
+  return [tail(hostPaths(host).startLog), tail(hostPaths(host).log)].filter((t) => t !== '').join(' | ');
+}
+
+function interrupted(): FtlError {
+  return labError('ftl lab up was interrupted: the hosts started so far were stopped and the lab removed; run it again');
 }
 
 /** A running lab: its hosts can be stopped and started one by one (tests of unreachable hosts). */
@@ -119,10 +146,13 @@ export class Lab {
   readonly inventoryPath: string;
   readonly knownHostsPath: string;
   readonly keyPath: string;
+  /** Set when isolation was asked for and the machine refused it: why the hosts share its files. */
+  warning: string | undefined;
 
   constructor(
     readonly spec: LabSpec,
     private readonly sshd = '/usr/sbin/sshd',
+    private readonly unshare = findProgram('unshare') ?? 'unshare',
   ) {
     const p = labPaths(spec.dir);
     this.inventoryPath = p.inventory;
@@ -148,19 +178,22 @@ export class Lab {
     return h;
   }
 
-  async startHost(name: string): Promise<void> {
+  async startHost(name: string, signal?: AbortSignal): Promise<void> {
     const host = this.host(name);
     if (livePid(host) !== undefined) return;
     const p = hostPaths(host);
     // -D: stay in the foreground, so the pid we spawn is the listener; detached so `ftl lab up` can exit.
-    const child = spawn(this.sshd, ['-D', '-f', p.config, '-E', p.log], { detached: true, stdio: 'ignore' });
+    const isolation = this.spec.isolation;
+    const sshdArgv = [...sshdPrefix(isolation, this.spec.tied === true), this.sshd, '-D', '-f', p.config, '-E', p.log];
+    // unshare execs the set-up shell, which execs (setpriv, which execs) sshd: one process, whose pid we record.
+    const cmd = isolation === undefined ? { file: sshdArgv[0] ?? this.sshd, args: sshdArgv.slice(1), env: process.env } : isolatedCommand(this.unshare, isolation, this.dir, host, this.spec.home ?? '', sshdArgv);
+    const errFd = openSync(p.startLog, 'w');
+    const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ['ignore', 'ignore', errFd], env: cmd.env });
+    closeSync(errFd);
     const spawned = await new Promise<number>((resolve, reject) => {
       child.once('error', (e: NodeJS.ErrnoException) => {
-        reject(
-          e.code === 'ENOENT'
-            ? labError(`${this.sshd} not found: install the package openssh-server (apt-get install openssh-server)`, e)
-            : labError(`cannot start ${this.sshd} for ${name}: ${e.message}`, e),
-        );
+        const pkg = cmd.file === this.sshd ? 'openssh-server (apt-get install openssh-server)' : 'util-linux';
+        reject(e.code === 'ENOENT' ? labError(`${cmd.file} not found: install the package ${pkg}`, e) : labError(`cannot start ${cmd.file} for ${name}: ${e.message}`, e));
       });
       child.once('spawn', () => {
         resolve(child.pid ?? -1);
@@ -170,6 +203,10 @@ export class Lab {
     writeFileSync(p.pid, `${String(spawned)}\n`);
     const until = Date.now() + START_TIMEOUT_MS;
     while (!(await tcpAccepts(host.address, host.port, 500))) {
+      if (signal?.aborted === true) {
+        signalTree(spawned, 'SIGKILL');
+        throw interrupted();
+      }
       if (!isAlive(spawned)) throw labError(`sshd for ${name} (${host.address}:${String(host.port)}) exited at start: ${logTail(host)}`);
       if (Date.now() > until) {
         signalTree(spawned, 'SIGKILL');
@@ -184,8 +221,15 @@ export class Lab {
     const host = this.host(name);
     const pid = livePid(host);
     if (pid === undefined) return;
-    const tree = processTree(pid);
-    signalTree(pid, signal);
+    // An isolated host's background processes, reparented away from sshd, share its mount namespace.
+    const tree = [...new Set([...processTree(pid), ...(this.spec.isolation === undefined ? [] : namespaceMembers(pid))])];
+    for (const p of tree) {
+      try {
+        process.kill(p, signal);
+      } catch {
+        // gone
+      }
+    }
     if (!(await waitGone(tree, 5000))) {
       for (const p of tree) {
         try {
@@ -211,17 +255,30 @@ export class Lab {
 
   async down(): Promise<void> {
     await Promise.all(this.spec.hosts.map((h) => this.stopHost(h.name, 'SIGTERM')));
+    for (const h of this.spec.hosts) unlockWorkDir(h);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
-/** Starts N real OpenSSH servers on loopback addresses, with keys, known_hosts and an inventory. */
+/** How many hosts: the count, or the groups' sum (both given: they must agree). */
+function hostCount(opts: LabUpOptions): number {
+  const fromGroups = opts.groups?.reduce((n, g) => n + g.count, 0);
+  if (fromGroups !== undefined && opts.count !== undefined && fromGroups !== opts.count) {
+    throw labError(`the groups make ${String(fromGroups)} hosts but the count is ${String(opts.count)}; give one or the other`);
+  }
+  const count = fromGroups ?? opts.count ?? 0;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) throw labError(`a lab has 1 to ${String(MAX_HOSTS)} hosts, not ${String(count)}`);
+  return count;
+}
+
+/**
+ * Starts N real OpenSSH servers on loopback addresses, with keys, known_hosts and an
+ * inventory; isolated, each in namespaces of its own (see isolation.ts).
+ */
 export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const sshd = opts.sshd ?? '/usr/sbin/sshd';
   const keygenBin = opts.sshKeygen ?? 'ssh-keygen';
-  if (!Number.isInteger(opts.count) || opts.count < 1 || opts.count > MAX_HOSTS) {
-    throw labError(`a lab has 1 to ${String(MAX_HOSTS)} hosts, not ${String(opts.count)}`);
-  }
+  const count = hostCount(opts);
   if (!existsSync(sshd)) throw labError(`${sshd} not found: install the package openssh-server (apt-get install openssh-server)`);
   const dir = resolvePath(opts.dir);
   if (existsSync(labPaths(dir).spec)) throw labError(`a lab exists in ${dir} already; stop it with ftl lab down --dir ${dir}, or choose another --dir`);
@@ -229,33 +286,59 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const asRoot = process.getuid?.() === 0;
   // Privilege separation wants this directory when sshd runs as root.
   if (asRoot) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const user = opts.user ?? userInfo().username;
-  const addrs = await chooseAddresses(opts.count, opts.basePort ?? 2222);
-  const hosts: LabHostSpec[] = addrs.map((a, i) => ({ name: labHostName(i + 1, opts.count), address: a.address, port: a.port, dir: `${dir}/${labHostName(i + 1, opts.count)}` }));
-  const spec: LabSpec = { dir, user, hosts, ...(opts.ownHomes === true ? { ownHomes: true } : {}) };
+  const names = labHostNames(count, opts.groups);
+  for (const n of names) mkdirSync(`${dir}/${n.name}`, { recursive: true, mode: 0o700 });
   const paths = labPaths(dir);
-  const userKey = await keygen(keygenBin, paths.key, 'ftl-lab-user');
+  // What does not depend on one another runs at once: the namespace probe, the addresses, the keys.
+  const [probe, addrs, userKey, hostKeys] = await Promise.all([
+    opts.isolated === true ? probeIsolation(opts.unshare) : Promise.resolve(undefined),
+    chooseAddresses(count, opts.basePort ?? 2222),
+    keygen(keygenBin, paths.key, 'ftl-lab-user'),
+    Promise.all(names.map((n) => keygen(keygenBin, hostPaths({ name: n.name, address: '', port: 0, dir: `${dir}/${n.name}` }).hostKey, `ftl-lab-${n.name}`))),
+  ]);
+  const isolation = probe !== undefined && 'isolation' in probe ? probe.isolation : undefined;
+  const user = opts.user ?? userInfo().username;
+  const owner = isolation === undefined ? undefined : account(user);
+  // The home each host's own is mounted over; none when the user has no real one.
+  const home = owner !== undefined && owner.home !== '/' && existsSync(owner.home) ? owner.home : '';
+  const hosts: LabHostSpec[] = names.map((n, i) => ({
+    name: n.name,
+    address: addrs[i]?.address ?? '127.0.0.1',
+    port: addrs[i]?.port ?? 0,
+    dir: `${dir}/${n.name}`,
+    ...(n.group === undefined ? {} : { group: n.group }),
+  }));
+  const ownHomes = opts.ownHomes === true || isolation !== undefined;
+  const spec: LabSpec = { dir, user, hosts, ...(ownHomes ? { ownHomes: true } : {}), ...(opts.tied === true ? { tied: true } : {}), ...(isolation === undefined ? {} : { isolation, home }) };
   writeFileSync(paths.authorizedKeys, userKey, { mode: 0o600 });
-  const known = await Promise.all(
-    hosts.map(async (h) => {
-      mkdirSync(h.dir, { recursive: true, mode: 0o700 });
-      if (opts.ownHomes === true) mkdirSync(hostPaths(h).home, { mode: 0o700 });
-      const pub = await keygen(keygenBin, hostPaths(h).hostKey, `ftl-lab-${h.name}`);
-      writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, { passwordAuth: opts.passwordAuth === true, ownHome: opts.ownHomes === true }));
-      return knownHostsLine(h.address, h.port, pub);
-    }),
-  );
+  const known = hosts.map((h, i) => {
+    if (ownHomes) mkdirSync(hostPaths(h).home, { recursive: true, mode: 0o700 });
+    if (isolation !== undefined) prepareHostDirs(h, hosts, owner);
+    // A home mounted over the real one needs no HOME from sshd.
+    writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, { passwordAuth: opts.passwordAuth === true, ownHome: ownHomes, isolated: isolation !== undefined && home !== '' }));
+    return knownHostsLine(h.address, h.port, hostKeys[i] ?? '');
+  });
   writeFileSync(paths.knownHosts, `${known.join('\n')}\n`, { mode: 0o600 });
   writeFileSync(paths.inventory, labInventory(spec));
   writeFileSync(paths.spec, `${JSON.stringify(spec, null, 2)}\n`);
   chmodSync(paths.key, 0o600);
-  const lab = new Lab(spec, sshd);
+  const lab = new Lab(spec, sshd, opts.unshare);
+  if (probe !== undefined && 'reason' in probe) lab.warning = `the lab hosts share this machine's hostname and files: ${probe.reason}`;
   try {
-    // A few at a time: 2 cores, and sshd's start-up is mostly key loading.
-    for (let i = 0; i < hosts.length; i += 8) await Promise.all(hosts.slice(i, i + 8).map((h) => lab.startHost(h.name)));
+    // Many at a time: a start is mostly waiting for exec and the first accept, little CPU.
+    for (let i = 0; i < hosts.length; i += START_BATCH) {
+      if (opts.signal?.aborted === true) throw interrupted();
+      // Every start settles before a failure is acted on, so down() sees each pid that was spawned.
+      const started = await Promise.allSettled(hosts.slice(i, i + START_BATCH).map((h) => lab.startHost(h.name, opts.signal)));
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    }
   } catch (e) {
     await lab.down();
     throw e;
+  }
+  if (isolation !== undefined && hosts.some((h) => readText(hostPaths(h).startLog).includes('overlayfs refused'))) {
+    lab.warning = 'the lab hosts share /etc, but for their own /etc/hostname and /etc/hosts: overlayfs refused to mount (see start.log in a host\'s dir)';
   }
   return lab;
 }

@@ -1,12 +1,26 @@
 import repl, { type REPLServer } from 'node:repl';
 import type { Readable, Writable } from 'node:stream';
-import { replCompleter, replDomain, replEval, setReplCompleter, setReplEval, type CompleterCallback, type EvalCallback, type EvalFn } from './node-internals.js';
+import {
+  replCompleter,
+  replDomain,
+  replEval,
+  replTtyWrite,
+  setReplCompleter,
+  setReplEval,
+  setReplLast,
+  setReplTtyWrite,
+  type CompleterCallback,
+  type EvalCallback,
+  type EvalFn,
+} from './node-internals.js';
 
 /**
- * node:repl with two additions and nothing ftl-specific:
- *  - results that are promises are awaited before they are printed (auto-await), and
- *  - Ctrl-C while such a promise is pending calls `onInterrupt` instead of the REPL's
- *    own handler, so the caller can cancel the work and still get a value back.
+ * node:repl with a few additions and nothing ftl-specific:
+ *  - results that are promises are awaited before they are printed (auto-await),
+ *  - Ctrl-C while a line runs calls `onInterrupt` instead of the REPL's own handler, so
+ *    the caller can cancel the work and still get a value back,
+ *  - one line at a time: what is typed while a line runs waits (unseen) and is replayed
+ *    at the prompt when the line has finished, as if typed there; Ctrl-C drops it.
  * Everything else (top-level await, multi-line input, completion fallback, `_`) is
  * node:repl's own.
  */
@@ -15,7 +29,7 @@ export interface AsyncReplOptions {
   output: Writable;
   terminal: boolean;
   prompt: string;
-  /** Called on Ctrl-C while an awaited result is pending. */
+  /** Called on Ctrl-C while a line runs. */
   onInterrupt: () => void;
   /**
    * Whether nothing the interrupt can cancel is running (no call in flight): a Ctrl-C then
@@ -32,12 +46,23 @@ export interface AsyncReplOptions {
    * nothing more). Never called for incomplete input that continues on the next line.
    */
   onError?: (e: unknown) => boolean;
-  /** Called before and after each awaited evaluation. */
+  /** Called when a line (or a dot-command) starts running, and when it has finished and the prompt is back. */
   onBusy?: (busy: boolean) => void;
   /** Awaited before a value goes to the writer (which is synchronous): load what printing it needs. */
   beforeWrite?: (value: unknown) => Promise<void> | undefined;
+  /** A value that was shown already (a call's result prints when the call ends): the line prints nothing more, `_` still gets it. */
+  shown?: (value: unknown) => boolean;
+  /** How many typed lines wait for the running one (after each change). */
+  onQueued?: (lines: number) => void;
 }
 
+export interface AsyncRepl {
+  readonly server: REPLServer;
+  /** Whether a line or a dot-command is running (the prompt is not on screen). */
+  busy(): boolean;
+  /** Runs work as a line runs (a dot-command that makes calls): typing waits, Ctrl-C reaches onInterrupt. */
+  hold<T>(work: () => Promise<T>): Promise<T>;
+}
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -46,7 +71,13 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 /** After a Ctrl-C, how often to look whether the cancelled calls have ended while the line still waits. */
 const ABANDON_POLL_MS = 250;
 
-export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
+function isBrokenOff(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+}
+
+type Key = { ctrl?: boolean; name?: string; sequence?: string } | undefined;
+
+export function startAsyncRepl(opts: AsyncReplOptions): AsyncRepl {
   const server = repl.start({
     prompt: opts.prompt,
     input: opts.input,
@@ -56,79 +87,150 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
     ignoreUndefined: true,
     // Previews evaluate what is being typed; a module call must never run before Enter.
     preview: false,
+    // A line awaiting at top level can be broken off (node's own promise race); see abandon().
+    breakEvalOnSigint: true,
     ...(opts.writer === undefined ? {} : { writer: opts.writer }),
   });
+  // node's own Ctrl-C handler: it holds the race that ends a top-level await (the caller may replace the listeners).
+  const nodeSigint = server.listeners('SIGINT')[0] as ((this: REPLServer) => void) | undefined;
 
-  const defaultEval = replEval(server);
-  const awaitEval: EvalFn = (code, context, file, done) => {
-    const cb: EvalCallback = (err, value) => {
-      const ready = err === null ? opts.beforeWrite?.(value) : undefined;
-      if (ready === undefined) {
-        done(err, value);
+  // ---- one line at a time ----
+  let depth = 0;
+  const waiting: [string | undefined, Key][] = [];
+  const queuedLines = (): number => waiting.filter(([, k]) => k?.name === 'return' || k?.name === 'enter').length;
+  const ttyWrite = replTtyWrite(server);
+  const begin = (): void => {
+    if (depth++ === 0) opts.onBusy?.(true);
+  };
+  const end = (): void => {
+    if (depth === 0) return;
+    if (--depth > 0) return;
+    opts.onBusy?.(false);
+    if (ttyWrite === undefined) return;
+    // Typed while the line ran: replayed at the prompt, up to the next line that runs.
+    while (depth === 0 && waiting.length > 0) {
+      const [d, k] = waiting.shift() ?? [undefined, undefined];
+      ttyWrite(d, k);
+    }
+    opts.onQueued?.(queuedLines());
+  };
+  if (ttyWrite !== undefined && opts.terminal) {
+    setReplTtyWrite(server, (d, key) => {
+      if (depth === 0) {
+        ttyWrite(d, key);
         return;
       }
-      ready.then(
-        () => {
-          done(null, value);
-        },
-        (e: unknown) => {
-          done(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
+      if (key?.ctrl === true && key.name === 'c') {
+        // Ctrl-C cancels the running line and drops what was typed after it.
+        waiting.length = 0;
+        opts.onQueued?.(0);
+        server.emit('SIGINT');
+        return;
+      }
+      waiting.push([d, key]);
+      opts.onQueued?.(queuedLines());
+    });
+  }
+
+  // ---- the line being evaluated ----
+  let current: { over: boolean; finish: () => void } | undefined;
+  /** Top-level awaits we broke off: node reports each as an error, which is no news to anyone. */
+  let brokenOff = 0;
+  const defaultEval = replEval(server);
+  const awaitEval: EvalFn = (code, context, file, done) => {
+    begin();
+    const saved = server.listeners('SIGINT') as ((...a: unknown[]) => void)[];
+    server.removeAllListeners('SIGINT');
+    let interrupts = 0;
+    let waitIdle: NodeJS.Timeout | undefined;
+    /** Whether node is still inside the line (a top-level await), not us awaiting its value. */
+    let inNode = true;
+    const line: { over: boolean; finish: () => void } = { over: false, finish: () => undefined };
+    current = line;
+    const restore = (): boolean => {
+      if (line.over) return false;
+      line.over = true;
+      if (current === line) current = undefined;
+      clearInterval(waitIdle);
+      server.removeListener('SIGINT', onSigint);
+      for (const l of saved) server.on('SIGINT', l);
+      return true;
     };
+    /** Ends the line: the value goes to node (which prints it and the prompt), then what was typed meanwhile runs. */
+    const settle = (err: Error | null, value?: unknown): void => {
+      if (!restore()) return;
+      const ready = err === null ? opts.beforeWrite?.(value) : undefined;
+      const deliver = (e: Error | null, v?: unknown): void => {
+        if (e === null && opts.shown?.(v) === true) {
+          setReplLast(server, v);
+          done(null, undefined);
+        } else if (e === null) done(null, v);
+        else done(e);
+        end();
+      };
+      if (ready === undefined) deliver(err, value);
+      else
+        ready.then(
+          () => {
+            deliver(null, value);
+          },
+          (e: unknown) => {
+            deliver(e instanceof Error ? e : new Error(String(e)));
+          },
+        );
+    };
+    // The domain caught an error of this line and showed it (node printed the prompt): the line is over.
+    line.finish = () => {
+      if (restore()) end();
+    };
+    // A promise that never settles must not keep the prompt away: it is left to itself.
+    const abandon = (): void => {
+      if (line.over) return;
+      if (inNode && nodeSigint !== undefined) {
+        // node awaits the line itself (top-level await): its own race ends it, and it lets go of the keyboard.
+        brokenOff++;
+        nodeSigint.call(server);
+      }
+      opts.onAbandon?.();
+      settle(null, undefined);
+    };
+    function onSigint(): void {
+      interrupts++;
+      opts.onInterrupt();
+      if (interrupts > 1 || opts.idle?.() === true) {
+        abandon();
+        return;
+      }
+      // Calls were cancelled: the line settles when they have ended, unless it awaits more.
+      waitIdle ??= setInterval(() => {
+        if (opts.idle?.() === true) abandon();
+      }, ABANDON_POLL_MS);
+    }
+    server.on('SIGINT', onSigint);
+
     defaultEval.call(server, code, context, file, (err, value) => {
+      inNode = false;
+      if (line.over) {
+        if (err !== null && isBrokenOff(err)) brokenOff = Math.max(0, brokenOff - 1);
+        return;
+      }
       if (err !== null) {
-        if (!(err instanceof repl.Recoverable) && opts.onError?.(err) === true) cb(null, undefined);
-        else cb(err);
+        if (!(err instanceof repl.Recoverable) && opts.onError?.(err) === true) settle(null, undefined);
+        else settle(err);
         return;
       }
       if (!isThenable(value)) {
-        cb(null, value);
+        settle(null, value);
         return;
       }
-      // Our own Ctrl-C handling while the promise is pending; the REPL's comes back after.
-      const saved = server.listeners('SIGINT') as ((...a: unknown[]) => void)[];
-      server.removeAllListeners('SIGINT');
-      let over = false;
-      let interrupts = 0;
-      let waitIdle: NodeJS.Timeout | undefined;
-      const restore = (): boolean => {
-        if (over) return false;
-        over = true;
-        clearInterval(waitIdle);
-        server.removeListener('SIGINT', onSigint);
-        for (const l of saved) server.on('SIGINT', l);
-        opts.onBusy?.(false);
-        return true;
-      };
-      // A promise that never settles must not keep the prompt away: it is left to itself.
-      const abandon = (): void => {
-        if (!restore()) return;
-        opts.onAbandon?.();
-        cb(null, undefined);
-      };
-      function onSigint(): void {
-        interrupts++;
-        opts.onInterrupt();
-        if (interrupts > 1 || opts.idle?.() === true) {
-          abandon();
-          return;
-        }
-        // Calls were cancelled: the line settles when they have ended, unless it awaits more.
-        waitIdle ??= setInterval(() => {
-          if (opts.idle?.() === true) abandon();
-        }, ABANDON_POLL_MS);
-      }
-      server.on('SIGINT', onSigint);
-      opts.onBusy?.(true);
       Promise.resolve(value).then(
         (v) => {
-          if (restore()) cb(null, v);
+          settle(null, v);
         },
         (e: unknown) => {
-          if (!restore()) return;
-          if (opts.onError?.(e) === true) cb(null, undefined);
-          else cb(e instanceof Error ? e : new Error(String(e)));
+          if (line.over) return;
+          if (opts.onError?.(e) === true) settle(null, undefined);
+          else settle(e instanceof Error ? e : new Error(String(e)));
         },
       );
     });
@@ -138,17 +240,21 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
   // Errors thrown while evaluating reach the REPL's domain, not the eval callback; let
   // onError show ours (one line) and leave the rest to node's own handler.
   const dom = replDomain(server);
-  if (dom !== undefined && opts.onError !== undefined) {
+  if (dom !== undefined) {
     const onError = opts.onError;
     const original = dom.listeners('error') as ((e: unknown) => void)[];
     dom.removeAllListeners('error');
     dom.on('error', (e: unknown) => {
-      if (onError(e)) {
-        server.clearBufferedCommand();
-        server.displayPrompt();
+      if (brokenOff > 0 && isBrokenOff(e)) {
+        brokenOff--;
         return;
       }
-      for (const l of original) l.call(dom, e);
+      const line = current;
+      if (onError?.(e) === true) {
+        server.clearBufferedCommand();
+        server.displayPrompt();
+      } else for (const l of original) l.call(dom, e);
+      line?.finish();
     });
   }
 
@@ -169,5 +275,26 @@ export function startAsyncRepl(opts: AsyncReplOptions): REPLServer {
         );
     });
   }
-  return server;
+  return {
+    server,
+    busy: () => depth > 0,
+    async hold(work) {
+      begin();
+      const saved = server.listeners('SIGINT') as ((...a: unknown[]) => void)[];
+      server.removeAllListeners('SIGINT');
+      const onSigint = (): void => {
+        opts.onInterrupt();
+      };
+      server.on('SIGINT', onSigint);
+      try {
+        return await work();
+      } finally {
+        server.removeListener('SIGINT', onSigint);
+        for (const l of saved) server.on('SIGINT', l);
+        end();
+      }
+    },
+  };
 }
+
+export type { EvalCallback };

@@ -19,7 +19,13 @@ export interface DotContext {
   setBecome(user: string | undefined): void;
   setForks(n: number): void;
   setTimeout(s: number): void;
+  /** The blast-radius guard: undefined turns it off. */
+  setGuard(n: number | undefined): void;
   settings(): string;
+  /** The last result whole (a host's, or every row), through a pager when longer than the screen. */
+  show(host: string | undefined): Promise<void>;
+  /** Runs the last check-mode call for real on the hosts it would change. */
+  apply(): Promise<void>;
   exit(): Promise<void>;
 }
 
@@ -137,6 +143,16 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
   },
   { name: 'forks', usage: '.forks N', help: 'hosts worked on at once', args: () => [], run: (a, c) => { c.setForks(positive('forks', a, true)); } },
   { name: 'timeout', usage: '.timeout S', help: 'seconds per host per call', args: () => [], run: (a, c) => { c.setTimeout(positive('timeout', a, false)); } },
+  {
+    name: 'guard',
+    usage: '.guard N|off',
+    help: 'ask before a changing call on more than N hosts (default 10)',
+    args: () => ['10', 'off'],
+    run(arg, c) {
+      const a = arg.trim().toLowerCase();
+      c.setGuard(a === 'off' ? undefined : positive('guard', a, true));
+    },
+  },
   { name: 'gates', usage: '.gates', help: 'the open gates: host, state, python, pid, uptime, calls', args: () => [], run: (_a, c) => { c.print(c.gates()); } },
   {
     name: 'secrets',
@@ -148,7 +164,15 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     },
   },
   { name: 'json', usage: '.json on|off', help: 'print results as JSON lines', args: ON_OFF, run: (a, c) => { c.setFlag('json', onOff('json', a)); } },
-  { name: 'settings', usage: '.settings', help: 'the current target, check, diff, become, forks, timeout', args: () => [], run: (_a, c) => { c.print(c.settings()); } },
+  { name: 'settings', usage: '.settings', help: "the current target, check, diff, become, forks, timeout, and Ansible's settings with where each came from", args: () => [], run: (_a, c) => { c.print(c.settings()); } },
+  {
+    name: 'show',
+    usage: '.show [host]',
+    help: "the last result whole, nothing cut (a host's: stdout, stderr, diff, the rest)",
+    args: (c) => c.targetNames(),
+    run: (a, c) => c.show(a.trim() === '' ? undefined : a.trim()),
+  },
+  { name: 'apply', usage: '.apply', help: 'run the last check-mode call for real, on the hosts it would change', args: () => [], run: (_a, c) => c.apply() },
   { name: 'exit', usage: '.exit', help: 'shut every gate down and leave (also Ctrl-D)', args: () => [], run: (_a, c) => c.exit() },
 ];
 

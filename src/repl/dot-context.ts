@@ -1,16 +1,26 @@
 import { UsageError } from '../base/errors.js';
 import { foldHosts, naturalCompare } from '../base/hostset.js';
-import { renderModuleDoc } from '../ui/index.js';
+import { formatPlain, renderModuleDoc } from '../ui/index.js';
+import { formatHostWhole } from '../ui/whole.js';
 import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './shared.js';
+import type { ShownSetting } from '../run/project-config.js';
 
 const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks, vars, refresh })
   ftl.webservers.ping()                       a group        ftl.web_01.ping()    host web-01
   ftl['web:&prod'].command({ cmd: 'uptime' }) a pattern      ftl.local.stat({ path: '/etc' })
   ftl.db.community.general.ini_file({...})    FQCN chains    ftl.here.ping()      the .target
-  _                                           the last result: _.failed, _.changed, _.host('web01')
-  ftl[_.failed].ping()                        the last call's failed hosts as a target`;
+  $ (or ftl.last)                             the last call's result: $.failed, $.changed, $.host('web01')
+  const r = await ftl.web.ping()              a call's value is its result; every call prints when it ends
+  ftl[$.failed].ping()                        the last call's failed hosts as a target
+  _                                           as in node: the last line's value`;
+
+/** The args as shown (secrets masked, as the result keeps them), on one line. */
+function inspectArgs(args: Readonly<Record<string, unknown>>): string {
+  const t = JSON.stringify(args);
+  return t.length > 200 ? `${t.slice(0, 199)}…` : t;
+}
 
 function uptime(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -19,8 +29,23 @@ function uptime(ms: number): string {
   return `${(s / 3600).toFixed(1)} h`;
 }
 
+/** name, value, and where it came from (command line, env: ANSIBLE_X, an ansible.cfg, default), in columns. */
+function settingRows(rows: readonly ShownSetting[]): string[] {
+  const nw = Math.max(0, ...rows.map((r) => r.name.length)) + 2;
+  const vw = Math.min(48, Math.max(0, ...rows.map((r) => r.value.length)) + 2);
+  return rows.map((r) => `  ${r.name.padEnd(nw)}${r.value.padEnd(vw)}${r.origin}`);
+}
+
 /** The DotContext of a REPL session: reads and changes the session's defaults. */
-export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: () => Promise<void> }): DotContext {
+export function makeDotContext(
+  s: Shared,
+  hooks: {
+    onChange: () => void;
+    exit: () => Promise<void>;
+    /** Prints long text (through a pager on a terminal); print when not given. */
+    page?: (text: string) => Promise<void>;
+  },
+): DotContext {
   const { core } = s;
   let moduleNames: string[] | undefined;
   const ctx: DotContext = {
@@ -109,6 +134,10 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
       core.defaults.timeoutS = sec;
       s.print(`timeout ${sec} s`);
     },
+    setGuard(n) {
+      core.safety.guard = n;
+      s.print(n === undefined ? 'guard off: changing calls on any number of hosts run without a question' : `guard ${String(n)}: a changing call on more than ${String(n)} hosts asks first`);
+    },
     settings() {
       const d = core.defaults;
       return [
@@ -119,8 +148,45 @@ export function makeDotContext(s: Shared, hooks: { onChange: () => void; exit: (
         `become   ${d.become === true ? "on (each host's become user)" : (d.become ?? 'off')}`,
         `forks    ${d.forks}`,
         `timeout  ${d.timeoutS} s`,
+        `guard    ${core.safety.guard === undefined ? 'off' : `over ${String(core.safety.guard)} hosts`}`,
+        `policy   ${core.safety.policyPath === undefined ? '(none)' : `${core.safety.policyPath} (${String(core.safety.rules.length)} rules)`}`,
+        `audit    ${core.safety.audit === undefined ? 'off' : core.safety.audit.dir}`,
         `json     ${s.json.on ? 'on' : 'off'}`,
+        '',
+        `Ansible's configuration: ${core.settings.configFile ?? '(no ansible.cfg)'}`,
+        ...settingRows(core.settings.shown),
       ].join('\n');
+    },
+    async show(host) {
+      const last = core.last;
+      if (last === undefined) throw new UsageError('FTL_USAGE', 'no result to show yet: .show prints the last call\'s result whole', { hint: 'run a call first, e.g. ftl.here.ping()' });
+      let text: string;
+      if (host === undefined) text = formatPlain(last, { columns: s.out.columns ?? 100, colors: s.colors });
+      else {
+        const whole = formatHostWhole(last, host, s.colors);
+        if (whole === undefined) {
+          throw new UsageError('FTL_USAGE', `${host} was not in the last call (${last.module} on ${last.pattern})`, { hint: `its hosts: ${foldHosts(last.hosts.map((h) => h.host))}` });
+        }
+        text = whole;
+      }
+      if (hooks.page !== undefined) await hooks.page(text);
+      else s.print(text);
+    },
+    async apply() {
+      const last = core.lastCheck;
+      if (last === undefined) {
+        throw new UsageError('FTL_USAGE', 'no check-mode call to apply', { hint: "run one first with .check on, or { check: true }, e.g. ftl.web.lineinfile({ ... }, { check: true, diff: true })" });
+      }
+      const hosts = last.result.changed;
+      const what = `${last.module} on ${last.pattern}`;
+      if (hosts.length === 0) {
+        s.print(`nothing to apply: the last check-mode call (${what}) would change no host`);
+        return;
+      }
+      const args = last.args === undefined ? '' : inspectArgs(last.result.args);
+      s.print(`applying ${last.module}(${args}) for real on ${foldHosts(hosts)} (${hosts.length}): the hosts that reported a change in check mode`);
+      core.lastCheck = undefined;
+      await core.call(hosts.join(','), last.module, last.args, { ...(last.opts ?? {}), check: false });
     },
     exit: hooks.exit,
   };

@@ -21,6 +21,8 @@ interface Key {
 export interface HiddenReadOptions {
   /** Called on Ctrl-C, before the read rejects with FTL_CANCELLED (the REPL cancels the call). */
   onInterrupt?: () => void;
+  /** Show what is typed (a question whose answer is no secret, such as a host count). */
+  echo?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export function readHidden(input: KeyInput, output: Writable, prompt: string, op
         return;
       }
       if (name === 'backspace') {
-        chars.pop();
+        if (chars.pop() !== undefined && opts.echo === true) output.write('\b \b');
         return;
       }
       if (key?.ctrl === true && name === 'u') {
@@ -69,7 +71,11 @@ export function readHidden(input: KeyInput, output: Writable, prompt: string, op
       }
       // Printable text only (pasted text arrives a character at a time); arrows and the like are ignored.
       if (s !== undefined && key?.ctrl !== true && key?.meta !== true && !s.startsWith('\x1b')) {
-        for (const ch of s) if (ch >= ' ' && ch !== '\x7f') chars.push(ch);
+        for (const ch of s) {
+          if (ch < ' ' || ch === '\x7f') continue;
+          chars.push(ch);
+          if (opts.echo === true) output.write(ch);
+        }
       }
     };
     input.on('keypress', onKey);

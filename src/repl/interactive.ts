@@ -13,8 +13,9 @@ import { makeDotContext } from './dot-context.js';
 import { HistoryFile, holdsSecret } from './history.js';
 import { replHistory } from './node-internals.js';
 import { ProgressLine } from './progress-line.js';
+import { page } from './pager.js';
 import { promptText } from './prompt.js';
-import type { Shared } from './shared.js';
+import { setContext, type Shared } from './shared.js';
 
 /** What the interactive session does around a password question. */
 export interface AskHooks {
@@ -45,10 +46,33 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
     s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
     core.interrupt();
   };
-  core.onProgress = (p) => {
-    progress.update(p);
+  core.onProgress = (p, call) => {
+    progress.update(p, call);
   };
   let server: REPLServer | undefined;
+  let lineBusy = (): boolean => false;
+  /** Results already printed when their call ended: the line that returns them prints nothing more. */
+  const printed = new WeakSet<object>();
+  let printing: Promise<void> = Promise.resolve();
+  core.onResult = (r) => {
+    printed.add(r);
+    // One at a time, in the order calls end (a table may first need Ink loaded).
+    printing = printing
+      .then(async () => {
+        await s.ready(r);
+        progress.erase();
+        const atPrompt = !lineBusy() && server !== undefined;
+        // A call that ended while the prompt was up (not awaited by a line): print above it and put it back as it was.
+        if (atPrompt) s.out.write('\r\x1b[K');
+        s.print(s.show(r));
+        if (atPrompt) server?.displayPrompt(true);
+      })
+      .catch((e: unknown) => {
+        s.printError(e);
+      });
+  };
+  const alreadyShown = (v: unknown): boolean =>
+    (typeof v === 'object' && v !== null && printed.has(v)) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object' && x !== null && printed.has(x as object)));
   const hostCount = (): number | undefined => {
     try {
       return core.hostsOf(core.defaultTarget).length;
@@ -69,27 +93,44 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
         server?.close();
         await Promise.resolve();
       },
+      page: (text) =>
+        page(text, {
+          out: s.out,
+          input,
+          pause: () => server?.pause(),
+          resume: () => server?.resume(),
+        }),
     });
     const source = new CoreCompletionSource(core, dot);
     s.print(banner(s));
-    const srv = startAsyncRepl({
+    const repl = startAsyncRepl({
       input,
       output: s.out,
       terminal: true,
       prompt: prompt(),
       writer: (v) => s.show(v),
-      beforeWrite: (v) => s.ready(v),
+      // Results of calls that ended are on screen before the line's own value.
+      beforeWrite: (v) => printing.then(() => s.ready(v)),
+      shown: alreadyShown,
       onInterrupt: () => {
-        progress.clear();
+        progress.erase();
         if (core.callsInFlight > 0) s.print(s.colors ? '\x1b[33m⏹ cancelling on every host…\x1b[0m' : 'cancelling on every host…');
         core.interrupt();
+        // The rest of the line (a loop's next turns) must not start calls again.
+        core.refuseCalls = 'Ctrl-C: the rest of the line was not run';
       },
       idle: () => core.callsInFlight === 0,
       onAbandon: () => {
         s.print(s.colors ? "\x1b[33m⏹ the line's promise had not settled: left behind, the prompt is back\x1b[0m" : "⏹ the line's promise had not settled: left behind, the prompt is back");
       },
       onBusy: (busy) => {
-        if (!busy) progress.clear();
+        if (busy) return;
+        progress.clear();
+        progress.note = '';
+        core.refuseCalls = undefined;
+      },
+      onQueued: (n) => {
+        progress.note = n === 0 ? '' : ` · ${String(n)} line${n === 1 ? '' : 's'} typed, run next`;
       },
       onError: (e) => {
         progress.clear();
@@ -103,10 +144,12 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
         return complete(line, source);
       },
     });
+    const srv = repl.server;
     server = srv;
-    srv.context.ftl = s.ftl;
+    lineBusy = () => repl.busy();
+    setContext(srv.context, s);
     srv.on('reset', (ctx: Record<string, unknown>) => {
-      ctx.ftl = s.ftl;
+      setContext(ctx, s);
     });
 
     for (const cmdName of dotNames()) {
@@ -115,15 +158,18 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
       srv.defineCommand(cmd.name, {
         help: cmd.help,
         action(arg: string) {
-          Promise.resolve()
-            .then(() => cmd.run(arg, dot))
-            .catch((e: unknown) => {
+          // A dot-command that makes calls (.apply) runs as a line does: typing waits, Ctrl-C cancels.
+          // The prompt is back before what was typed meanwhile is replayed onto it.
+          void repl.hold(async () => {
+            try {
+              await cmd.run(arg, dot);
+              await printing;
+            } catch (e) {
               s.printError(e);
-            })
-            .finally(() => {
-              refreshPrompt();
-              srv.displayPrompt();
-            });
+            }
+            refreshPrompt();
+            srv.displayPrompt();
+          });
         },
       });
     }
@@ -150,13 +196,14 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
     srv.on('exit', () => {
       progress.clear();
       core.onProgress = undefined;
+      core.onResult = undefined;
       resolve(EXIT.ok);
     });
   });
 }
 
 function dotNames(): string[] {
-  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'gates', 'secrets', 'json', 'settings', 'exit'];
+  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'secrets', 'json', 'settings', 'show', 'apply', 'exit'];
 }
 
 /** History without lines that may hold a secret: by their words, or a secret value the session knows (a pasted token). */

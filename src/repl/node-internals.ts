@@ -64,3 +64,15 @@ export function replHistory(server: REPLServer): string[] {
 export function setReplLast(server: REPLServer, value: unknown): void {
   internals(server).last = value;
 }
+
+export type TtyWrite = (data: string | undefined, key: { ctrl?: boolean; name?: string; sequence?: string } | undefined) => void;
+
+/** The line editor's key handler (node:repl wraps readline's the same way for its own pause). */
+export function replTtyWrite(server: REPLServer): TtyWrite | undefined {
+  const fn = (server as unknown as { _ttyWrite?: TtyWrite })._ttyWrite;
+  return fn?.bind(server);
+}
+
+export function setReplTtyWrite(server: REPLServer, fn: TtyWrite): void {
+  (server as unknown as { _ttyWrite: TtyWrite })._ttyWrite = fn;
+}

@@ -2,14 +2,14 @@ import repl from 'node:repl';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import { UsageError } from '../base/errors.js';
-import { exitCodeOf, EXIT } from '../run/exit-codes.js';
+import { exitCodeOf, exitCodeOfError, EXIT } from '../run/exit-codes.js';
 import { RunResult } from '../run/result.js';
 import { startAsyncRepl } from './async-repl.js';
 import { dotCommand } from './dot-commands.js';
 import { makeDotContext } from './dot-context.js';
 import { deadline, type Settler } from '../base/deadline.js';
 import { replEval, setReplLast } from './node-internals.js';
-import type { Shared } from './shared.js';
+import { setContext, type Shared } from './shared.js';
 
 /** Whether any line of a piped session threw or left hosts failed, for the exit code. */
 class Outcome {
@@ -35,11 +35,24 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
   type LineResult = { value: unknown } | { error: unknown };
   /** The line being evaluated: errors raised asynchronously (the REPL's domain) settle it. */
   let current: Settler<LineResult> | undefined;
-  const server = startAsyncRepl({
+  /** Results printed when their call ended (every call prints, whatever the line does with it). */
+  const printed = new WeakSet<object>();
+  s.core.onResult = (r) => {
+    printed.add(r);
+    outcome.note(exitCodeOf(r));
+    const ready = s.ready(r);
+    // Plain text and JSON need nothing loaded: printed at once, in the order calls end.
+    if (ready === undefined) s.print(s.show(r));
+    else void ready.then(() => {
+      s.print(s.show(r));
+    });
+  };
+  const { server } = startAsyncRepl({
     input: new PassThrough(),
     output: new PassThrough(),
     terminal: false,
     prompt: '',
+    shown: (v) => (typeof v === 'object' && v !== null && printed.has(v)) || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'object' && x !== null && printed.has(x as object))),
     onInterrupt: () => {
       s.core.interrupt();
     },
@@ -50,7 +63,7 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
       return true;
     },
   });
-  server.context.ftl = s.ftl;
+  setContext(server.context, s);
   const dot = makeDotContext(s, {
     onChange: () => undefined,
     exit: () => Promise.resolve(),
@@ -120,10 +133,11 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
     buffer = '';
     if ('error' in r) {
       s.printError(r.error);
-      outcome.note(EXIT.usage);
+      // A call refused before it touched any host (policy, no --yes) is 5, as ftl run's.
+      outcome.note(exitCodeOfError(r.error));
       continue;
     }
-    setReplLast(server, r.value);
+    if (r.value !== undefined) setReplLast(server, r.value);
     if (r.value instanceof RunResult) outcome.note(exitCodeOf(r.value));
     if (r.value !== undefined) {
       await s.ready(r.value);
@@ -136,5 +150,6 @@ export async function piped(s: Shared, input: Readable): Promise<number> {
   }
   rl.close();
   server.close();
+  s.core.onResult = undefined;
   return outcome.exitCode;
 }

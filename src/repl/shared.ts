@@ -42,7 +42,9 @@ export function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: nu
       print(colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`);
     },
     ready(value) {
-      return value instanceof RunResult ? prepareOutput(outputMode(state.on, out)) : undefined;
+      if (!(value instanceof RunResult)) return undefined;
+      const mode = outputMode(state.on, out);
+      return mode.kind === 'table' ? prepareOutput(mode) : undefined;
     },
     show(value) {
       // Showing a value runs user-reachable code (getters, proxies): its errors are one line, never the end of the session.
@@ -57,3 +59,20 @@ export function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: nu
   };
 }
 
+
+/**
+ * What a REPL's context holds: `ftl`, and `$`, the last call's result (ftl.last). `_` stays
+ * node's (the last line's value); `$` is not moved by plain expressions, so `$.changed`
+ * then `$.failed` both read the same call. Assigning `$` makes it a plain variable.
+ */
+export function setContext(ctx: Record<string, unknown>, s: Shared): void {
+  ctx.ftl = s.ftl;
+  Object.defineProperty(ctx, '$', {
+    configurable: true,
+    enumerable: false,
+    get: () => s.core.last,
+    set(v: unknown) {
+      Object.defineProperty(ctx, '$', { configurable: true, enumerable: true, writable: true, value: v });
+    },
+  });
+}

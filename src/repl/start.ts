@@ -6,6 +6,7 @@ import { askUpFront, type UpFrontOptions } from '../base/up-front.js';
 import { automation, type AutomationOptions } from '../run/automation.js';
 import { readHidden, readHiddenFromTerminal, type KeyInput } from './hidden-input.js';
 import { interactive, type AskHooks } from './interactive.js';
+import { confirmAsker } from './confirm.js';
 import { piped } from './piped.js';
 import { shared } from './shared.js';
 
@@ -51,9 +52,19 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
   });
   const given = await askUpFront(opts, read);
   const book = new PasswordBook(read, { ssh: given.sshPassword, become: given.becomePassword });
-  const ftl = await automation({ ...opts, ...given, askPassword: book.ask });
+  // The blast-radius guard is on by default where someone can answer it: a terminal.
+  const guard = opts.guard ?? (input.isTTY === true ? 10 : false);
+  const ftl = await automation({ ...opts, ...given, guard, askPassword: book.ask });
   const s = shared(ftl, output, opts.json === true);
   try {
+    if (input.isTTY === true && s.core.safety.confirm !== true) {
+      s.core.safety.confirm = confirmAsker(s, input as Readable & KeyInput, {
+        hold: (on) => {
+          hooks.hold(on);
+        },
+        interrupt: () => undefined,
+      });
+    }
     if (input.isTTY === true) return await interactive(s, input, opts.historyPath === undefined ? join(homedir(), '.ftl', 'history') : opts.historyPath, hooks);
     return await piped(s, input);
   } finally {

@@ -1,9 +1,10 @@
 import type { GateProviderOptions } from '../hosts/options.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { SecretBindings } from './session-secrets.js';
+import type { SafetyOptions } from './safety.js';
 
 /** What `automation()` (and the REPL, and `ftl run`) take. */
-export interface AutomationOptions extends GateProviderOptions {
+export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
   /** Inventory sources (-i); none: localhost only. */
   inventory?: string | string[];
   /** Restrict every call to hosts also matching this pattern (--limit). */

@@ -2,7 +2,7 @@ import { resolve as resolvePath } from 'node:path';
 import { SecretValues } from '../base/secrets.js';
 import type { PasswordRequest } from '../base/passwords.js';
 import { Warnings } from '../base/warnings.js';
-import { Inventory } from '../inventory/index.js';
+import { AnsibleWorker } from '../hosts/ansible-worker.js';
 import { ModuleIndex } from '../modules/index.js';
 import { GateProvider } from '../hosts/gates.js';
 import type { AutomationOptions } from './automation-options.js';
@@ -11,45 +11,47 @@ import { ftlObject } from './ftl-object.js';
 import type { Ftl } from './ftl-types.js';
 import { SessionSecrets } from './session-secrets.js';
 import { DEFAULT_STATE_FILE, hostOfEntry, StateFile } from './state-file.js';
+import { loadProject } from './project.js';
 
 export type { AutomationOptions } from './automation-options.js';
 export type { Ftl } from './ftl-types.js';
 
 /** `import { automation } from 'ftl'`: the same object the REPL gives, for scripts. */
 export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
-  const sources = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
-  const connectionDefaults = {
-    user: opts.remoteUser,
-    privateKeyFile: opts.privateKeyFile,
-    connection: opts.connection,
-    becomeUser: opts.becomeUser,
-    becomeMethod: opts.becomeMethod,
-  };
-  // Every password the session is given or asks for is a secret to mask wherever it shows.
-  const secrets = new SecretValues();
-  // Named secrets first: a missing one or a Vault refusal stops the start before any host is touched.
-  const named = await SessionSecrets.load(opts, secrets);
-  const [inventory, modules] = await Promise.all([Inventory.load(sources, { extraVars: opts.extraVars, connectionDefaults }), opts.modules ?? ModuleIndex.load()]);
   const warnings = opts.warnings ?? new Warnings();
-  const state = opts.stateFile === false ? undefined : new StateFile(resolvePath(opts.stateFile ?? DEFAULT_STATE_FILE), (message) => { warnings.warn({ message }); });
-  // Hosts provisioned by earlier sessions join the inventory, in their groups (the state wins over the inventory, as in FTL2).
-  if (state !== undefined) {
-    for (const [name, entry] of Object.entries(state.load().hosts)) {
-      const { vars, groups } = hostOfEntry(entry);
-      inventory.addHost(name, vars, groups);
+  // Started only on first need: ansible.cfg, a plugin inventory, {{ }}, a non-native module.
+  const worker = new AnsibleWorker({ warnings });
+  try {
+    const { settings, inventory: loading } = await loadProject(opts, worker, warnings);
+    const o = settings.options;
+    // Every password the session is given or asks for is a secret to mask wherever it shows.
+    const secrets = new SecretValues();
+    // Named secrets first: a missing one or a Vault refusal stops the start before any host is touched.
+    const named = await SessionSecrets.load(o, secrets);
+    const [inventory, modules] = await Promise.all([loading, o.modules ?? ModuleIndex.load({ env: settings.moduleEnv })]);
+    const state = o.stateFile === false ? undefined : new StateFile(resolvePath(o.stateFile ?? DEFAULT_STATE_FILE), (message) => { warnings.warn({ message }); });
+    // Hosts provisioned by earlier sessions join the inventory, in their groups (the state wins over the inventory, as in FTL2).
+    if (state !== undefined) {
+      for (const [name, entry] of Object.entries(state.load().hosts)) {
+        const { vars, groups } = hostOfEntry(entry);
+        inventory.addHost(name, vars, groups);
+      }
     }
+    secrets.add(o.sshPassword);
+    secrets.add(o.becomePassword);
+    const ask = o.askPassword;
+    const askPassword =
+      ask === undefined
+        ? undefined
+        : async (req: PasswordRequest): Promise<string> => {
+            const answer = await ask(req);
+            secrets.add(answer);
+            return answer;
+          };
+    const gates = new GateProvider(inventory, { ...o, warnings, ...(askPassword === undefined ? {} : { askPassword }) }, worker);
+    return ftlObject(new FtlCore(inventory, modules, gates, o, secrets, settings, { named, state, persistAll: o.stateFile !== undefined && o.stateFile !== false }));
+  } catch (e) {
+    await worker.close();
+    throw e;
   }
-  secrets.add(opts.sshPassword);
-  secrets.add(opts.becomePassword);
-  const ask = opts.askPassword;
-  const askPassword =
-    ask === undefined
-      ? undefined
-      : async (req: PasswordRequest): Promise<string> => {
-          const answer = await ask(req);
-          secrets.add(answer);
-          return answer;
-        };
-  const gates = new GateProvider(inventory, { ...opts, warnings, ...(askPassword === undefined ? {} : { askPassword }) });
-  return ftlObject(new FtlCore(inventory, modules, gates, opts, secrets, { named, state, persistAll: opts.stateFile !== undefined && opts.stateFile !== false }));
 }

@@ -6,12 +6,18 @@ import { SecretValues } from '../base/secrets.js';
 import { revealSecrets } from '../base/secret-value.js';
 import type { RunProgress } from '../base/types.js';
 import { newSessionState, type SessionState } from '../actions/index.js';
+import { workerInventory } from '../actions/vars.js';
+import { InventoryError } from '../base/errors.js';
+import { templateConnectionVars } from '../hosts/ansible-project.js';
+import { isFailure } from '../hosts/ansible-worker.js';
 import { GateProvider } from '../hosts/gates.js';
 import type { Inventory } from '../inventory/index.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { AutomationOptions } from './automation-options.js';
 import { prepareCall } from './prepare.js';
+import { applyAnsibleConfig, type ProjectSettings } from './project-config.js';
 import type { ProxyCore } from './proxy.js';
+import { CallPromise } from './call-promise.js';
 import type { RunResult } from './result.js';
 import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
@@ -29,8 +35,10 @@ export interface CoreExtras {
   persistAll?: boolean | undefined;
 }
 
+import { checkRolloutOptions } from './batches.js';
+import { Safety } from './safety.js';
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'signal', 'onProgress'];
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
 function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
@@ -45,6 +53,7 @@ function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
   if (o.forks !== undefined && (typeof o.forks !== 'number' || !Number.isInteger(o.forks) || o.forks < 1)) throw bad('forks', 'a positive whole number', o.forks);
   if (o.maxOutput !== undefined && (typeof o.maxOutput !== 'number' || !Number.isInteger(o.maxOutput) || o.maxOutput < 1)) throw bad('maxOutput', 'a positive whole number of bytes', o.maxOutput);
   if (o.vars !== undefined && (o.vars === null || typeof o.vars !== 'object' || Array.isArray(o.vars))) throw bad('vars', "an object such as { port: 8080 }", o.vars);
+  checkRolloutOptions(o);
 }
 
 /** The automation core behind the `ftl` object: inventory, modules, gates and defaults. */
@@ -54,12 +63,27 @@ export class FtlCore implements ProxyCore {
   limit: string | undefined;
   /** The target of `ftl.here` (the REPL's .target). */
   defaultTarget: string;
-  /** Progress of every call that has no onProgress of its own (the REPL's live display). */
-  onProgress: ((p: RunProgress) => void) | undefined;
+  /**
+   * Progress of every call that has no onProgress of its own (the REPL's live display);
+   * `call` tells calls running at once apart, and `p` is undefined once the call has ended.
+   */
+  onProgress: ((p: RunProgress | undefined, call: number) => void) | undefined;
+  /** Each call's result as it finishes, before the caller's await gets it (the REPL prints it there). */
+  onResult: ((r: RunResult) => void) | undefined;
+  /**
+   * When set, new calls are refused with this text: after a Ctrl-C, the rest of the line
+   * (the next turns of a loop) must not start calls on the fleet again.
+   */
+  refuseCalls: string | undefined;
+  /** The last call made in check mode, as it was given: the REPL's `.apply` makes it for real. */
+  lastCheck: { pattern: string; module: string; args: unknown; opts: CallOptions | undefined; result: RunResult } | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
+  /** Policy, confirmation (the blast-radius guard) and the audit trail. */
+  readonly safety: Safety;
   private interruption = new AbortController();
   private inFlight = 0;
+  private callCount = 0;
   private lastCallEnded = Date.now();
   private targetFuse: Fuse<string> | undefined;
   /** Bumped when hosts or variables change: the Ansible worker is sent the inventory again. */
@@ -67,6 +91,10 @@ export class FtlCore implements ProxyCore {
   readonly named: SessionSecrets;
   readonly state: StateFile | undefined;
   private readonly persistAll: boolean;
+  /** The inventory version whose `{{ }}` connection variables are templated, and hosts whose templating failed. */
+  private connectionVars: { version: number; done: Promise<Map<string, string>> } | undefined;
+  /** Where each setting came from (command line, ANSIBLE_*, ansible.cfg, default): `.settings`. */
+  readonly settings: ProjectSettings;
 
   constructor(
     readonly inventory: Inventory,
@@ -75,8 +103,10 @@ export class FtlCore implements ProxyCore {
     opts: AutomationOptions,
     /** What this session knows to be secret: masked in every result and args it shows. */
     readonly secrets: SecretValues = new SecretValues(),
+    settings?: ProjectSettings,
     extras: CoreExtras = {},
   ) {
+    this.settings = settings ?? applyAnsibleConfig(opts, undefined);
     this.named = extras.named ?? new SessionSecrets(secrets);
     this.state = extras.state;
     this.persistAll = extras.persistAll ?? false;
@@ -101,6 +131,7 @@ export class FtlCore implements ProxyCore {
       extraVars: () => inventory.extra,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
+    this.safety = new Safety(opts, (h) => inventory.varsOf(h).ftl_environment);
   }
 
   /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
@@ -195,16 +226,38 @@ export class FtlCore implements ProxyCore {
   }
 
   call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
-    this.inFlight++;
-    return this.callNow(pattern, module, args, opts).catch((e: unknown) => {
-      throw this.masked(e);
-    }).finally(() => {
-      this.inFlight--;
-      this.lastCallEnded = Date.now();
-    });
+    // An error that echoes a secret (a module option in a usage error) shows it masked.
+    return CallPromise.of(
+      this.callSettled(pattern, module, args, opts).catch((e: unknown) => {
+        throw this.masked(e);
+      }),
+    );
   }
 
-  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+  private callSettled(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
+    if (this.refuseCalls !== undefined) return Promise.reject(new UsageError('FTL_CANCELLED', this.refuseCalls));
+    this.inFlight++;
+    const id = ++this.callCount;
+    const check = typeof opts === 'object' && typeof opts.check === 'boolean' ? opts.check : this.defaults.check;
+    return this.callNow(pattern, module, args, opts, id, false)
+      .then((r) => {
+        if (check) this.lastCheck = { pattern, module, args, opts, result: r };
+        // Shown before the caller's code goes on with it: results print in the order calls finish.
+        try {
+          this.onResult?.(r);
+        } catch {
+          // Showing a result must never change what the call returns.
+        }
+        return r;
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.lastCallEnded = Date.now();
+        this.onProgress?.(undefined, id);
+      });
+  }
+
+  private async callNow(pattern: string, module: string, args: unknown, opts: CallOptions | undefined, id: number, isPreview: boolean): Promise<RunResult> {
     const o = opts ?? {};
     if (typeof o !== 'object' || Array.isArray(o)) {
       throw new UsageError('FTL_USAGE', 'call options must be an object such as { check: true, timeout: 30 }');
@@ -221,6 +274,7 @@ export class FtlCore implements ProxyCore {
     // Taken before any await: a Ctrl-C while the call is being prepared cancels it too.
     const signal = o.signal === undefined ? this.interruption.signal : AbortSignal.any([o.signal, this.interruption.signal]);
     const hosts = this.hostsOf(pattern);
+    await this.templateConnectionVars(hosts, signal);
     // A host ftl cannot reach the way its inventory says is refused before anything runs, never run another way.
     refuseUnsupported(hosts, (h) => this.inventory.facts(h), o.become, this.defaults.become);
     if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
@@ -241,20 +295,30 @@ export class FtlCore implements ProxyCore {
       forks: o.forks ?? this.defaults.forks,
       limit: this.limit,
     });
-    const onProgress = o.onProgress ?? this.onProgress;
-    const result = await runOnHosts(
-      pattern,
-      hosts,
-      call,
-      (h) => this.inventory.facts(h),
-      this.defaults,
+    const shared = this.onProgress;
+    const onProgress = o.onProgress ?? (shared === undefined ? undefined : (p: RunProgress) => {
+      shared(p, id);
+    });
+    const check = o.check ?? this.defaults.check;
+    const run = (opts: CallOptions): Promise<RunResult> =>
+      runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets);
+    const result = await this.safety.guarded(
       {
-        ...o,
-        signal,
-        ...(onProgress === undefined ? {} : { onProgress }),
+        pattern,
+        hosts,
+        module: call.module,
+        shortName: this.modules.resolve(module)?.shortName ?? call.module,
+        rawArgs: args,
+        shownArgs: () => this.secrets.mask(call.shownArgs, call.secrets ?? []),
+        check,
+        diff: o.diff ?? this.defaults.diff,
+        become: o.become ?? this.defaults.become,
+        options: o,
+        isPreview,
       },
-      Date.now,
-      this.secrets,
+      run,
+      // The preview: the same call in check mode, on the same hosts, recorded as its own call.
+      () => this.callNow(pattern, module, args, { ...o, check: true }, id, true),
     );
     this.last = result;
     return result;
@@ -267,6 +331,51 @@ export class FtlCore implements ProxyCore {
       if (message !== e.message) e.message = message;
     }
     return e;
+  }
+
+  /**
+   * `{{ }}` in connection variables (ansible_host: "{{ real_ip }}"), templated by Ansible
+   * before any host is reached: once per inventory version, one request for every host
+   * that has any. A host whose templating fails is refused with Ansible's words.
+   */
+  private async templateConnectionVars(hosts: readonly string[], signal: AbortSignal): Promise<void> {
+    const version = this.inventoryVersion;
+    if (this.connectionVars?.version !== version) {
+      const names = this.inventory.templatedConnectionVars();
+      const done =
+        Object.keys(names).length === 0
+          ? Promise.resolve(new Map<string, string>())
+          : templateConnectionVars(
+              this.gates.ansible,
+              {
+                inventory: workerInventory(this.actions.vars),
+                hosts: Object.keys(names),
+                factsOf: (h) => ({ key: h, facts: undefined }),
+                extraVars: this.inventory.extra,
+                check: this.defaults.check,
+                diff: this.defaults.diff,
+                signal,
+              },
+              names,
+            ).then((results) => {
+              const failed = new Map<string, string>();
+              for (const [h, r] of results) {
+                if (isFailure(r)) failed.set(h, r.msg);
+                else this.inventory.setConnectionValues(h, r);
+              }
+              return failed;
+            });
+      const entry = { version, done };
+      this.connectionVars = entry;
+      done.catch(() => {
+        if (this.connectionVars === entry) this.connectionVars = undefined;
+      });
+    }
+    const failed = await this.connectionVars.done;
+    for (const h of hosts) {
+      const msg = failed.get(h);
+      if (msg !== undefined) throw new InventoryError('FTL_INVENTORY_SYNTAX', `a connection variable of ${h} cannot be templated: ${msg}`, { host: h, hint: 'fix the variable in the inventory' });
+    }
   }
 
   async close(): Promise<void> {

@@ -4,13 +4,14 @@ import { SecretValues } from '../base/secrets.js';
 import { refusalFor } from '../inventory/facts.js';
 import { mapLimit } from '../base/limit.js';
 import { ProgressTracker } from './progress.js';
+import { Rollout, type RolloutOptions } from './batches.js';
 import { RunResult } from './result.js';
 import type { BecomeSpec, HostFacts, HostOutcome, HostResult, PreparedCall, RunProgress } from '../base/types.js';
 
 export type { BecomeSpec, HostOutcome, PreparedCall } from '../base/types.js';
 
 /** Per-call options, given as the second argument of a module call; never mixed into module args. */
-export interface CallOptions {
+export interface CallOptions extends RolloutOptions {
   check?: boolean;
   diff?: boolean;
   /** true: become ansible_become_user (default root); a string: become that user; false: never. */
@@ -115,30 +116,48 @@ export async function runOnHosts(
   else outer?.addEventListener('abort', onOuterAbort, { once: true });
 
   const report = (): void => opts.onProgress?.(tracker.snapshot());
+  const rollout = new Rollout(hosts, opts);
+  const skipped = (host: string, why: string): HostResult => {
+    tracker.finish(host, 'skipped');
+    report();
+    return { host, status: 'skipped', result: { skipped: true, msg: `not started: ${why}`, changed: false }, startedMs: now() - t0, durationMs: 0 };
+  };
+  const runHost = async (host: string): Promise<HostResult> => {
+    const startedMs = now() - t0;
+    if (abort.signal.aborted) {
+      tracker.finish(host, 'cancelled');
+      report();
+      return { host, status: 'cancelled', result: { msg: 'cancelled before it started', changed: false }, startedMs, durationMs: 0 };
+    }
+    // Canary, fail-fast and max-fail stop new hosts from starting; those already running finish.
+    const stop = rollout.stopped;
+    if (stop !== undefined) return skipped(host, stop);
+    tracker.start(host);
+    report();
+    let outcome: HostOutcome;
+    try {
+      const facts = factsOf(host);
+      // The inventory's passwords are secrets too: an echo of one must not reach the screen.
+      secrets.add(facts.password);
+      secrets.add(facts.becomePassword);
+      outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
+    } catch (e) {
+      outcome = outcomeOfError(e, timeoutS);
+    }
+    tracker.finish(host, outcome.status);
+    rollout.finished(host, outcome.status);
+    report();
+    return { host, status: outcome.status, result: secrets.mask(outcome.result, call.secrets ?? []), startedMs, durationMs: now() - t0 - startedMs };
+  };
   try {
-    const results = await mapLimit(hosts, opts.forks ?? defaults.forks, async (host): Promise<HostResult> => {
-      const startedMs = now() - t0;
-      if (abort.signal.aborted) {
-        tracker.finish(host, 'cancelled');
-        report();
-        return { host, status: 'cancelled', result: { msg: 'cancelled before it started', changed: false }, startedMs, durationMs: 0 };
-      }
-      tracker.start(host);
-      report();
-      let outcome: HostOutcome;
-      try {
-        const facts = factsOf(host);
-        // The inventory's passwords are secrets too: an echo of one must not reach the screen.
-        secrets.add(facts.password);
-        secrets.add(facts.becomePassword);
-        outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
-      } catch (e) {
-        outcome = outcomeOfError(e, timeoutS);
-      }
-      tracker.finish(host, outcome.status);
-      report();
-      return { host, status: outcome.status, result: secrets.mask(outcome.result, call.secrets ?? []), startedMs, durationMs: now() - t0 - startedMs };
-    });
+    const byHost = new Map<string, HostResult>();
+    for (const [i, batch] of rollout.batches.entries()) {
+      const done = await mapLimit(batch, opts.forks ?? defaults.forks, runHost);
+      for (const r of done) byHost.set(r.host, r);
+      rollout.batchDone(i, done);
+    }
+    // In inventory order, whatever order the batches ran in.
+    const results = hosts.map((h) => byHost.get(h)).filter((r): r is HostResult => r !== undefined);
     // Masked at the end: secrets met while the call ran (inventory passwords of its hosts) count too.
     return new RunResult({ pattern, module: call.module, args: secrets.mask(call.shownArgs, call.secrets ?? []), startedAt, durationMs: now() - t0, hosts: results });
   } finally {

@@ -15,6 +15,8 @@ export interface RawOptions {
   executable?: string | undefined;
   timeoutMs: number;
   signal: AbortSignal;
+  /** What the command reads on stdin (without become): Ansible's pipelining, as interpreter discovery uses it. */
+  stdin?: Buffer | undefined;
 }
 
 export interface RawResult {
@@ -87,8 +89,8 @@ function collectRaw(channel: ClientChannel, host: string, opts: RawOptions, at: 
       channel.once('close', () => {
         s.resolve({ rc: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
       });
-      // No stdin: the password, if sudo or su asks, is the only thing written.
-      if (opts.become?.password === undefined) channel.end();
+      // No stdin (but what the caller gives): the password, if sudo or su asks, is the only thing written.
+      if (opts.become?.password === undefined) channel.end(opts.stdin);
     },
     {
       // At least a moment: a connection that took all the time still gets its answer read.

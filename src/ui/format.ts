@@ -1,5 +1,6 @@
 import type { HostStatus, RunResultData } from '../base/types.js';
-import { formatDuration, groupOutcomes, summaryLine } from './group.js';
+import { colorDiffLine } from './diff.js';
+import { formatRange, groupOutcomes, summaryLine, type OutcomeRow } from './group.js';
 
 export const STATUS_ICON: Readonly<Record<HostStatus, string>> = {
   ok: '✔',
@@ -10,30 +11,56 @@ export const STATUS_ICON: Readonly<Record<HostStatus, string>> = {
   cancelled: '⏹',
 };
 
-/** Long output is cut to this many lines, with a hint how to see it whole. */
-export const MAX_LINES = 5;
-
-export function trimOutput(summary: string, width: number, firstHost: string): { lines: string[]; trimmed: boolean } {
-  const all = summary.split('\n');
-  let trimmed = all.length > MAX_LINES;
-  const lines = all.slice(0, MAX_LINES).map((l) => {
-    if (l.length <= width) return l;
-    trimmed = true;
-    return `${l.slice(0, Math.max(1, width - 1))}…`;
-  });
-  if (trimmed) lines.push(`… see it whole: _.host('${firstHost}')`);
-  return { lines, trimmed };
+/** How long output is cut on screen, and the hint that says how to see it whole (it differs in the REPL and the shell). */
+export interface CutPolicy {
+  /** Lines of output (and of stderr) per row. */
+  readonly lines: number;
+  /** Lines of a diff per row. */
+  readonly diffLines: number;
+  /** The line that replaces what was cut: how to see it whole, in the words of where it is shown. */
+  more(host: string, hidden: number): string;
 }
 
-/** Plain text for pipes and logs: no colours, one block per group of hosts. */
-export function formatPlain(result: RunResultData, opts: { columns: number }): string {
+const plural = (n: number): string => `${String(n)} more line${n === 1 ? '' : 's'}`;
+
+/** In the REPL: `.show HOST` prints a host's whole result. */
+export const REPL_CUT: CutPolicy = { lines: 10, diffLines: 40, more: (host, n) => `… ${plural(n)}: .show ${host}` };
+/** On a terminal from the shell: a pipe or --json prints everything. */
+export const SHELL_CUT: CutPolicy = { lines: 10, diffLines: 40, more: (_host, n) => `… ${plural(n)}: add --json, or pipe the output (| less), to see it whole` };
+
+export type BodyKind = 'out' | 'stderr' | 'diff' | 'more';
+export interface BodyLine {
+  readonly text: string;
+  readonly kind: BodyKind;
+}
+
+function section(lines: readonly string[], kind: BodyKind, max: number | undefined, width: number | undefined, host: string, cut: CutPolicy | undefined): BodyLine[] {
+  const shown = max === undefined ? lines : lines.slice(0, max);
+  const out: BodyLine[] = shown.map((l) => ({ kind, text: width !== undefined && l.length > width ? `${l.slice(0, Math.max(1, width - 1))}…` : l }));
+  const hidden = lines.length - shown.length;
+  if (hidden > 0 && cut !== undefined) out.push({ kind: 'more', text: cut.more(host, hidden) });
+  return out;
+}
+
+/** What is shown under a row's head: output, stderr, diff; cut by the policy (none: everything, as in a pipe). */
+export function rowBody(row: OutcomeRow, opts: { width?: number; cut?: CutPolicy | undefined }): BodyLine[] {
+  const host = row.hosts[0] ?? '';
+  const { width, cut } = opts;
+  const out: BodyLine[] = [];
+  if (row.summary !== '') out.push(...section(row.summary.split('\n'), 'out', cut?.lines, width, host, cut));
+  if (row.stderr !== '') out.push(...section(['stderr:', ...row.stderr.split('\n')], 'stderr', cut === undefined ? undefined : cut.lines + 1, width, host, cut));
+  if (row.diff.length > 0) out.push(...section(row.diff, 'diff', cut?.diffLines, width, host, cut));
+  return out;
+}
+
+/** Plain text for pipes and logs: one block per group of hosts; colours only when asked (diffs). */
+export function formatPlain(result: RunResultData, opts: { columns: number; cut?: CutPolicy | undefined; colors?: boolean }): string {
   const rows = groupOutcomes(result);
   const out: string[] = [];
   for (const r of rows) {
-    const head = `${STATUS_ICON[r.status]} ${r.status} ${r.folded} (${r.hosts.length}) ${formatDuration(r.durationMs)}`;
-    out.push(head);
-    const width = Math.max(20, opts.columns - 4);
-    if (r.summary !== '') for (const l of trimOutput(r.summary, width, r.hosts[0] ?? '').lines) out.push(`    ${l}`);
+    out.push(`${STATUS_ICON[r.status]} ${r.status} ${r.folded} (${r.hosts.length}) ${formatRange(r.minMs, r.durationMs)}`);
+    const width = opts.cut === undefined ? undefined : Math.max(20, opts.columns - 4);
+    for (const l of rowBody(r, { width, cut: opts.cut })) out.push(`    ${l.kind === 'diff' && opts.colors === true ? colorDiffLine(l.text) : l.text}`);
   }
   out.push(summaryLine(result));
   return `${out.join('\n')}\n`;

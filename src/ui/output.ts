@@ -1,15 +1,23 @@
 import type { Writable } from 'node:stream';
 import type { RunResultData } from '../base/types.js';
+import { REPL_CUT, SHELL_CUT, type CutPolicy } from './format.js';
 import { formatJsonLines, formatPlain, loadRenderer, renderResult } from './index.js';
 
-/** How results reach the screen: an Ink table on a terminal, plain text in a pipe, or JSON lines. */
-export type OutputMode = { kind: 'json' } | { kind: 'plain'; columns: number } | { kind: 'table'; columns: number; colors: boolean };
+/**
+ * How results reach the screen: an Ink table on a terminal (long output cut, with a hint
+ * how to see it whole), plain text in a pipe (everything: a script or `| less` wants all of
+ * it), or JSON lines.
+ */
+export type OutputMode = { kind: 'json' } | { kind: 'plain'; columns: number } | { kind: 'table'; columns: number; colors: boolean; cut: CutPolicy };
 
-export function outputMode(json: boolean, out: Writable & { isTTY?: boolean; columns?: number }): OutputMode {
+/** Where the hints must work: typed at the REPL's prompt, or on a shell's command line. */
+export type HintsFor = 'repl' | 'shell';
+
+export function outputMode(json: boolean, out: Writable & { isTTY?: boolean; columns?: number }, hints: HintsFor = 'repl'): OutputMode {
   if (json) return { kind: 'json' };
   // A terminal that reports no size (0 columns, as under script(1)) gets the default width.
   const columns = out.columns !== undefined && out.columns > 0 ? out.columns : 100;
-  if (out.isTTY === true) return { kind: 'table', columns, colors: process.env.NO_COLOR === undefined };
+  if (out.isTTY === true) return { kind: 'table', columns, colors: process.env.NO_COLOR === undefined, cut: hints === 'repl' ? REPL_CUT : SHELL_CUT };
   return { kind: 'plain', columns: Math.max(columns, 100) };
 }
 
@@ -25,7 +33,7 @@ export function formatResult(result: RunResultData, mode: OutputMode): string {
     case 'plain':
       return formatPlain(result, { columns: mode.columns });
     case 'table':
-      return renderResult(result, { columns: mode.columns, colors: mode.colors });
+      return renderResult(result, { columns: mode.columns, colors: mode.colors, cut: mode.cut });
   }
 }
 

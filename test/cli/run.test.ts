@@ -80,6 +80,24 @@ describe('ftl run on localhost (no inventory)', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no module 'lineinfile' \(this controller has only the native modules: apt-get install ansible-core/);
   });
+  it('in a pipe every line of output is printed, nothing cut (seq 1 100)', async () => {
+    const r = await ftl(['run', 'localhost', 'command', 'cmd=seq 1 100']);
+    assert.equal(r.code, 0, r.stderr);
+    const numbers = r.stdout.split('\n').filter((l) => /^\s+\d+$/.test(l)).map((l) => Number(l.trim()));
+    assert.deepEqual(numbers, Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.doesNotMatch(r.stdout, /more line|\.show|_\.host/);
+    assert.equal(r.stderr, '', 'no progress line without a terminal');
+  });
+  it('hints in errors work in the shell (ftl doc MODULE), and ftl doc shows a module', async () => {
+    const bad = await ftl(['run', 'localhost', 'stat', 'path=/', 'get_checksum=maybe']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /ftl doc stat/);
+    assert.doesNotMatch(bad.stderr, /(^|[\s(])\.doc /);
+    const doc = await ftl(['doc', 'stat']);
+    assert.equal(doc.code, 0, doc.stderr);
+    assert.match(doc.stdout, /stat/);
+    assert.match(doc.stdout, /get_checksum/);
+  });
   it('ftl gate build prints the gate path and hash', async () => {
     const r = await ftl(['gate', 'build']);
     assert.equal(r.code, 0, r.stderr);
@@ -91,7 +109,7 @@ describe('the REPL with piped input', () => {
   it('evaluates lines in order, prints plain results and one-line errors, exit code says a call failed', async () => {
     const input = [
       'ftl.local.ping()',
-      '_.ok',
+      '$.ok',
       "ftl.local.command({ cmd: 'echo hello' })",
       '_.host("localhost").stdout',
       'ftl.nosuch.ping()',
@@ -127,6 +145,26 @@ describe('the REPL with piped input', () => {
     assert.match(r.stdout, /✘ line 2 did not finish: its promise has not settled after 2 s with no call running; going on with the next line/);
     assert.match(r.stdout, /after/, 'the line after it ran');
     assert.equal(r.code, 1);
+  });
+  it('every call prints its result when it ends, whatever the line does with it, once; $ is the last result, _ the last value', async () => {
+    const input = [
+      "for (const c of ['one', 'two', 'three']) await ftl.local.command({ cmd: `echo word-${c}` })",
+      'const r = await ftl.local.ping()',
+      'r.ok.length',
+      '$.changed.length',
+      '$.ok',
+      "await Promise.all([ftl.local.command({ cmd: 'echo all-a' }), ftl.local.command({ cmd: 'echo all-b' })])",
+      "p = ftl.local.command({ cmd: 'echo promised' })",
+      'p.changed',
+    ].join('\n');
+    const r = await ftl([], { input });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual([...r.stdout.matchAll(/word-(\w+)/g)].map((m) => m[1]), ['one', 'two', 'three'], 'each turn of the loop printed, once, in order');
+    assert.match(r.stdout, /ping: pong\n1 ok in .*\n1\n0\n\[ 'localhost' \]\n/, 'r.ok.length, then $ still the ping after a plain expression');
+    assert.equal([...r.stdout.matchAll(/all-[ab]/g)].length, 2);
+    assert.equal([...r.stdout.matchAll(/promised/g)].length, 1);
+    assert.match(r.stdout, /promised\n1 changed in .*\n\[ 'localhost' \]/, "a call's promise answers for its result once settled");
+    assert.doesNotMatch(r.stdout, /RunResult|pattern:/, 'no raw inspect of results');
   });
   it('exits 0 when every line succeeded, and --json gives JSON lines', async () => {
     const r = await ftl(['--json'], { input: 'ftl.local.ping()\n' });

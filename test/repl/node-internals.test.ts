@@ -11,6 +11,8 @@ import {
   replHistory,
   setReplEval,
   setReplLast,
+  replTtyWrite,
+  setReplTtyWrite,
 } from '../../src/repl/node-internals.js';
 
 function server(): repl.REPLServer {
@@ -67,6 +69,27 @@ test("node:repl still has the internals ftl relies on: eval, completer, history,
       });
     });
     assert.equal(last, true);
+  } finally {
+    r.close();
+  }
+});
+
+test("a terminal node:repl still takes its keys through _ttyWrite, which ftl wraps to hold what is typed while a line runs", () => {
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+  output.resume();
+  const r = repl.start({ input, output, prompt: '> ', terminal: true });
+  try {
+    const keys: string[] = [];
+    const inner = replTtyWrite(r);
+    assert.equal(typeof inner, 'function', 'REPLServer._ttyWrite');
+    setReplTtyWrite(r, (d, key) => {
+      keys.push(d ?? '');
+      inner?.(d, key);
+    });
+    input.write('x');
+    assert.deepEqual(keys, ['x'], 'readline calls the wrapped key handler');
+    assert.equal(r.line, 'x', 'and the key still reaches the line editor');
   } finally {
     r.close();
   }

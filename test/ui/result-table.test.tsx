@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { stripVTControlCharacters } from 'node:util';
 import { cleanup, render } from 'ink-testing-library';
 import type { HostResult, HostStatus, RunResultData } from '../../src/base/types.js';
+import { REPL_CUT } from '../../src/ui/format.js';
 import { ResultTable } from '../../src/ui/ResultTable.js';
 
 function host(name: string, status: HostStatus, result: Record<string, unknown>, durationMs = 120): HostResult {
@@ -15,7 +16,7 @@ function call(module: string, hosts: HostResult[], durationMs = 1234): RunResult
 
 /** The table as a person sees it, one string per line, right ends trimmed. */
 function lines(result: RunResultData, columns = 100): string[] {
-  const { lastFrame } = render(<ResultTable result={result} columns={columns} />);
+  const { lastFrame } = render(<ResultTable result={result} columns={columns} cut={REPL_CUT} />);
   return stripVTControlCharacters(lastFrame() ?? '')
     .split('\n')
     .map((l) => l.trimEnd());
@@ -28,7 +29,7 @@ describe('ResultTable', () => {
     const names = ['web01', 'web02', 'web03', 'web04', 'web05'];
     const out = lines(call('ansible.builtin.ping', names.map((n, i) => host(n, 'ok', { ping: 'pong' }, 100 + i))));
     assert.equal(out.length, 2);
-    assert.match(out[0] ?? '', /^✔ ok\s+web\[01-05\] \(5\)\s+ping: pong\s+104 ms$/);
+    assert.match(out[0] ?? '', /^✔ ok\s+web\[01-05\] \(5\)\s+ping: pong\s+100–104 ms$/);
     assert.equal(out[1], '5 ok in 1.2 s');
   });
 
@@ -59,9 +60,21 @@ describe('ResultTable', () => {
     const stdout = Array.from({ length: 12 }, (_, i) => `line ${String(i + 1)}`).join('\n');
     const out = lines(call('ansible.builtin.command', [host('db01', 'changed', { stdout })]));
     const text = out.join('\n');
-    assert.match(text, /line 5/);
-    assert.doesNotMatch(text, /line 6/);
-    assert.match(text, /… see it whole: _\.host\('db01'\)/);
+    assert.match(text, /line 10$/m);
+    assert.doesNotMatch(text, /line 11/);
+    assert.match(text, /… 2 more lines: \.show db01/);
+  });
+
+  it('shows a diff under its row, and stderr when not empty', () => {
+    const result = call('ansible.builtin.lineinfile', [
+      host('web01', 'changed', { msg: 'line replaced', stderr: 'a warning', diff: { before: 'port=80\n', after: 'port=8080\n', before_header: 'app.conf', after_header: 'app.conf' } }),
+      host('web02', 'changed', { msg: 'line replaced', stderr: 'a warning', diff: { before: 'port=80\n', after: 'port=8080\n', before_header: 'app.conf', after_header: 'app.conf' } }),
+    ]);
+    const { lastFrame } = render(<ResultTable result={result} columns={100} cut={REPL_CUT} />);
+    const frame = lastFrame() ?? '';
+    const out = stripVTControlCharacters(frame).split('\n').map((l) => l.trimEnd());
+    assert.match(out[0] ?? '', /^✔ changed\s+web\[01-02\] \(2\)\s+line replaced/);
+    assert.deepEqual(out.slice(1, 7).map((l) => l.trim()), ['stderr:', 'a warning', '--- app.conf', '+++ app.conf', '@@ -1 +1 @@', '-port=80']);
   });
 
   it('keeps to the width it is given', () => {
