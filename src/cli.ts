@@ -5,6 +5,7 @@ import { registerInventoryCommand } from './commands/inventory.js';
 import { registerLabCommand } from './commands/lab.js';
 import { addCommonOptions, automationOptions, passParentOptions, type CommonCliOptions } from './commands/options.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerStateCommand } from './commands/state.js';
 import { FtlError, describeError } from './base/errors.js';
 import { runRepl } from './repl/start.js';
 import { packageVersion } from './base/version.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerGateCommand(program);
   registerLabCommand(program);
+  registerStateCommand(program);
   registerDocCommand(program);
   registerAuditCommand(program);
   return program;

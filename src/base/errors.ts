@@ -42,6 +42,9 @@ export const ERROR_CODES = {
   FTL_TEMPLATE: 'fix the template; the message is the one Ansible gives',
   FTL_NO_ANSIBLE: 'install ansible-core on the controller (apt-get install ansible-core, or pip install ansible-core), or set FTL_PYTHON to a Python that has it',
   FTL_WORKER: "the controller's Ansible worker failed; the next call starts a new one",
+  // secrets and the state of provisioned hosts
+  FTL_SECRET: 'export the environment variable, or check VAULT_ADDR, VAULT_TOKEN and the path#field',
+  FTL_STATE: 'fix or remove the state file (ftl state list shows what it holds)',
   // safety: policy, confirmation, audit
   FTL_POLICY_DENIED: 'a policy rule denies this call; change the call, or the policy file (--policy, FTL_POLICY) if the rule is wrong',
   FTL_POLICY_FILE: 'fix the policy file: a rules: list of { decision: deny|confirm, match: {...}, reason }',
@@ -93,6 +96,8 @@ export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreac
   FTL_TEMPLATE: 'failed',
   FTL_NO_ANSIBLE: 'failed',
   FTL_WORKER: 'failed',
+  FTL_SECRET: 'failed',
+  FTL_STATE: 'failed',
   FTL_POLICY_DENIED: 'failed',
   FTL_POLICY_FILE: 'failed',
   FTL_CONFIRM_REFUSED: 'failed',
@@ -146,6 +151,14 @@ export class SshError extends FtlError {
 
 export class UsageError extends FtlError {
   override readonly name = 'UsageError';
+}
+
+export class SecretError extends FtlError {
+  override readonly name = 'SecretError';
+}
+
+export class StateError extends FtlError {
+  override readonly name = 'StateError';
 }
 
 /** A call stopped before any host was touched: a policy rule denied it, or it needed a confirmation it did not get. */

@@ -3,6 +3,7 @@ import { UsageError } from '../base/errors.js';
 import { becomeMethodOf, connectionKind } from '../inventory/facts.js';
 import type { AutomationOptions } from '../run/automation.js';
 import { parseExtraVars } from './extra-vars.js';
+import { readSecretBindings } from './secret-bindings.js';
 
 /** Options shared by the REPL (`ftl`) and one-shot calls (`ftl run`), named as ansible names them. */
 export interface CommonCliOptions {
@@ -30,6 +31,9 @@ export interface CommonCliOptions {
   hostKeyCheck?: boolean;
   askPass?: boolean;
   askBecomePass?: boolean;
+  secret?: string[];
+  secretBindings?: string;
+  stateFile?: string;
   policy?: string;
   environment?: string;
   yes?: boolean;
@@ -63,6 +67,9 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--vault-id <id>', 'a vault password with a label: LABEL@FILE, or FILE (repeatable)', collect)
     .option('--ask-vault-pass', 'ask for the vault password once, on the terminal')
     .addOption(new Option('--ask-vault-password', 'the same as --ask-vault-pass').hideHelp())
+    .option('--secret <name>', 'expose an environment variable as ftl.secrets.NAME (shown as ********), or NAME=vault:path#field from HashiCorp Vault KV v2 (repeatable)', collect)
+    .option('--secret-bindings <file>', 'YAML/JSON { module pattern: { parameter: SECRET_NAME } }: secrets put into matching calls')
+    .option('--state-file <file>', 'the state file of provisioned hosts (default ./.ftl2-state.json, merged into the inventory)')
     .option('--json', 'results as JSON lines')
     .option('--accept-new', 'record host keys not yet in known_hosts (a changed key is still refused)')
     .option('--no-host-key-check', 'do not check host keys at all (throwaway labs only)')
@@ -119,6 +126,8 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
   const becomeMethod = becomeMethodOption(o.becomeMethod);
   const user = nonEmpty('-u/--user', o.user);
   const becomeUser = nonEmpty('--become-user', o.becomeUser);
+  const stateFile = nonEmpty('--state-file', o.stateFile);
+  const secretBindings = o.secretBindings === undefined ? undefined : readSecretBindings(o.secretBindings);
   return {
     ...(o.inventory === undefined ? {} : { inventory: o.inventory }),
     ...(o.limit === undefined ? {} : { limit: o.limit }),
@@ -136,6 +145,9 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(vaultFiles.length === 0 ? {} : { vaultPasswordFiles: vaultFiles }),
     ...(o.vaultId === undefined ? {} : { vaultIds: o.vaultId }),
     ...(o.askVaultPass === true || o.askVaultPassword === true ? { askVaultPass: true } : {}),
+    ...(o.secret === undefined ? {} : { secrets: o.secret }),
+    ...(secretBindings === undefined ? {} : { secretBindings }),
+    ...(stateFile === undefined ? {} : { stateFile }),
     ...(o.acceptNew === true ? { acceptNew: true } : {}),
     ...(o.hostKeyCheck === false ? { noHostKeyCheck: true } : {}),
     ...(o.policy === undefined ? {} : { policy: nonEmpty('--policy', o.policy) }),

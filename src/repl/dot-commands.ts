@@ -11,6 +11,8 @@ export interface DotContext {
   targetNames(): string[];
   doc(module: string): Promise<string>;
   gates(): string;
+  /** Lists the session's secrets by name (never values); with names, reads more first. */
+  secrets(arg: string): Promise<string>;
   help(): string;
   setTarget(pattern: string): void;
   setFlag(flag: 'check' | 'diff' | 'json', on: boolean): void;
@@ -152,6 +154,15 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     },
   },
   { name: 'gates', usage: '.gates', help: 'the open gates: host, state, python, pid, uptime, calls', args: () => [], run: (_a, c) => { c.print(c.gates()); } },
+  {
+    name: 'secrets',
+    usage: '.secrets [NAME ...]',
+    help: 'the secrets by name (never values) and bindings; NAME adds an environment variable (or NAME=vault:path#field)',
+    args: () => [],
+    async run(arg, c) {
+      c.print(await c.secrets(arg));
+    },
+  },
   { name: 'json', usage: '.json on|off', help: 'print results as JSON lines', args: ON_OFF, run: (a, c) => { c.setFlag('json', onOff('json', a)); } },
   { name: 'settings', usage: '.settings', help: "the current target, check, diff, become, forks, timeout, and Ansible's settings with where each came from", args: () => [], run: (_a, c) => { c.print(c.settings()); } },
   {

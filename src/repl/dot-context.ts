@@ -91,6 +91,21 @@ export function makeDotContext(
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
       return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
     },
+    async secrets(arg) {
+      const names = arg.trim() === '' ? [] : arg.trim().split(/\s+/);
+      const added = names.length === 0 ? [] : await core.named.add(names);
+      const list = core.named.list();
+      const bindings = core.named.listBindings();
+      const lines: string[] = [];
+      if (added.length > 0) lines.push(`added ${added.map((n) => `ftl.secrets.${n}`).join(', ')}`);
+      if (list.length === 0) lines.push('(no secrets: ftl --secret NAME, or .secrets NAME, exposes an environment variable as ftl.secrets.NAME)');
+      else {
+        const w = Math.max(...list.map((x) => x.name.length)) + 2;
+        lines.push(...list.map((x) => `${x.name.padEnd(w)}${x.source === 'env' ? 'environment' : 'Vault'}`));
+      }
+      for (const b of bindings) lines.push(`binding ${b.pattern}: ${Object.entries(b.params).map(([p, n]) => `${p} ← ${n}`).join(', ')}`);
+      return lines.join('\n');
+    },
     help() {
       return `${USAGE}\n\nCommands:\n${dotHelp()}`;
     },

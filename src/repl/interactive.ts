@@ -196,7 +196,7 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
       srv.displayPrompt();
     });
 
-    setupHistory(srv, historyPath);
+    setupHistory(srv, historyPath, (line) => [...s.core.secrets.all()].some((v) => line.includes(v)));
     // The prompt is up: get completion and the table renderer ready while the person types.
     setTimeout(() => {
       source.warm();
@@ -213,16 +213,17 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
 }
 
 function dotNames(): string[] {
-  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'json', 'settings', 'show', 'apply', 'exit'];
+  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'secrets', 'json', 'settings', 'show', 'apply', 'exit'];
 }
 
-function setupHistory(srv: REPLServer, path: string | null): void {
+/** History without lines that may hold a secret: by their words, or a secret value the session knows (a pasted token). */
+function setupHistory(srv: REPLServer, path: string | null, holdsKnownSecret: (line: string) => boolean): void {
   if (path === null) return;
   const history = replHistory(srv);
   const file = new HistoryFile(path);
-  history.push(...file.load().filter((l) => !holdsSecret(l)));
+  history.push(...file.load().filter((l) => !holdsSecret(l) && !holdsKnownSecret(l)));
   srv.on('line', (line: string) => {
-    if (holdsSecret(line)) {
+    if (holdsSecret(line) || holdsKnownSecret(line)) {
       // readline already keeps it for the up arrow; take it back so it never reappears.
       if (history[0] === line) history.shift();
       return;

@@ -27,15 +27,18 @@ export function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: nu
   const print = (text: string): void => {
     out.write(text.endsWith('\n') ? text : `${text}\n`);
   };
+  const core = coreOf(ftl);
+  // A secret revealed into a string, or echoed in an error, is masked on the screen too.
+  const masked = (text: string): string => core.secrets.mask(text);
   return {
     ftl,
-    core: coreOf(ftl),
+    core,
     out,
     colors,
     json: state,
     print,
     printError(e) {
-      const text = e instanceof FtlError ? e.oneLine() : describeError(e);
+      const text = masked(e instanceof FtlError ? e.oneLine() : describeError(e));
       print(colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`);
     },
     ready(value) {
@@ -47,7 +50,7 @@ export function shared(ftl: Ftl, out: Writable & { isTTY?: boolean; columns?: nu
       // Showing a value runs user-reachable code (getters, proxies): its errors are one line, never the end of the session.
       try {
         if (value instanceof RunResult) return formatResult(value, outputMode(state.on, out)).replace(/\n$/, '');
-        return inspect(value, { colors, depth: 4 });
+        return masked(inspect(value, { colors, depth: 4 }));
       } catch (e) {
         const text = `cannot show the value: ${e instanceof FtlError ? e.oneLine() : describeError(e)}`;
         return colors ? `\x1b[31m✘ ${text}\x1b[0m` : `✘ ${text}`;

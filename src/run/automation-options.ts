@@ -1,5 +1,6 @@
 import type { GateProviderOptions } from '../hosts/options.js';
 import type { ModuleIndex } from '../modules/index.js';
+import type { SecretBindings } from './session-secrets.js';
 import type { SafetyOptions } from './safety.js';
 
 /** What `automation()` (and the REPL, and `ftl run`) take. */
@@ -49,6 +50,29 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
   vaultPassword?: string;
   /** Bytes of stdout (and of stderr) a host's result may carry; more is cut (truncated: true). Default 16 MiB. */
   maxOutput?: number;
+  /**
+   * Secrets the session may use, as `ftl.secrets.NAME` (shown as ********, given to modules
+   * as the value): environment variable names, or `NAME=vault:path#field` (HashiCorp Vault
+   * KV v2, with VAULT_ADDR and VAULT_TOKEN). A missing one stops the start with its name.
+   */
+  secrets?: string[];
+  /** FTL2's vault_secrets: name → `path#field` under the KV v2 mount. */
+  vaultSecrets?: Record<string, string>;
+  /** The KV v2 mount Vault paths are under (default "secret"). */
+  vaultMount?: string;
+  /**
+   * Secrets put into the calls of the modules a pattern matches (fnmatch on the module as
+   * called, its FQCN or its short name), unless the call gives the parameter:
+   * `{ 'community.aws.*': { aws_secret_key: 'AWS_SECRET_KEY' } }`. The caller never sees them.
+   */
+  secretBindings?: SecretBindings;
+  /**
+   * The state file of provisioned hosts (FTL2's .ftl2-state.json): its hosts are merged
+   * into the inventory. Given, every ftl.addHost is written to it; otherwise only
+   * addHost(..., { persist: true }) writes, to ./.ftl2-state.json (also the file read).
+   * false: no state file.
+   */
+  stateFile?: string | false;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../base/errors.js';
 import { SecretValues } from '../base/secrets.js';
 import { Warnings } from '../base/warnings.js';
@@ -9,6 +10,8 @@ import type { AutomationOptions } from './automation-options.js';
 import { FtlCore } from './core.js';
 import { ftlObject } from './ftl-object.js';
 import type { Ftl } from './ftl-types.js';
+import { SessionSecrets } from './session-secrets.js';
+import { DEFAULT_STATE_FILE, hostOfEntry, StateFile } from './state-file.js';
 import { loadProject } from './project.js';
 
 export type { AutomationOptions } from './automation-options.js';
@@ -28,7 +31,17 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
     const secrets = new SecretValues();
     const { settings, inventory: loading } = await loadProject(opts, worker, warnings, { secrets });
     const o = settings.options;
+    // Named secrets first: a missing one or a Vault refusal stops the start before any host is touched.
+    const named = await SessionSecrets.load(o, secrets);
     const [inventory, modules] = await Promise.all([loading, o.modules ?? ModuleIndex.load({ env: settings.moduleEnv })]);
+    const state = o.stateFile === false ? undefined : new StateFile(resolvePath(o.stateFile ?? DEFAULT_STATE_FILE), (message) => { warnings.warn({ message }); });
+    // Hosts provisioned by earlier sessions join the inventory, in their groups (the state wins over the inventory, as in FTL2).
+    if (state !== undefined) {
+      for (const [name, entry] of Object.entries(state.load().hosts)) {
+        const { vars, groups } = hostOfEntry(entry);
+        inventory.addHost(name, vars, groups);
+      }
+    }
     secrets.add(o.sshPassword);
     secrets.add(o.becomePassword);
     secrets.add(o.vaultPassword);
@@ -42,7 +55,7 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
             return answer;
           };
     const gates = new GateProvider(inventory, { ...o, warnings, ...(askPassword === undefined ? {} : { askPassword }) }, worker);
-    return ftlObject(new FtlCore(inventory, modules, gates, o, secrets, settings));
+    return ftlObject(new FtlCore(inventory, modules, gates, o, secrets, settings, { named, state, persistAll: o.stateFile !== undefined && o.stateFile !== false }));
   } catch (e) {
     // A worker started to read the config or decrypt (a wrong password) must not keep the process alive.
     await worker.close();

@@ -3,6 +3,7 @@ import Fuse from 'fuse.js';
 import { UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
 import { SecretValues } from '../base/secrets.js';
+import { revealSecrets } from '../base/secret-value.js';
 import type { RunProgress } from '../base/types.js';
 import { newSessionState, type SessionState } from '../actions/index.js';
 import { workerInventory } from '../actions/vars.js';
@@ -20,6 +21,20 @@ import { CallPromise } from './call-promise.js';
 import type { RunResult } from './result.js';
 import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
 import { looksLikePattern, targetName } from './targets.js';
+import { SessionSecrets } from './session-secrets.js';
+import type { StateFile } from './state-file.js';
+import type { AddHostOptions } from './ftl-types.js';
+
+/** What a session has beyond inventory, modules and gates. */
+export interface CoreExtras {
+  /** Named secrets (ftl.secrets) and secret bindings. */
+  named?: SessionSecrets | undefined;
+  /** The state file of provisioned hosts; undefined: none (stateFile: false). */
+  state?: StateFile | undefined;
+  /** Every addHost is written to the state file (the stateFile option was given). */
+  persistAll?: boolean | undefined;
+}
+
 import { checkRolloutOptions } from './batches.js';
 import { Safety } from './safety.js';
 
@@ -75,6 +90,9 @@ export class FtlCore implements ProxyCore {
   private targetFuse: Fuse<string> | undefined;
   /** Bumped when hosts or variables change: the Ansible worker is sent the inventory again. */
   private inventoryVersion = 1;
+  readonly named: SessionSecrets;
+  readonly state: StateFile | undefined;
+  private readonly persistAll: boolean;
   /** The inventory version whose `{{ }}` connection variables are templated, and hosts whose templating failed. */
   private connectionVars: { version: number; done: Promise<Map<string, string>> } | undefined;
   /** Where each setting came from (command line, ANSIBLE_*, ansible.cfg, default): `.settings`. */
@@ -88,8 +106,12 @@ export class FtlCore implements ProxyCore {
     /** What this session knows to be secret: masked in every result and args it shows. */
     readonly secrets: SecretValues = new SecretValues(),
     settings?: ProjectSettings,
+    extras: CoreExtras = {},
   ) {
     this.settings = settings ?? applyAnsibleConfig(opts, undefined);
+    this.named = extras.named ?? new SessionSecrets(secrets);
+    this.state = extras.state;
+    this.persistAll = extras.persistAll ?? false;
     this.defaults = {
       forks: opts.forks ?? 50,
       timeoutS: opts.timeout ?? 300,
@@ -128,6 +150,38 @@ export class FtlCore implements ProxyCore {
   suggestTargets(prop: string): string[] {
     this.targetFuse ??= new Fuse([...this.inventory.groupNames, ...this.inventory.hostNames, 'local'], { threshold: 0.4 });
     return closest(prop, [...this.inventory.groupNames, ...this.inventory.hostNames, 'local'], 3, this.targetFuse);
+  }
+
+  /**
+   * Adds a host to this session's inventory; with persist (or a stateFile option), to the
+   * state file too, without its passwords and secrets (a warning names what was left out).
+   */
+  addHost(name: string, vars: Record<string, unknown> = {}, groupsOrOpts: string[] | AddHostOptions = [], more: AddHostOptions = {}): void {
+    if (typeof name !== 'string' || name.trim() === '') throw new UsageError('FTL_USAGE', 'addHost needs a host name', { hint: "e.g. ftl.addHost('web05', { ansible_host: '10.0.0.5' }, ['web'])" });
+    const opts: AddHostOptions = Array.isArray(groupsOrOpts) ? { ...more, groups: groupsOrOpts } : { ...groupsOrOpts, ...more };
+    const groups = opts.groups ?? [];
+    // Secrets given as variables are values to the inventory (ansible_password: ftl.secrets.PW).
+    const plain = revealSecrets(vars);
+    for (const [k, v] of Object.entries(vars)) if (plain[k] !== v) this.secrets.add(plain[k]);
+    const persist = opts.persist ?? this.persistAll;
+    if (persist && this.state === undefined) {
+      throw new UsageError('FTL_USAGE', `cannot persist ${name}: this session has no state file (stateFile: false)`, { hint: 'give automation() a stateFile, or add the host without persist' });
+    }
+    this.inventory.addHost(name, plain, groups);
+    this.inventoryChanged();
+    if (persist && this.state !== undefined) {
+      const dropped = this.state.addHost(name, vars, groups, this.secrets.all());
+      if (dropped.length > 0) {
+        this.gates.warnings.warn({ host: name, message: `${dropped.join(', ')} not written to ${this.state.path} (passwords and secrets are never persisted)` });
+      }
+    }
+  }
+
+  /** Removes a host from this session, and from the state file when it is there. */
+  removeHost(name: string): void {
+    this.inventory.removeHost(name);
+    this.inventoryChanged();
+    this.state?.remove(name, 'host');
   }
 
   /** Forget cached name lists after the inventory changes. */
@@ -175,7 +229,12 @@ export class FtlCore implements ProxyCore {
   }
 
   call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
-    return CallPromise.of(this.callSettled(pattern, module, args, opts));
+    // An error that echoes a secret (a module option in a usage error) shows it masked.
+    return CallPromise.of(
+      this.callSettled(pattern, module, args, opts).catch((e: unknown) => {
+        throw this.masked(e);
+      }),
+    );
   }
 
   private callSettled(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult> {
@@ -224,7 +283,10 @@ export class FtlCore implements ProxyCore {
     if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
       throw new UsageError('FTL_USAGE', "the call option vars must be an object such as { port: 8080 }");
     }
-    const call = await prepareCall(this.modules, this.gates, module, args, {
+    // Secret objects become their values, and bindings add theirs, only here: on the way to the hosts.
+    const info = this.modules.resolve(module);
+    const callArgs = this.named.inject({ called: module, fqcn: info?.fqcn, shortName: info?.shortName }, revealSecrets(args));
+    const call = await prepareCall(this.modules, this.gates, module, callArgs, {
       check: o.check ?? this.defaults.check,
       diff: o.diff ?? this.defaults.diff,
       session: this.actions,
@@ -263,6 +325,15 @@ export class FtlCore implements ProxyCore {
     );
     this.last = result;
     return result;
+  }
+
+  /** An error with every secret the session knows masked in its message (a module option echoed in a usage error). */
+  masked(e: unknown): unknown {
+    if (e instanceof Error && this.secrets.size > 0) {
+      const message = this.secrets.mask(e.message);
+      if (message !== e.message) e.message = message;
+    }
+    return e;
   }
 
   /**

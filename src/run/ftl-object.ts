@@ -1,5 +1,5 @@
 import type { FtlCore } from './core.js';
-import type { Ftl, FtlMembers, Target } from './ftl-types.js';
+import type { Ftl, FtlMembers, Secrets, Target } from './ftl-types.js';
 import { rootProxy, targetProxy } from './proxy.js';
 
 /** Where the object keeps its core: a symbol, so that no target name can hide it. */
@@ -11,6 +11,7 @@ export function coreOf(ftl: Ftl): FtlCore {
 }
 
 export function ftlObject(core: FtlCore): Ftl {
+  let secrets: Secrets | undefined;
   const members: FtlMembers & { [CORE]: FtlCore } = {
     [CORE]: core,
     get hosts() {
@@ -25,13 +26,14 @@ export function ftlObject(core: FtlCore): Ftl {
     get here() {
       return targetProxy(core, core.defaultTarget) as Target;
     },
-    addHost(name, vars, groups) {
-      core.inventory.addHost(name, vars, groups);
-      core.inventoryChanged();
+    get secrets() {
+      return (secrets ??= core.named.proxy() as Secrets);
+    },
+    addHost(name, vars, groups, opts) {
+      core.addHost(name, vars, groups, opts);
     },
     removeHost(name) {
-      core.inventory.removeHost(name);
-      core.inventoryChanged();
+      core.removeHost(name);
     },
     run: (pattern, module, args, opts) => core.call(pattern, module, args, opts),
     target: (pattern) => targetProxy(core, pattern) as Target,

@@ -7,6 +7,25 @@
  */
 import type { RunResult } from './result.js';
 import type { CallOptions } from './runner.js';
+import type { Secret } from '../base/secret-value.js';
+export type { Secret } from '../base/secret-value.js';
+
+/** The options of ftl.addHost. */
+export interface AddHostOptions {
+  groups?: string[];
+  /** Write the host to the state file, so that later sessions have it too. */
+  persist?: boolean;
+}
+
+/**
+ * `ftl.secrets`: the session's named secrets, each a Secret that shows as ******** and
+ * gives its value to module calls; asking for one the session does not have is an error.
+ */
+export type Secrets = {
+  /** The names of the secrets (never their values). */
+  keys(): string[];
+  has(name: string): boolean;
+} & { readonly [name: string]: Secret };
 
 /** A module's options, as Ansible's argument_spec names them. */
 export type ModuleArgs = Record<string, unknown>;
@@ -98,7 +117,14 @@ export interface FtlMembers {
   readonly last: RunResult | undefined;
   /** The default target (all hosts, or localhost without an inventory; .target changes it). */
   readonly here: Target;
-  addHost(name: string, vars?: Record<string, unknown>, groups?: string[]): void;
+  /** The secrets asked for (automation({ secrets }), --secret, .secrets NAME). */
+  readonly secrets: Secrets;
+  /**
+   * Adds a host for this session; `{ persist: true }` (or the stateFile option) writes it to
+   * the state file too, for later sessions: addHost('web05', { ansible_host: '10.0.0.5' }, ['web'], { persist: true }).
+   */
+  addHost(name: string, vars?: Record<string, unknown>, groups?: string[] | AddHostOptions, opts?: AddHostOptions): void;
+  /** Removes a host from this session, and from the state file when it is there. */
   removeHost(name: string): void;
   /** ftl.run('web:&prod', 'dnf', { name: 'nginx' }) */
   run(pattern: string, module: string, args?: ModuleArgs | string, opts?: CallOptions): Promise<RunResult>;
