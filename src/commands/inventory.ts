@@ -8,12 +8,18 @@ import { parseExtraVars } from './extra-vars.js';
 import { collect } from './options.js';
 
 /**
- * JSON as Python's json.dumps writes it, which ansible-inventory uses: infinities and NaN
+ * JSON as Python's json.dumps(sort_keys=True) writes it, which ansible-inventory uses: infinities and NaN
  * (YAML's .inf and .nan) come out as Infinity and NaN, not as null.
  */
 export function pythonJson(value: unknown): string {
   const mark = `@@ftl-nonfinite-${String(process.pid)}@@`;
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${mark}${String(v)}` : v), 4);
+  // sort_keys=True, as ansible-inventory dumps: the same text, not only the same data.
+  const sorted = (_k: string, v: unknown): unknown => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return `${mark}${String(v)}`;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  };
+  const text = JSON.stringify(value, sorted, 4);
   return text.replace(new RegExp(`"${mark}(-?Infinity|NaN)"`, 'g'), '$1');
 }
 

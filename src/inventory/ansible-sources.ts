@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { InventoryData } from './model.js';
+import { VaultedValue } from './vault.js';
 
 /** An inventory as Ansible's InventoryManager read it (the worker's LoadInventory answer). */
 export interface AnsibleInventoryData {
@@ -66,8 +67,23 @@ export function dataFromAnsible(a: AnsibleInventoryData): InventoryData {
     for (const c of g.children) data.addChild(g.name, c);
     for (const h of g.hosts) data.addHost(g.name, h);
   }
-  for (const [name, vars] of Object.entries(a.hosts)) Object.assign(data.host(name).vars, vars);
-  Object.assign(data.group('all').vars, a.all_vars);
+  for (const [name, vars] of Object.entries(a.hosts)) Object.assign(data.host(name).vars, unsealed(vars, `host ${name}`));
+  Object.assign(data.group('all').vars, unsealed(a.all_vars, 'group all'));
   data.reconcile();
   return data;
+}
+
+/**
+ * `{"__ansible_vault": vaulttext}` (how the worker sends a `!vault` value it read) as the
+ * placeholder ftl's own reader makes: decrypted with the rest of the load, and a secret.
+ */
+function unsealed<T>(value: T, where: string): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => unsealed(v, where)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const [only] = entries;
+  if (entries.length === 1 && only !== undefined && only[0] === '__ansible_vault' && typeof only[1] === 'string') {
+    return new VaultedValue(only[1], `the inventory (${where}, read by Ansible)`) as T;
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, unsealed(v, where)])) as T;
 }

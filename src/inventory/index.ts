@@ -93,7 +93,10 @@ export class Inventory {
       } catch (e) {
         throw e instanceof FtlError && e.code === 'FTL_NO_ANSIBLE' ? needsAnsible(e) : e;
       }
-      return new Inventory(dataFromAnsible(read), [], opts.extraVars, opts.connectionDefaults);
+      const inv = new Inventory(dataFromAnsible(read), [], opts.extraVars, opts.connectionDefaults);
+      // `!vault` values come back sealed: decrypted here, as from ftl's own reading, so they are secrets.
+      await inv.decryptVault(opts);
+      return inv;
     }
     const data = new InventoryData();
     const bases: string[] = [];

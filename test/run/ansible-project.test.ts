@@ -2,12 +2,13 @@
 /**
  * An Ansible project directory as it is: ansible.cfg naming the inventory, the login user,
  * the key and the ssh arguments; an inventory whose connection variables are `{{ }}`; a
- * constructed plugin file building the 'web' group from the static hosts. `ftl run web ping`
- * with no -i, from that directory, reaches every host.
+ * constructed plugin file building the 'web' group from the static hosts; a `!vault` value in
+ * group_vars, with the vault password file named by ansible.cfg. `ftl run web ping` with no -i,
+ * from that directory, reaches every host; the vaulted value reaches them and shows nowhere.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labUp, type Lab } from '../../src/lab/lab.js';
@@ -18,6 +19,7 @@ import { run } from '../helpers/exec.js';
 let lab: Lab;
 let root: string;
 let project: string;
+const SECRET = 'Vaulted-7f3e-Pass';
 
 /** The env of a user in the project: no ANSIBLE_* of the test runner's, HOME without an ansible.cfg. */
 function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -41,6 +43,7 @@ before(async () => {
       `private_key_file = ${lab.keyPath}`,
       'forks = 7',
       'interpreter_python = auto_silent',
+      'vault_password_file = vault-pass.txt',
       '[ssh_connection]',
       `ssh_common_args = -o UserKnownHostsFile=${lab.knownHostsPath} -o StrictHostKeyChecking=yes`,
       '',
@@ -50,6 +53,13 @@ before(async () => {
     lab.hosts.map((h, i) => [`node${String(i + 1)}`, { real_ip: h.address, real_port: h.port, ansible_host: '{{ real_ip }}', ansible_port: '{{ real_port }}', tier: i === 0 ? 'front' : 'back' }]),
   );
   writeFileSync(join(project, 'inventory', '10-hosts.yml'), JSON.stringify({ all: { children: { fleet: { hosts } } } }));
+  writeFileSync(join(project, 'vault-pass.txt'), 'project-vault-pw\n');
+  // Encrypted by Ansible itself, outside the project (its ansible.cfg would add a second password).
+  const passFile = join(root, 'pass');
+  writeFileSync(passFile, 'project-vault-pw\n');
+  const sealed = await run('ansible-vault', ['encrypt_string', '--vault-password-file', passFile, '--name', 'db_password', SECRET], {}, 120_000);
+  mkdirSync(join(project, 'inventory', 'group_vars'), { recursive: true });
+  writeFileSync(join(project, 'inventory', 'group_vars', 'fleet.yml'), sealed);
   // Constructed needs the static hosts first: Ansible reads the directory in name order.
   writeFileSync(
     join(project, 'inventory', '20-web.yml'),
@@ -77,10 +87,22 @@ describe('an Ansible project directory', { timeout: 300_000 }, () => {
     assert.equal(ours.code, 0, ours.stderr);
     // run() has no cwd: ANSIBLE_CONFIG points Ansible at the same file instead.
     const theirs = await run('ansible-inventory', ['--list'], { ANSIBLE_CONFIG: join(project, 'ansible.cfg') }, 120_000);
-    assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(theirs));
+    // The same text, not only the same data: keys sorted, the !vault value sealed as Ansible prints it.
+    assert.equal(ours.stdout, theirs);
+    assert.doesNotMatch(ours.stdout, new RegExp(SECRET));
     const list = JSON.parse(ours.stdout) as Record<string, { hosts?: string[] }>;
     assert.deepEqual(list.web?.hosts, ['node1', 'node2']);
     assert.deepEqual(list.tier_front?.hosts, ['node1']);
+  });
+
+  it('a !vault value in group_vars, password file from ansible.cfg: reaches every host, shown nowhere', async () => {
+    const put = await ftl(['run', 'web', '-m', 'copy', '-a', 'content="{{ db_password }}" dest=~/db.pw mode=0600', '--json'], { cwd: project, env: userEnv(), timeoutMs: 180_000 });
+    assert.equal(put.code, 0, put.stderr + put.stdout);
+    for (const h of lab.hosts) assert.equal(readFileSync(join(hostPaths(h).home, 'db.pw'), 'utf8'), SECRET, h.name);
+    const shown = await ftl(['run', 'web', '-m', 'shell', '-a', 'cat ~/db.pw'], { cwd: project, env: userEnv(), timeoutMs: 180_000 });
+    assert.equal(shown.code, 0, shown.stderr + shown.stdout);
+    assert.match(shown.stdout, /\*{8}/, 'the host\'s output is masked');
+    for (const out of [put.stdout, put.stderr, shown.stdout, shown.stderr]) assert.doesNotMatch(out, new RegExp(SECRET));
   });
 
   it('.settings says where each value came from: the command line, ANSIBLE_*, ansible.cfg, the default', async () => {

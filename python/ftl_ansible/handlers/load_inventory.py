@@ -40,6 +40,22 @@ def handle(data, req):
             groups.append({"name": group.name, "hosts": [h.name for h in group.hosts], "children": [c.name for c in group.child_groups]})
         hosts = {}
         for host in inv.get_hosts():
-            hosts[host.name] = InventoryCLI._remove_internal(vm.get_vars(host=host, include_hostvars=False, stage="all"))
-        all_vars = inv.groups["all"].get_vars()
+            hosts[host.name] = _sealed(InventoryCLI._remove_internal(vm.get_vars(host=host, include_hostvars=False, stage="all")))
+        all_vars = _sealed(inv.groups["all"].get_vars())
     return "InventoryLoaded", {"groups": groups, "hosts": hosts, "all_vars": all_vars, "sources": list(inv._sources)}
+
+
+def _sealed(value):
+    """`!vault` values as ansible-inventory prints them, {"__ansible_vault": vaulttext}: never
+    their plaintext, which the controller decrypts itself (in one batch, with the session's
+    passwords) so that it knows them as secrets to mask."""
+    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode
+
+    if isinstance(value, AnsibleVaultEncryptedUnicode):
+        text = value._ciphertext
+        return {"__ansible_vault": text.decode("utf-8") if isinstance(text, bytes) else text}
+    if isinstance(value, dict):
+        return {k: _sealed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_sealed(v) for v in value]
+    return value
