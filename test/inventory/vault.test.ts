@@ -182,18 +182,21 @@ describe('Ansible Vault: !vault values and encrypted vars files', { timeout: 600
     }
   });
 
+  // No password source at all (an empty ANSIBLE_VAULT_PASSWORD_FILE is not that: Ansible reads it as the current directory, and so does ftl).
+  const NO_VAULT_ENV: NodeJS.ProcessEnv = { ANSIBLE_VAULT_PASSWORD_FILE: undefined, ANSIBLE_VAULT_IDENTITY_LIST: undefined };
+
   it('without a password: one line naming the file or the variable, and the options that give it; exit 1', async () => {
-    const r = await ftl(['run', '-i', inv, 'h1', '-m', 'ping'], { env: { ANSIBLE_VAULT_PASSWORD_FILE: '' } });
+    const r = await ftl(['run', '-i', inv, 'h1', '-m', 'ping'], { env: NO_VAULT_ENV });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /group_vars\/all\/vault\.yml is vault-encrypted and no vault password was given \(give the vault password with --vault-password-file FILE or --ask-vault-pass/);
-    const v = await ftl(['run', '-i', inline, 'solo', '-m', 'ping'], { env: { ANSIBLE_VAULT_PASSWORD_FILE: '' } });
+    const v = await ftl(['run', '-i', inline, 'solo', '-m', 'ping'], { env: NO_VAULT_ENV });
     assert.equal(v.code, 1, v.stdout + v.stderr);
     assert.match(v.stderr, /^ftl: solo_secret \(host solo\) in \S+inline\/inv\.yml line 6 is vault-encrypted and no vault password was given \(.*--vault-password-file FILE or --ask-vault-pass/);
-    const e = await ftl(['run', 'localhost', '-m', 'ping', '-e', `@${J('extra.yml')}`], { env: { ANSIBLE_VAULT_PASSWORD_FILE: '' } });
+    const e = await ftl(['run', 'localhost', '-m', 'ping', '-e', `@${J('extra.yml')}`], { env: NO_VAULT_ENV });
     assert.equal(e.code, 1);
     assert.match(e.stderr, /extra\.yml is vault-encrypted and no vault password was given/);
-    const i = await ftl(['inventory', '--list', '-i', inv], { env: { ANSIBLE_VAULT_PASSWORD_FILE: '' } });
+    const i = await ftl(['inventory', '--list', '-i', inv], { env: NO_VAULT_ENV });
     assert.equal(i.code, 1);
     assert.match(i.stderr, /vault\.yml is vault-encrypted and no vault password was given/);
   });
