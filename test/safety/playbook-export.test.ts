@@ -69,12 +69,12 @@ describe('a session as a playbook', () => {
     ]);
     const [web, db, db2] = plays;
     assert.deepEqual(web?.tasks[0]?.['ansible.builtin.file'], { path: '/srv/app', state: 'directory', mode: '0750' });
-    assert.match(String(web?.tasks[0]?.name), /file path=\/srv\/app/);
+    assert.match(String(web.tasks[0].name), /file path=\/srv\/app/);
     // 'yes' and '0750' stay strings for Ansible's YAML 1.1 too.
     assert.match(pb.text, /content: "yes"/);
     assert.match(pb.text, /mode: "0750"/);
     assert.deepEqual(db?.tasks[0]?.['ansible.builtin.user'], { name: 'app', password: '{{ vault_password }}' });
-    assert.equal(db?.tasks[1]?.['ansible.builtin.command'], 'psql -c "alter role app password \'{{ vault_secret }}\'"');
+    assert.equal(db.tasks.at(1)?.['ansible.builtin.command'], 'psql -c "alter role app password \'{{ vault_secret }}\'"');
     assert.deepEqual(db2?.tasks[0]?.['ansible.builtin.shell'], { cmd: 'echo hi', chdir: '/tmp' });
   });
 
@@ -112,6 +112,6 @@ describe('a session as a playbook', () => {
     assert.match(r.stdout + r.stderr, /wrote .*session\.yml: 2 tasks in 1 play/);
     const plays = parse(readFileSync(out, 'utf8')) as Play[];
     assert.deepEqual(plays[0]?.tasks.map((x) => Object.keys(x)[1]), ['ansible.builtin.file', 'ansible.builtin.copy']);
-    assert.equal(plays[0]?.hosts, 'localhost');
+    assert.equal(plays[0].hosts, 'localhost');
   });
 });
