@@ -3,6 +3,7 @@ import { foldHosts } from '../base/hostset.js';
 import { fnmatch } from '../base/fnmatch.js';
 import { auditDir, type AuditEntry } from '../run/audit.js';
 import { readAudit, sinceTime } from '../run/audit-read.js';
+import { exportSummary, sessionsPlaybook, writePlaybook } from '../run/playbook-export.js';
 
 interface AuditCliOptions {
   since?: string;
@@ -44,8 +45,23 @@ export function auditTable(entries: readonly AuditEntry[], host: string | undefi
 }
 
 export function registerAuditCommand(program: Command): void {
-  program
-    .command('audit')
+  const audit = program.command('audit');
+  audit
+    .command('export')
+    .description('write the calls of a session that changed something as an Ansible playbook (secrets as variables to supply)')
+    .requiredOption('--session <id...>', 'the session_id (ftl audit --json); several sessions are written in the order of their calls')
+    .option('-o, --output <file>', 'the playbook file (default: stdout)')
+    .action((o: { session: string[]; output?: string }) => {
+      const dir = auditDir();
+      const sessions = o.session.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+      const pb = sessionsPlaybook(dir, sessions);
+      if (o.output === undefined) process.stdout.write(pb.text);
+      else {
+        writePlaybook(o.output, pb);
+        process.stderr.write(`${exportSummary(o.output, pb)}\n`);
+      }
+    });
+  audit
     .description('show the audit trail: every call, who made it, on which hosts, and how it went (~/.ftl/audit, FTL_AUDIT_DIR)')
     .option('--since <when>', 'only calls since then: a duration (30m, 1h, 2d) or a date (2026-12-01)')
     .option('--host <host>', 'only calls that included this host (a glob such as web*)')

@@ -26,6 +26,8 @@ export interface DotContext {
   show(host: string | undefined): Promise<void>;
   /** Runs the last check-mode call for real on the hosts it would change. */
   apply(): Promise<void>;
+  /** Writes the session's changing calls as an Ansible playbook. */
+  exportPlaybook(file: string): void;
   exit(): Promise<void>;
 }
 
@@ -173,6 +175,17 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     run: (a, c) => c.show(a.trim() === '' ? undefined : a.trim()),
   },
   { name: 'apply', usage: '.apply', help: 'run the last check-mode call for real, on the hosts it would change', args: () => [], run: (_a, c) => c.apply() },
+  {
+    name: 'export',
+    usage: '.export FILE.yml',
+    help: "this session's calls that changed something as an Ansible playbook (secrets as variables)",
+    args: () => [],
+    run(arg, c) {
+      const file = arg.trim();
+      if (file === '') throw new UsageError('FTL_USAGE', '.export needs a file name', { hint: 'e.g. .export session.yml' });
+      c.exportPlaybook(file);
+    },
+  },
   { name: 'exit', usage: '.exit', help: 'shut every gate down and leave (also Ctrl-D)', args: () => [], run: (_a, c) => c.exit() },
 ];
 

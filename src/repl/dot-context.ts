@@ -6,6 +6,7 @@ import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './shared.js';
 import type { ShownSetting } from '../run/project-config.js';
+import { exportSummary, sessionsPlaybook, writePlaybook } from '../run/playbook-export.js';
 
 const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks, vars, refresh })
   ftl.webservers.ping()                       a group        ftl.web_01.ping()    host web-01
@@ -187,6 +188,14 @@ export function makeDotContext(
       s.print(`applying ${last.module}(${args}) for real on ${foldHosts(hosts)} (${hosts.length}): the hosts that reported a change in check mode`);
       core.lastCheck = undefined;
       await core.call(hosts.join(','), last.module, last.args, { ...(last.opts ?? {}), check: false });
+    },
+    exportPlaybook(file) {
+      const audit = core.safety.audit;
+      // The audit trail is the one record of what ran, masked; .export reads it rather than keep a second one.
+      if (audit === undefined) throw new UsageError('FTL_USAGE', '.export reads this session from the audit trail, which is off (--no-audit)', { hint: 'start ftl without --no-audit' });
+      const pb = sessionsPlaybook(audit.dir, [audit.sessionId], { who: 'this session' });
+      writePlaybook(file, pb);
+      s.print(exportSummary(file, pb));
     },
     exit: hooks.exit,
   };
