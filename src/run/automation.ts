@@ -31,6 +31,8 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
     const secrets = new SecretValues();
     const { settings, inventory: loading } = await loadProject(opts, worker, warnings, { secrets });
     const o = settings.options;
+    // Awaited below; if the secrets fail first, the inventory's own failure must not go unhandled.
+    loading.catch(() => undefined);
     // Named secrets first: a missing one or a Vault refusal stops the start before any host is touched.
     const named = await SessionSecrets.load(o, secrets);
     const [inventory, modules] = await Promise.all([loading, o.modules ?? ModuleIndex.load({ env: settings.moduleEnv })]);
