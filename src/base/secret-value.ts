@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { mapDeep } from './map-deep.js';
 import { MASK } from './secrets.js';
 
 /**
@@ -63,23 +64,5 @@ export class Secret {
  * plain objects are recognised by their tag, not their prototype.
  */
 export function revealSecrets<T>(value: T): T {
-  const walk = (v: unknown): unknown => {
-    if (Secret.is(v)) return v.reveal();
-    if (Array.isArray(v)) {
-      const out = v.map(walk);
-      return out.some((x, i) => x !== v[i]) ? out : v;
-    }
-    if (typeof v === 'object' && v !== null && Object.prototype.toString.call(v) === '[object Object]') {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
-        const y = walk(x);
-        if (y !== x) changed = true;
-        out[k] = y;
-      }
-      return changed ? out : v;
-    }
-    return v;
-  };
-  return walk(value) as T;
+  return mapDeep(value, (v) => (Secret.is(v) ? v.reveal() : v), (v) => Object.prototype.toString.call(v) === '[object Object]');
 }

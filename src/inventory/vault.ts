@@ -7,6 +7,7 @@
  * what ansible-inventory shows, `{"__ansible_vault": vaulttext}`.
  */
 import { FtlError } from '../base/errors.js';
+import { mapDeep } from '../base/map-deep.js';
 
 /** What a vault-encrypted file's text starts with. */
 export const VAULT_HEADER = '$ANSIBLE_VAULT;';
@@ -105,25 +106,7 @@ export function findVaulted(value: unknown, path: string, out: { value: VaultedV
  * without placeholders are returned as they are, not copied.
  */
 export function replaceVaulted<T>(value: T, how: 'plaintext' | 'display'): T {
-  const walk = (v: unknown): unknown => {
-    if (v instanceof VaultedValue) return how === 'plaintext' ? v.plaintext : { __ansible_vault: v.vaulttext };
-    if (Array.isArray(v)) {
-      const out = v.map(walk);
-      return out.some((x, i) => x !== v[i]) ? out : v;
-    }
-    if (isPlain(v)) {
-      let changed = false;
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) {
-        const y = walk(x);
-        if (y !== x) changed = true;
-        out[k] = y;
-      }
-      return changed ? out : v;
-    }
-    return v;
-  };
-  return walk(value) as T;
+  return mapDeep(value, (v) => (v instanceof VaultedValue ? (how === 'plaintext' ? v.plaintext : { __ansible_vault: v.vaulttext }) : v), isPlain);
 }
 
 /** Every string in a value (an encrypted file's variables are all secrets). */
