@@ -41,6 +41,26 @@ export interface GetOptions {
   timeoutMs?: number | undefined;
 }
 
+/**
+ * A drained gate stays this long after its last call ends before it closes: a caller that
+ * took it from the pool just before the drain sends its request within it (and the
+ * module call that re-sends with the source after ModuleNotFound, on the same gate).
+ */
+const DRAIN_GRACE_MS = 250;
+
+/** Waits until the gate has run nothing for DRAIN_GRACE_MS, or until timeoutMs has passed. */
+async function settle(client: GateClient, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const left = end - Date.now();
+    if (left <= 0) return;
+    await client.whenIdle(left);
+    if (client.status === 'closed' || Date.now() >= end) return;
+    await new Promise((r) => setTimeout(r, Math.min(DRAIN_GRACE_MS, Math.max(0, end - Date.now()))));
+    if (client.running === 0) return;
+  }
+}
+
 /** A start step's bound for callers that give no timeout: a start that hangs must end some time. */
 const DEFAULT_STEP_MS = 120_000;
 const DEFAULT_HELLO_MS = 30_000;
@@ -144,7 +164,7 @@ export class GatePool<S extends GateSpecBase = GateSpecBase> {
     if (client === undefined) return { running: 0, closed: Promise.resolve() };
     this.clients.delete(key);
     const running = client.running;
-    const closed = client.whenIdle(timeoutMs).then(() => client.close());
+    const closed = settle(client, timeoutMs).then(() => client.close());
     this.draining.set(client, { key, closed });
     void closed.finally(() => this.draining.delete(client));
     return { running, closed };

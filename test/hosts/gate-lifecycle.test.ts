@@ -23,10 +23,11 @@ const HOSTS = ['lab01', 'lab02'];
 
 /** The gate processes running from each host's own ~/.ftl, as ps on the host shows them. */
 async function gatePids(ftl: Ftl): Promise<Map<string, number[]>> {
-  const r = await ftl.lab.shell({ cmd: 'ps -u "$(id -u)" -o pid= -o args= | grep -F "$HOME/.ftl/gate-" || true' });
+  const r = await ftl.target('lab').shell({ cmd: 'ps -u "$(id -u)" -o pid= -o args= | grep -F "$HOME/.ftl/gate-" || true' });
   const out = new Map<string, number[]>();
   for (const h of HOSTS) {
-    const stdout = String(r.host(h)?.stdout ?? '');
+    const text = r.host(h)?.stdout;
+    const stdout = typeof text === 'string' ? text : '';
     const pids = stdout
       .split('\n')
       .filter((l) => /\/gate-[0-9a-f]{16}\.pyz/.test(l))
@@ -57,9 +58,9 @@ test('gate lifecycle and baked gates on lab hosts', { timeout: 240_000 }, async 
     const ftl = await automation({ inventory: lab.inventoryPath });
     try {
       await t.test('.gates upgrade while a slow call runs: the call finishes, only new gates are left', async () => {
-        assert.deepEqual((await ftl.lab.ping()).ok.sort(), HOSTS);
+        assert.deepEqual((await ftl.target('lab').ping()).ok.sort(), HOSTS);
         const before = new Map(ftl.gates.list().map((g) => [g.host, g.pid]));
-        const slow = ftl.lab.command({ cmd: 'sleep 3' });
+        const slow = ftl.target('lab').command({ cmd: 'sleep 3' });
         await until('the sleep to run on both gates', () => ftl.gates.list().filter((g) => g.running > 0).length === 2);
         const report = await ftl.gates.upgrade();
         assert.equal(report.done, 2);
@@ -71,7 +72,7 @@ test('gate lifecycle and baked gates on lab hosts', { timeout: 240_000 }, async 
         assert.equal(fresh.length, 2);
         for (const g of fresh) assert.notEqual(g.pid, before.get(g.host), 'a new gate process');
         // New calls go to the new gates while the old ones still run the sleep.
-        const during = await ftl.lab.ping();
+        const during = await ftl.target('lab').ping();
         assert.deepEqual(during.ok.sort(), HOSTS);
         const r = await slow;
         assert.deepEqual(r.changed.sort(), HOSTS, JSON.stringify(r.hosts));
@@ -113,7 +114,7 @@ test('gate lifecycle and baked gates on lab hosts', { timeout: 240_000 }, async 
         const baked = await automation({ inventory: lab.inventoryPath, gateModules: ['lineinfile'] });
         try {
           const file = join(work, 'baked-{{ inventory_hostname }}.txt');
-          const r = await baked.lab.lineinfile({ path: file, line: 'baked', create: true });
+          const r = await baked.target('lab').lineinfile({ path: file, line: 'baked', create: true });
           assert.deepEqual(r.changed.sort(), HOSTS, JSON.stringify(r.hosts));
           const stats = await baked.gates.stats();
           assert.equal(stats.gateUploads, 2, 'one gate upload per fresh host');
@@ -130,7 +131,7 @@ test('gate lifecycle and baked gates on lab hosts', { timeout: 240_000 }, async 
         await runFtl(['gate', 'remove', '-i', lab.inventoryPath, 'lab'], { env, cwd: work });
         const plain = await automation({ inventory: lab.inventoryPath });
         try {
-          await plain.lab.lineinfile({ path: join(work, 'plain.txt'), line: 'plain', create: true });
+          await plain.target('lab').lineinfile({ path: join(work, 'plain.txt'), line: 'plain', create: true });
           assert.equal((await plain.gates.stats()).moduleSources, 2);
         } finally {
           await plain.close();
