@@ -1,7 +1,7 @@
 // The library entry: `import { automation } from 'ftl'` gives scripts the REPL's `ftl` object.
 export { automation } from './run/automation.js';
 export type { AutomationOptions } from './run/automation.js';
-export type { AddHostOptions, Ftl, FtlMembers, ModuleArgs, ModuleCall, Secret, Secrets, Target } from './run/ftl-types.js';
+export type { AddHostOptions, Ftl, FtlMembers, GateInfo, GateReport, Gates, ModuleArgs, ModuleCall, Secret, Secrets, Target } from './run/ftl-types.js';
 export type { SecretBindings } from './run/session-secrets.js';
 export { RunResult } from './run/result.js';
 export type { CallOptions } from './run/runner.js';

@@ -123,11 +123,13 @@ class Gate:
 
 
 def hello_data():
-    from . import build_info
+    from . import baked, build_info
 
     return {
         "capabilities": ["multiplex", "cancel"],
         "gate_hash": build_info.GATE_HASH,
+        # Module sources this gate carries: the controller sends only their names and hashes.
+        "baked": sorted(baked.hashes()),
         "pid": os.getpid(),
         "python_version": ".".join(str(p) for p in sys.version_info[:3]),
     }

@@ -40,10 +40,12 @@ export async function callModule(gates: GateProvider, gate: GateClient, info: Mo
     maxOutput: o.maxOutput,
   });
   const opts = { timeoutMs: o.timeoutMs, signal: o.signal };
+  if (request.type === 'Module') gates.noteModuleRequest(info.fqcn, request.data);
   let reply = await gate.request(request.type, request.data, opts);
   // A gate that lost its copy (a new home directory, a cleaned cache) gets the source again.
   if (reply.type === 'ModuleNotFound' && request.withSource !== undefined) {
     const full = request.withSource();
+    gates.noteModuleRequest(info.fqcn, full.data);
     reply = await gate.request(full.type, full.data, opts);
   }
   return interpretReply(reply, info.fqcn);

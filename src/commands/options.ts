@@ -3,6 +3,7 @@ import { UsageError } from '../base/errors.js';
 import { becomeMethodOf, connectionKind } from '../inventory/facts.js';
 import type { AutomationOptions } from '../run/automation.js';
 import { parseExtraVars } from './extra-vars.js';
+import { moduleList } from '../modules/bake.js';
 import { readSecretBindings } from './secret-bindings.js';
 
 /** Options shared by the REPL (`ftl`) and one-shot calls (`ftl run`), named as ansible names them. */
@@ -38,6 +39,7 @@ export interface CommonCliOptions {
   environment?: string;
   yes?: boolean;
   audit?: boolean;
+  gateModules?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -76,6 +78,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--policy <path>', 'policy file or directory of rules (deny, confirm), as FTL2 writes them (default: FTL_POLICY)')
     .option('--environment <name>', 'the environment of hosts whose inventory sets no ftl_environment, for policy rules')
     .option('-y, --yes', 'go on with calls that need a confirmation (policy confirm rules) without asking')
+    .option('--gate-modules <list>', "Ansible modules baked into the gate (lineinfile,community.general.ini_file), or auto: the modules this project's last session ran")
     .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)');
 }
 
@@ -117,6 +120,12 @@ function becomeMethodOption(v: string | undefined): 'sudo' | 'su' | undefined {
   return method;
 }
 
+function gateModulesOption(v: string): string[] | 'auto' {
+  const names = moduleList(v);
+  if (names.length === 0) throw new UsageError('FTL_USAGE', '--gate-modules needs module names or auto', { hint: '--gate-modules lineinfile,community.general.ini_file' });
+  return names.length === 1 && names[0] === 'auto' ? 'auto' : names;
+}
+
 export function automationOptions(o: CommonCliOptions): AutomationOptions {
   const become = o.become === true ? true : typeof o.become === 'string' ? nonEmpty('--become', o.become) : undefined;
   const privateKeyFile = nonEmpty('--private-key', o.privateKey ?? o.keyFile);
@@ -154,6 +163,7 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.environment === undefined ? {} : { environment: nonEmpty('--environment', o.environment) }),
     ...(o.yes === true ? { confirm: true } : {}),
     ...(o.audit === false ? { audit: false } : {}),
+    ...(o.gateModules === undefined ? {} : { gateModules: gateModulesOption(o.gateModules) }),
   };
 }
 

@@ -68,6 +68,8 @@ export class GateClient extends EventEmitter {
   private readonly pendingById = new Map<number, Pending>();
   private nextId = 1;
   private callCount = 0;
+  /** Requests that are work (not keepalive Hellos, not Shutdown): what a drain waits for. */
+  private workIds = new Set<number>();
   private stderrTail = '';
   private readonly decoder = new FrameDecoder();
   private keepalive: NodeJS.Timeout | undefined;
@@ -121,6 +123,35 @@ export class GateClient extends EventEmitter {
 
   get calls(): number {
     return this.callCount;
+  }
+
+  /** Calls running on this gate now (keepalives and the shutdown not counted). */
+  get running(): number {
+    return this.workIds.size;
+  }
+
+  /**
+   * Resolves once no call runs on this gate (at once when none does), or when it closes,
+   * or after timeoutMs: a drain's wait. False when calls were still running at the timeout.
+   */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.workIds.size === 0 || this.statusValue === 'closed') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (idle: boolean): void => {
+        clearTimeout(timer);
+        this.off('idle', onIdle);
+        this.off('close', onIdle);
+        resolve(idle);
+      };
+      const onIdle = (): void => {
+        done(true);
+      };
+      const timer = setTimeout(() => {
+        done(this.workIds.size === 0);
+      }, timeoutMs);
+      this.on('idle', onIdle);
+      this.on('close', onIdle);
+    });
   }
 
   get label(): string {
@@ -239,6 +270,8 @@ export class GateClient extends EventEmitter {
     const id = this.nextId++;
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     this.callCount++;
+    const work = type !== 'Hello' && type !== 'Shutdown';
+    if (work) this.workIds.add(id);
     return deadline<GateReply>(
       (settler) => {
         this.pendingById.set(id, { what, settler });
@@ -257,6 +290,7 @@ export class GateClient extends EventEmitter {
         },
         cleanup: () => {
           this.pendingById.delete(id);
+          if (work && this.workIds.delete(id) && this.workIds.size === 0) this.emit('idle');
         },
       },
     );

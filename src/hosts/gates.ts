@@ -18,7 +18,8 @@ import type { RawOptions, RawResult } from '../ssh/raw.js';
 import { AnsibleWorker } from './ansible-worker.js';
 import { discoveryStep } from './ansible-project.js';
 import { DISCOVERY_MODES, discoverInterpreter } from './discovery.js';
-import { gateBuild, intactGate } from './gate-build.js';
+import { gateBuild, intactGate, type BakedFiles } from './gate-build.js';
+import { removeScript, parseRemoved } from './gate-remove.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
 import { refusalFor } from '../inventory/facts.js';
@@ -51,12 +52,36 @@ function readableCopy(build: GateBuild, bytes: Uint8Array): string {
 export interface GateInfo {
   readonly key: string;
   readonly host: string;
+  /** ready, or draining (out of use, finishing its calls), connecting, closing, closed. */
   readonly status: string;
   readonly python: string | undefined;
   readonly pid: number | undefined;
+  /** The build the gate runs (its hash, as it said in Hello). */
+  readonly build: string | undefined;
   readonly openedAt: number;
   readonly calls: number;
+  /** Calls running on it now. */
+  readonly running: number;
 }
+
+/** What a lifecycle step did, for `.gates restart|upgrade|drain` and `ftl gate remove`. */
+export interface GateReport {
+  readonly action: 'restart' | 'upgrade' | 'drain' | 'remove';
+  /** Gates restarted, upgraded or drained; hosts cleaned for remove. */
+  readonly done: number;
+  /** Hosts whose new gate (or, for remove, whose cleaning) failed, with why. */
+  readonly failed: readonly { host: string; message: string }[];
+  /** Calls that were running on the gates taken out of use (they finish on them before those close). */
+  readonly running: number;
+  /** upgrade: the build the new gates run; remove: gate processes stopped on the hosts. */
+  readonly build?: string;
+  readonly stopped?: number;
+  /** remove: hosts left alone (a local connection: its ~/.ftl is the controller's own). */
+  readonly skipped?: readonly string[];
+}
+
+/** How long a new gate may take to open in a restart or an upgrade. */
+const REOPEN_MS = 60_000;
 
 /** What one gate in the pool is for: a host, its facts, and who it runs as. */
 interface GateSpec extends GateSpecBase {
@@ -86,6 +111,12 @@ export class GateProvider {
   private becomePassword: string | undefined;
   /** Said once each: a redeployed gate, an ssh option that cannot be honoured. */
   readonly warnings: Warnings;
+  /** Module sources baked into this session's gate (gateModules). */
+  private readonly baked: BakedFiles;
+  /** Ansible modules (FQCNs) this session ran on gates: what gateModules 'auto' bakes next time. */
+  readonly usedModules = new Set<string>();
+  /** Module sources sent to gates (each file, each time): what a baked gate saves. */
+  private sourcesSent = 0;
 
   constructor(
     private readonly inventory: Inventory,
@@ -97,6 +128,7 @@ export class GateProvider {
     this.pool = new GatePool<GateSpec>((spec, limits) => this.openTransport(spec, limits));
     this.becomePassword = opts.becomePassword;
     this.warnings = opts.warnings ?? new Warnings();
+    this.baked = opts.baked?.files ?? {};
     this.worker = worker;
   }
 
@@ -160,11 +192,31 @@ export class GateProvider {
     throw err;
   }
 
-  /** Module sources a gate process has received already, so later calls send only the hash. */
+  /**
+   * Module sources a gate process has already, so calls send only the hash: those it was
+   * sent, and from the start those baked into it (it said which in Hello).
+   */
   shippedTo(gate: GateClient): Set<string> {
     let set = this.shipped.get(gate);
-    if (set === undefined) this.shipped.set(gate, (set = new Set()));
+    if (set === undefined) {
+      const baked = gate.hello.baked;
+      set = new Set(Array.isArray(baked) ? baked.filter((h): h is string => typeof h === 'string') : []);
+      this.shipped.set(gate, set);
+    }
     return set;
+  }
+
+  /** A module request went out: its module is remembered for 'auto', and the sources it carried counted. */
+  noteModuleRequest(fqcn: string, data: Readonly<Record<string, unknown>>): void {
+    this.usedModules.add(fqcn);
+    if (typeof data.module === 'string') this.sourcesSent++;
+    if (Array.isArray(data.module_utils)) this.sourcesSent += data.module_utils.filter((u) => typeof (u as { source?: unknown }).source === 'string').length;
+  }
+
+  /** Counters a user (or a test) can read: gate files uploaded to hosts, module sources sent to gates. */
+  async stats(): Promise<{ gateUploads: number; moduleSources: number; gatesOpened: number }> {
+    const ssh = this.ssh === undefined ? undefined : (await this.ssh.catch(() => undefined))?.stats();
+    return { gateUploads: ssh?.uploads ?? 0, moduleSources: this.sourcesSent, gatesOpened: ssh?.gatesOpened ?? 0 };
   }
 
   private async openTransport(spec: GateSpec, limits: StartLimits): Promise<GateTransport> {
@@ -188,7 +240,7 @@ export class GateProvider {
 
   /** The gate's bytes as built, read now; a cached file damaged since is made anew, and that is said once. */
   private async checkedGate(): Promise<{ build: GateBuild; bytes: Buffer }> {
-    const { build, bytes, repaired } = await intactGate();
+    const { build, bytes, repaired } = await intactGate(this.baked);
     if (repaired) this.warnings.warn({ host: 'localhost', message: `the gate file on this controller (${build.path}) was damaged; rebuilt` });
     return { build, bytes };
   }
@@ -241,7 +293,7 @@ export class GateProvider {
   /** Made on the first SSH host: a REPL on localhost never loads ssh settings. */
   private sshFactory(): Promise<SshGateFactory> {
     // ssh2 is loaded here, not at start-up: a session on localhost never needs it.
-    this.ssh ??= Promise.all([gateBuild(), import('../ssh/index.js')]).then(([gate, { createSshGateFactory }]) =>
+    this.ssh ??= Promise.all([gateBuild(this.baked), import('../ssh/index.js')]).then(([gate, { createSshGateFactory }]) =>
       createSshGateFactory({
         gate,
         resolveFacts: (name) => (this.inventory.host(name) === undefined ? undefined : this.inventory.facts(name)),
@@ -270,9 +322,118 @@ export class GateProvider {
       status: g.status,
       python: g.hello?.python_version,
       pid: g.hello?.pid,
+      build: g.hello?.gate_hash === '' ? undefined : g.hello?.gate_hash,
       openedAt: g.openedAt,
       calls: g.calls,
+      running: g.running,
     }));
+  }
+
+  /** The keys of the open (not draining) gates on these hosts. */
+  private keysOn(hosts: ReadonlySet<string>): string[] {
+    return this.pool.list().filter((g) => g.status !== 'draining' && hosts.has(g.host)).map((g) => g.key);
+  }
+
+  /** Opens each key's gate again; the hosts where that failed, with why. */
+  private async reopen(keys: readonly string[]): Promise<{ host: string; message: string }[]> {
+    const failed: { host: string; message: string }[] = [];
+    await Promise.all(
+      keys.map(async (key) => {
+        try {
+          await this.pool.reopen(key, { timeoutMs: REOPEN_MS });
+        } catch (e) {
+          failed.push({ host: key.split('|')[0] ?? key, message: e instanceof Error ? e.message : String(e) });
+        }
+      }),
+    );
+    return failed;
+  }
+
+  /**
+   * Restarts the gates on these hosts: each is shut down (its running calls get the gate's
+   * shutdown grace) and a new one of the same build is opened at once.
+   */
+  async restart(hosts: ReadonlySet<string>): Promise<GateReport> {
+    const keys = this.keysOn(hosts);
+    let running = 0;
+    const closing = keys.map((k) => {
+      const d = this.pool.drain(k, 0);
+      running += d.running;
+      return d.closed;
+    });
+    await Promise.all(closing);
+    const failed = await this.reopen(keys);
+    return { action: 'restart', done: keys.length - failed.length, failed, running };
+  }
+
+  /**
+   * Starts the gate build the sources make now on these hosts: new calls go to the new
+   * gates at once, and each old gate finishes the calls it runs, then closes (drained()).
+   */
+  async upgrade(hosts: ReadonlySet<string>): Promise<GateReport> {
+    const build = await gateBuild(this.baked, { fresh: true });
+    if (this.ssh !== undefined) (await this.ssh.catch(() => undefined))?.setGate(build);
+    const keys = this.keysOn(hosts);
+    let running = 0;
+    for (const k of keys) running += this.pool.drain(k).running;
+    const failed = await this.reopen(keys);
+    return { action: 'upgrade', done: keys.length - failed.length, failed, running, build: build.hash };
+  }
+
+  /**
+   * Drains the gates on these hosts: each takes no new call, finishes the ones it runs,
+   * then closes (a later call on the host opens a new gate). Gates with nothing running
+   * are closed before this returns.
+   */
+  async drain(hosts: ReadonlySet<string>): Promise<GateReport> {
+    const keys = this.keysOn(hosts);
+    let running = 0;
+    const idle: Promise<void>[] = [];
+    for (const k of keys) {
+      const d = this.pool.drain(k);
+      running += d.running;
+      if (d.running === 0) idle.push(d.closed);
+    }
+    await Promise.all(idle);
+    return { action: 'drain', done: keys.length, failed: [], running };
+  }
+
+  /** Resolves when every gate draining now (after an upgrade or a drain) has closed. */
+  drained(): Promise<void> {
+    return this.pool.drained();
+  }
+
+  /**
+   * Decommissions these hosts: this session's gates there are shut down, every gate
+   * process of the login user that runs from ~/.ftl is stopped, and ~/.ftl (gates, module
+   * cache) is removed. A local host is left alone: its ~/.ftl is the controller's.
+   */
+  async remove(hosts: readonly string[], timeoutMs = 60_000): Promise<GateReport> {
+    const failed: { host: string; message: string }[] = [];
+    const skipped: string[] = [];
+    let done = 0;
+    let stopped = 0;
+    const set = new Set(hosts);
+    await Promise.all(this.keysOn(set).map((k) => this.pool.drain(k, 0).closed));
+    await Promise.all(
+      hosts.map(async (host) => {
+        const facts = this.inventory.facts(host);
+        if (facts.connection === 'local') {
+          skipped.push(host);
+          return;
+        }
+        try {
+          const r = await this.raw(facts, undefined, removeScript('.ftl'), { timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+          const parsed = parseRemoved(r.stdout);
+          if (r.rc !== 0 || parsed === undefined) throw new Error(`the clean-up script failed (exit ${String(r.rc)}): ${r.stderr.trim().split('\n').slice(-2).join(' | ') || 'no output'}`);
+          stopped += parsed.stopped;
+          done++;
+        } catch (e) {
+          failed.push({ host, message: e instanceof Error ? e.message : String(e) });
+        }
+      }),
+    );
+    return { action: 'remove', done, failed, running: 0, stopped, skipped };
   }
 
   async closeAll(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AskPassword } from '../base/passwords.js';
 import type { Warnings } from '../base/warnings.js';
+import type { BakedModules } from '../modules/bake.js';
 
 export interface GateProviderOptions {
   /** Where warnings go (said once each); default: one line on stderr. */
@@ -16,4 +17,6 @@ export interface GateProviderOptions {
   sshPassword?: string;
   /** The become password for hosts whose inventory gives none (-K). */
   becomePassword?: string;
+  /** Module sources baked into the gate (automation's gateModules): a fresh host needs one upload for them. */
+  baked?: BakedModules;
 }

@@ -11,6 +11,8 @@ export interface DotContext {
   targetNames(): string[];
   doc(module: string): Promise<string>;
   gates(): string;
+  /** `.gates restart|upgrade|drain [pattern]`: what was done, in one line (and a line per failure). */
+  gateLifecycle(action: 'restart' | 'upgrade' | 'drain', pattern: string | undefined): Promise<string>;
   /** Lists the session's secrets by name (never values); with names, reads more first. */
   secrets(arg: string): Promise<string>;
   help(): string;
@@ -39,6 +41,8 @@ export interface DotCommand {
   args(ctx: DotContext): string[];
   run(arg: string, ctx: DotContext): Promise<void> | void;
 }
+
+const GATE_ACTIONS = ['restart', 'upgrade', 'drain'] as const;
 
 function onOff(command: string, arg: string): boolean {
   const a = arg.trim().toLowerCase();
@@ -155,7 +159,24 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
       c.setGuard(a === 'off' ? undefined : positive('guard', a, true));
     },
   },
-  { name: 'gates', usage: '.gates', help: 'the open gates: host, state, python, pid, uptime, calls', args: () => [], run: (_a, c) => { c.print(c.gates()); } },
+  {
+    name: 'gates',
+    usage: '.gates [restart|upgrade|drain [pattern]]',
+    help: 'the open gates (host, state, build, pid, uptime, calls, running); restart, upgrade to the current build, or drain them',
+    args: () => [...GATE_ACTIONS],
+    async run(arg, c) {
+      const [action, ...rest] = arg.trim().split(/\s+/).filter((w) => w !== '');
+      if (action === undefined) {
+        c.print(c.gates());
+        return;
+      }
+      if (!(GATE_ACTIONS as readonly string[]).includes(action)) {
+        throw new UsageError('FTL_USAGE', `.gates takes restart, upgrade or drain, not '${action}'`, { hint: 'e.g. .gates upgrade web*' });
+      }
+      const pattern = rest.join(' ');
+      c.print(await c.gateLifecycle(action as (typeof GATE_ACTIONS)[number], pattern === '' ? undefined : pattern));
+    },
+  },
   {
     name: 'secrets',
     usage: '.secrets [NAME ...]',

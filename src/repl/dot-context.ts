@@ -6,6 +6,7 @@ import type { DotContext } from './dot-commands.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './shared.js';
 import type { ShownSetting } from '../run/project-config.js';
+import { gateReportText } from '../run/gate-lifecycle.js';
 import { exportSummary, sessionsPlaybook, writePlaybook } from '../run/playbook-export.js';
 
 const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks, vars, refresh })
@@ -87,10 +88,15 @@ export function makeDotContext(
       const gates = core.gates.list().sort((a, b) => naturalCompare(a.key, b.key));
       if (gates.length === 0) return '(no gate open yet: the first call on a host opens one)';
       const now = Date.now();
-      const rows = gates.map((g) => [g.key, g.status, g.python ?? '?', String(g.pid ?? '?'), uptime(now - g.openedAt), String(g.calls)]);
-      const head = ['host', 'state', 'python', 'pid', 'uptime', 'calls'];
+      const rows = gates.map((g) => [g.key, g.status, g.build ?? '?', g.python ?? '?', String(g.pid ?? '?'), uptime(now - g.openedAt), String(g.calls), String(g.running)]);
+      const head = ['host', 'state', 'build', 'python', 'pid', 'uptime', 'calls', 'running'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
       return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+    },
+    async gateLifecycle(action, pattern) {
+      const report = action === 'restart' ? await core.restartGates(pattern) : action === 'upgrade' ? await core.upgradeGates(pattern) : await core.drainGates(pattern);
+      if (report.done === 0 && report.failed.length === 0) return `no gate open${pattern === undefined ? '' : ` on ${pattern}`}: nothing to ${action}`;
+      return gateReportText(report);
     },
     async secrets(arg) {
       const names = arg.trim() === '' ? [] : arg.trim().split(/\s+/);

@@ -2,6 +2,7 @@ import type { GateProviderOptions } from '../hosts/options.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { SecretBindings } from './session-secrets.js';
 import type { SafetyOptions } from './safety.js';
+import type { GateModules } from './gate-modules.js';
 
 /** What `automation()` (and the REPL, and `ftl run`) take. */
 export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
@@ -73,6 +74,12 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
    * false: no state file.
    */
   stateFile?: string | false;
+  /**
+   * Ansible modules to bake into the gate (with the collection module_utils they import),
+   * so a fresh host gets them with its one gate upload: names or FQCNs, or 'auto' for the
+   * modules this project's last session ran (recorded in ~/.ftl/projects/<id>/modules.json).
+   */
+  gateModules?: GateModules;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

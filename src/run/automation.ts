@@ -13,6 +13,7 @@ import type { Ftl } from './ftl-types.js';
 import { SessionSecrets } from './session-secrets.js';
 import { DEFAULT_STATE_FILE, hostOfEntry, StateFile } from './state-file.js';
 import { loadProject } from './project.js';
+import { resolveGateModules } from './gate-modules.js';
 
 export type { AutomationOptions } from './automation-options.js';
 export type { Ftl } from './ftl-types.js';
@@ -56,7 +57,8 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
             secrets.add(answer);
             return answer;
           };
-    const gates = new GateProvider(inventory, { ...o, warnings, ...(askPassword === undefined ? {} : { askPassword }) }, worker);
+    const baked = resolveGateModules(modules, o.gateModules);
+    const gates = new GateProvider(inventory, { ...o, warnings, ...(askPassword === undefined ? {} : { askPassword }), ...(baked === undefined ? {} : { baked }) }, worker);
     return ftlObject(new FtlCore(inventory, modules, gates, o, secrets, settings, { named, state, persistAll: o.stateFile !== undefined && o.stateFile !== false }));
   } catch (e) {
     // A worker started to read the config or decrypt (a wrong password) must not keep the process alive.

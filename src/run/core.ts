@@ -10,7 +10,9 @@ import { workerInventory } from '../actions/vars.js';
 import { InventoryError } from '../base/errors.js';
 import { templateConnectionVars } from '../hosts/ansible-project.js';
 import { isFailure } from '../hosts/ansible-worker.js';
-import { GateProvider } from '../hosts/gates.js';
+import { GateProvider, type GateReport } from '../hosts/gates.js';
+import { removePattern } from './gate-lifecycle.js';
+import { recordModules } from './gate-modules.js';
 import type { Inventory } from '../inventory/index.js';
 import type { ModuleIndex } from '../modules/index.js';
 import type { AutomationOptions } from './automation-options.js';
@@ -381,7 +383,33 @@ export class FtlCore implements ProxyCore {
     }
   }
 
+  /** The hosts a lifecycle command acts on: the pattern's, or every host with a gate open. */
+  private gateHosts(pattern: string | undefined): Set<string> {
+    if (pattern === undefined || pattern.trim() === '') return new Set(this.gates.list().map((g) => g.host));
+    return new Set(this.hostsOf(pattern.trim()));
+  }
+
+  /** `.gates restart|upgrade|drain [pattern]`, ftl.gates.*: see GateProvider. */
+  restartGates(pattern?: string): Promise<GateReport> {
+    return this.gates.restart(this.gateHosts(pattern));
+  }
+
+  upgradeGates(pattern?: string): Promise<GateReport> {
+    return this.gates.upgrade(this.gateHosts(pattern));
+  }
+
+  drainGates(pattern?: string): Promise<GateReport> {
+    return this.gates.drain(this.gateHosts(pattern));
+  }
+
+  /** Decommissions the pattern's hosts: gates stopped, ~/.ftl removed (ftl gate remove). */
+  removeGates(pattern: string): Promise<GateReport> {
+    return this.gates.remove(this.hostsOf(removePattern(pattern)));
+  }
+
   async close(): Promise<void> {
+    // What this session ran is what gateModules 'auto' bakes next time in this project.
+    recordModules(this.gates.usedModules);
     await this.gates.closeAll();
   }
 }

@@ -1,5 +1,5 @@
 import type { FtlCore } from './core.js';
-import type { Ftl, FtlMembers, Secrets, Target } from './ftl-types.js';
+import type { Ftl, FtlMembers, Gates, Secrets, Target } from './ftl-types.js';
 import { rootProxy, targetProxy } from './proxy.js';
 
 /** Where the object keeps its core: a symbol, so that no target name can hide it. */
@@ -12,6 +12,15 @@ export function coreOf(ftl: Ftl): FtlCore {
 
 export function ftlObject(core: FtlCore): Ftl {
   let secrets: Secrets | undefined;
+  const gates: Gates = {
+    list: () => core.gates.list(),
+    restart: (pattern) => core.restartGates(pattern),
+    upgrade: (pattern) => core.upgradeGates(pattern),
+    drain: (pattern) => core.drainGates(pattern),
+    drained: () => core.gates.drained(),
+    remove: (pattern) => core.removeGates(pattern),
+    stats: () => core.gates.stats(),
+  };
   const members: FtlMembers & { [CORE]: FtlCore } = {
     [CORE]: core,
     get hosts() {
@@ -29,6 +38,7 @@ export function ftlObject(core: FtlCore): Ftl {
     get secrets() {
       return (secrets ??= core.named.proxy() as Secrets);
     },
+    gates,
     addHost(name, vars, groups, opts) {
       core.addHost(name, vars, groups, opts);
     },

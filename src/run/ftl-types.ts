@@ -8,6 +8,8 @@
 import type { RunResult } from './result.js';
 import type { CallOptions } from './runner.js';
 import type { Secret } from '../base/secret-value.js';
+import type { GateInfo, GateReport } from '../hosts/gates.js';
+export type { GateInfo, GateReport } from '../hosts/gates.js';
 export type { Secret } from '../base/secret-value.js';
 
 /** The options of ftl.addHost. */
@@ -26,6 +28,27 @@ export type Secrets = {
   keys(): string[];
   has(name: string): boolean;
 } & { readonly [name: string]: Secret };
+
+/**
+ * `ftl.gates`: the session's gates and their lifecycle. A pattern defaults to every host
+ * with a gate open (remove needs one). Each step resolves with counts of what it did.
+ */
+export interface Gates {
+  /** The gates open now (and draining): host, build, calls running, uptime. */
+  list(): GateInfo[];
+  /** Shuts the gates down and opens new ones of the same build. */
+  restart(pattern?: string): Promise<GateReport>;
+  /** Starts the build the gate's sources make now; the old gates finish their running calls, then close (drained()). */
+  upgrade(pattern?: string): Promise<GateReport>;
+  /** The gates take no new calls, finish the running ones, then close; a later call opens a new gate. */
+  drain(pattern?: string): Promise<GateReport>;
+  /** Resolves when every gate drained (or replaced by an upgrade) has closed. */
+  drained(): Promise<void>;
+  /** Decommissions hosts: stops every gate of the login user there and removes ~/.ftl. */
+  remove(pattern: string): Promise<GateReport>;
+  /** Gate files uploaded to hosts and module sources sent to gates, this session. */
+  stats(): Promise<{ gateUploads: number; moduleSources: number; gatesOpened: number }>;
+}
 
 /** A module's options, as Ansible's argument_spec names them. */
 export type ModuleArgs = Record<string, unknown>;
@@ -119,6 +142,8 @@ export interface FtlMembers {
   readonly here: Target;
   /** The secrets asked for (automation({ secrets }), --secret, .secrets NAME). */
   readonly secrets: Secrets;
+  /** The gates: list, restart, upgrade, drain, remove. */
+  readonly gates: Gates;
   /**
    * Adds a host for this session; `{ persist: true }` (or the stateFile option) writes it to
    * the state file too, for later sessions: addHost('web05', { ansible_host: '10.0.0.5' }, ['web'], { persist: true }).

@@ -60,6 +60,8 @@ export interface SshGateFactory {
   raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
   closeAll(): Promise<void>;
   stats(): SshGateFactoryStats;
+  /** Gates opened from now on are this build (an upgrade); the ones open go on as they are. */
+  setGate(build: GateBuild): void;
 }
 
 /** A discovered interpreter under the login user's home (pyenv, a venv) is out of the become user's reach; a system one is not. */
@@ -83,6 +85,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
   const kills = new RemoteKills();
   const lookup = opts.sshConfig === null ? undefined : (opts.sshConfig ?? sshGLookup());
   const remoteDir = opts.remoteDir ?? '.ftl';
+  let gate = opts.gate;
   /** Deploys by key, each with the tick it began at (see `asked` below). */
   const deployed = new Map<string, { p: Promise<RemoteGate>; tick: number }>();
   let ticks = 0;
@@ -104,7 +107,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
    * it was asked at. A deploy begun after that is waited for (gates opened at once share one
    * upload); one from before is stale, since the file was not there: deploy again.
    */
-  const deployKey = (target: SshTarget): string => `${targetKey(target)}|${opts.gate.hash}|${target.python ?? ''}`;
+  const deployKey = (target: SshTarget): string => `${targetKey(target)}|${gate.hash}|${target.python ?? ''}`;
   const ensureDeployed = (target: SshTarget, limits: StartLimits, seen?: { probe: RemoteResult; asked: number }): Promise<RemoteGate> => {
     const key = deployKey(target);
     const known = deployed.get(key);
@@ -112,7 +115,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     const o = { host: target.name, python: target.python, remoteDir, readGate: opts.readGate };
     if (seen === undefined) counts.probes++;
     const run = runner(target, limits);
-    const p = (seen === undefined ? deployGate(run, opts.gate, o) : deployAfterProbe(run, opts.gate, o, seen.probe)).then((r) => {
+    const p = (seen === undefined ? deployGate(run, gate, o) : deployAfterProbe(run, gate, o, seen.probe)).then((r) => {
       if (r.uploaded) counts.uploads++;
       if (r.damaged) damaged(target.name);
       return r;
@@ -129,7 +132,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     const key = `${targetKey(target)}|${remote.path}`;
     let p = copies.get(key);
     if (p === undefined) {
-      p = becomeCopy(runner(target, limits), opts.gate, remote.path, target.name, remote.python).then((c) => {
+      p = becomeCopy(runner(target, limits), gate, remote.path, target.name, remote.python).then((c) => {
         if (c.damaged) damaged(target.name);
         return c.path;
       });
@@ -156,24 +159,23 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       warn: opts.warn,
     });
 
-  const sha256 = opts.gate.sha256;
 
   const openAs = async (target: SshTarget, become: BecomeSpec, limits: StartLimits): Promise<GateTransport> => {
     const remote = await ensureDeployed(target, limits);
     // root reads the login user's file as it is; anyone else needs the readable copy.
     const needsCopy = become.user !== 'root' && become.user !== target.user;
     const path = needsCopy ? await readableCopy(target, remote, limits) : remote.path;
-    return openSshGate(pool, kills, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, sha256, become }, limits);
+    return openSshGate(pool, kills, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, sha256: gate.sha256, become }, limits);
   };
 
   const openPlain = async (target: SshTarget, limits: StartLimits): Promise<GateTransport> => {
     // Usually the gate is there: it starts in one round trip, and only a host without it (or with a damaged one) is probed and given it.
     const asked = ++ticks;
-    const first = await startGateOrProbe(pool, kills, target, opts.gate, remoteDir, limits);
+    const first = await startGateOrProbe(pool, kills, target, gate, remoteDir, limits);
     if ('started' in first) return first.started;
     counts.probes++;
     const remote = await ensureDeployed(target, limits, { probe: first.probe, asked });
-    return openSshGate(pool, kills, target, { python: remote.python, path: remote.path, sha256 }, limits);
+    return openSshGate(pool, kills, target, { python: remote.python, path: remote.path, sha256: gate.sha256 }, limits);
   };
 
   return {
@@ -204,6 +206,9 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       // A kill on its way to a host needs the connection it goes over.
       await kills.settled();
       await pool.closeAll();
+    },
+    setGate(build) {
+      gate = build;
     },
     stats: () => {
       const s = pool.stats();

@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { buildGateZip, ensureGate, gateSourceDir, type GateBuild } from '../../src/gate/pyz.js';
 import { spawnLocalGate } from '../../src/gate/local.js';
@@ -158,6 +159,59 @@ describe('the gate on this machine', () => {
       assert.equal((await second.request('FTLModule', { module_name: 'ping', module_args: {} })).type, 'FTLModuleResult');
     } finally {
       await pool.closeAll();
+    }
+  });
+
+  it('a drained gate finishes its running call while the next get opens a new gate, then closes', async () => {
+    const pool = new GatePool(() => Promise.resolve(spawnLocalGate(gate.path)));
+    const key = { key: 'localhost', host: 'localhost' };
+    try {
+      const old = await pool.get(key);
+      const oldPid = old.hello.pid ?? 0;
+      const slow = old.request('Module', { module_name: 'sleeper', module_args: { s: 1.5 }, module: SLEEPER });
+      await new Promise((r) => setTimeout(r, 300));
+      const d = pool.drain('localhost');
+      assert.equal(d.running, 1);
+      assert.deepEqual(pool.list().map((g) => g.status), ['draining']);
+      const fresh = await pool.get(key);
+      assert.notEqual(fresh.hello.pid, oldPid, 'a new gate for new calls');
+      assert.equal((await fresh.request('Info', {})).type, 'InfoResult');
+      const r = await slow;
+      assert.equal(r.type, 'ModuleResult', JSON.stringify(r.data));
+      assert.equal(r.data.slept, 1.5);
+      await pool.drained();
+      assert.equal(old.status, 'closed');
+      assert.equal(alive(oldPid), false, 'the old gate process is gone');
+      assert.deepEqual(pool.list().map((g) => [g.status, g.hello?.pid]), [['ready', fresh.hello.pid]]);
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('a gate with a module baked in says so in Hello and runs it from its zip when the controller sends only the hash', async () => {
+    const source = Buffer.from(SLEEPER, 'base64');
+    const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+    const baked = await ensureGate({
+      cacheDir: dir,
+      extra: { [`ftl_gate/baked/${hash}.src`]: source, 'ftl_gate/baked_index.py': Buffer.from(`HASHES = ["${hash}"]\n`) },
+    });
+    assert.notEqual(baked.hash, gate.hash);
+    const home = mkdtempSync(join(tmpdir(), 'ftl-baked-home-'));
+    const s = await GateClient.open(spawnLocalGate(baked.path, { env: { ...process.env, HOME: home } }), { host: 'localhost' });
+    const plain = await GateClient.open(spawnLocalGate(gate.path, { env: { ...process.env, HOME: home } }), { host: 'localhost' });
+    try {
+      assert.deepEqual(s.hello.baked, [hash]);
+      assert.deepEqual(plain.hello.baked, []);
+      // A plain gate on a host without the source has to ask for it.
+      const asked = await plain.request('Module', { module_name: 'sleeper', module_args: { s: 0 }, module_hash: hash });
+      assert.equal(asked.type, 'ModuleNotFound');
+      const r = await s.request('Module', { module_name: 'sleeper', module_args: { s: 0 }, module_hash: hash });
+      assert.equal(r.type, 'ModuleResult', JSON.stringify(r.data));
+      assert.equal(r.data.slept, 0);
+    } finally {
+      await s.close();
+      await plain.close();
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -34,7 +34,8 @@ interface GateRow {
 /** The rows of `.gates` as printed. */
 function gateRows(screen: string): GateRow[] {
   const rows: GateRow[] = [];
-  for (const m of screen.matchAll(/^(lab\d\d)\s+(\w+)\s+(\d+\.\d+\.\d+)\s+(\d+)\s+\d+ (?:s|min|h)\s+(\d+)\s*$/gm)) {
+  // host, state, build (the gate's hash), python, pid, uptime, calls, running
+  for (const m of screen.matchAll(/^(lab\d\d)\s+(\w+)\s+[0-9a-f]{16}\s+(\d+\.\d+\.\d+)\s+(\d+)\s+\d+ (?:s|min|h)\s+(\d+)\s+\d+\s*$/gm)) {
     rows.push({ host: m[1] ?? '', state: m[2] ?? '', python: m[3] ?? '', pid: Number(m[4]), calls: Number(m[5]) });
   }
   return rows;
