@@ -13,7 +13,8 @@ import { RemoteKills, runWithin } from './remote-start.js';
 import { GateDamaged, openSshGate, startGateOrProbe } from './transport.js';
 
 export interface SshGateFactoryOptions {
-  gate: GateBuild;
+  /** The gate to run; a promise lets connections come up while it is still being built (its module_utils read and zipped). */
+  gate: GateBuild | Promise<GateBuild>;
   /** Facts of an inventory host by name, for ProxyJump hops that name one. */
   resolveFacts: (name: string) => HostFacts | undefined;
   /** Record host keys not yet in known_hosts (never changed ones). */
@@ -35,6 +36,8 @@ export interface SshGateFactoryOptions {
   sshConfig?: SshConfigLookup | null;
   maxChannelsPerConnection?: number;
   maxConcurrentConnects?: number;
+  /** Connections being set up at once to one sshd (see SshPoolOptions). */
+  maxConnectsPerServer?: number;
   /** The gate's bytes for an upload, checked (default: read from gate.path). */
   readGate?: () => Promise<Uint8Array>;
 }
@@ -50,6 +53,8 @@ export interface SshGateFactoryStats {
   /** SSH connections opened, and open now. */
   connections: number;
   openConnections: number;
+  /** Connections retried after the server dropped them during set-up (reset, MaxStartups). */
+  connectRetries: number;
   gatesOpened: number;
 }
 
@@ -60,6 +65,8 @@ export interface SshGateFactory {
   raw(facts: HostFacts, command: string, opts: RawOptions): Promise<RawResult>;
   closeAll(): Promise<void>;
   stats(): SshGateFactoryStats;
+  /** Looks the host up in ~/.ssh/config now (cached for the hosts after it), ahead of its first open. */
+  warm(facts: HostFacts): Promise<void>;
 }
 
 /** A discovered interpreter under the login user's home (pyenv, a venv) is out of the become user's reach; a system one is not. */
@@ -78,8 +85,14 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     askPassword: opts.askPassword,
     ...(opts.maxChannelsPerConnection === undefined ? {} : { maxChannelsPerConnection: opts.maxChannelsPerConnection }),
     ...(opts.maxConcurrentConnects === undefined ? {} : { maxConcurrentConnects: opts.maxConcurrentConnects }),
+    ...(opts.maxConnectsPerServer === undefined ? {} : { maxConnectsPerServer: opts.maxConnectsPerServer }),
   };
   const pool = new SshConnectionPool(poolOpts);
+  const gateReady = Promise.resolve(opts.gate);
+  // Nobody may ask for a gate before it fails (raw only): no unhandled rejection.
+  gateReady.catch(() => undefined);
+  /** Set once gateReady resolves; every use below comes after open() has awaited it. */
+  let gate = undefined as unknown as GateBuild;
   const kills = new RemoteKills();
   const lookup = opts.sshConfig === null ? undefined : (opts.sshConfig ?? sshGLookup());
   const remoteDir = opts.remoteDir ?? '.ftl';
@@ -104,7 +117,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
    * it was asked at. A deploy begun after that is waited for (gates opened at once share one
    * upload); one from before is stale, since the file was not there: deploy again.
    */
-  const deployKey = (target: SshTarget): string => `${targetKey(target)}|${opts.gate.hash}|${target.python ?? ''}`;
+  const deployKey = (target: SshTarget): string => `${targetKey(target)}|${gate.hash}|${target.python ?? ''}`;
   const ensureDeployed = (target: SshTarget, limits: StartLimits, seen?: { probe: RemoteResult; asked: number }): Promise<RemoteGate> => {
     const key = deployKey(target);
     const known = deployed.get(key);
@@ -112,7 +125,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     const o = { host: target.name, python: target.python, remoteDir, readGate: opts.readGate };
     if (seen === undefined) counts.probes++;
     const run = runner(target, limits);
-    const p = (seen === undefined ? deployGate(run, opts.gate, o) : deployAfterProbe(run, opts.gate, o, seen.probe)).then((r) => {
+    const p = (seen === undefined ? deployGate(run, gate, o) : deployAfterProbe(run, gate, o, seen.probe)).then((r) => {
       if (r.uploaded) counts.uploads++;
       if (r.damaged) damaged(target.name);
       return r;
@@ -129,7 +142,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     const key = `${targetKey(target)}|${remote.path}`;
     let p = copies.get(key);
     if (p === undefined) {
-      p = becomeCopy(runner(target, limits), opts.gate, remote.path, target.name, remote.python).then((c) => {
+      p = becomeCopy(runner(target, limits), gate, remote.path, target.name, remote.python).then((c) => {
         if (c.damaged) damaged(target.name);
         return c.path;
       });
@@ -156,24 +169,22 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       warn: opts.warn,
     });
 
-  const sha256 = opts.gate.sha256;
-
   const openAs = async (target: SshTarget, become: BecomeSpec, limits: StartLimits): Promise<GateTransport> => {
     const remote = await ensureDeployed(target, limits);
     // root reads the login user's file as it is; anyone else needs the readable copy.
     const needsCopy = become.user !== 'root' && become.user !== target.user;
     const path = needsCopy ? await readableCopy(target, remote, limits) : remote.path;
-    return openSshGate(pool, kills, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, sha256, become }, limits);
+    return openSshGate(pool, kills, target, { python: needsCopy ? becomePython(target, remote) : remote.python, path, sha256: gate.sha256, become }, limits);
   };
 
   const openPlain = async (target: SshTarget, limits: StartLimits): Promise<GateTransport> => {
     // Usually the gate is there: it starts in one round trip, and only a host without it (or with a damaged one) is probed and given it.
     const asked = ++ticks;
-    const first = await startGateOrProbe(pool, kills, target, opts.gate, remoteDir, limits);
+    const first = await startGateOrProbe(pool, kills, target, gate, remoteDir, limits);
     if ('started' in first) return first.started;
     counts.probes++;
     const remote = await ensureDeployed(target, limits, { probe: first.probe, asked });
-    return openSshGate(pool, kills, target, { python: remote.python, path: remote.path, sha256 }, limits);
+    return openSshGate(pool, kills, target, { python: remote.python, path: remote.path, sha256: gate.sha256 }, limits);
   };
 
   return {
@@ -181,7 +192,8 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       const target = await targetOf(facts);
       // The connection comes up within the call's time; the gate's steps then use it.
       const ms = given?.timeoutMs;
-      await pool.ready(target, { deadline: ms === undefined ? undefined : { at: Date.now() + ms, ms } });
+      // Connecting needs no gate: the connection comes up while the gate is still being built.
+      [gate] = await Promise.all([gateReady, pool.ready(target, { deadline: ms === undefined ? undefined : { at: Date.now() + ms, ms } })]);
       const limits = given ?? { timeoutMs: DEFAULT_START_MS };
       const once = (): Promise<GateTransport> => (become === undefined ? openPlain(target, limits) : openAs(target, become, limits));
       let transport: GateTransport;
@@ -200,6 +212,9 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     async raw(facts, command, rawOpts) {
       return runRaw(pool, await targetOf(facts), command, rawOpts);
     },
+    warm: async (facts) => {
+      await targetOf(facts);
+    },
     closeAll: async () => {
       // A kill on its way to a host needs the connection it goes over.
       await kills.settled();
@@ -207,7 +222,7 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     },
     stats: () => {
       const s = pool.stats();
-      return { ...counts, connections: s.connections, openConnections: s.open };
+      return { ...counts, connections: s.connections, openConnections: s.open, connectRetries: s.connectRetries };
     },
   };
 }
