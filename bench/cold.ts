@@ -33,7 +33,7 @@ export interface ColdCase {
   readonly load: number;
 }
 
-interface Spawned {
+export interface Spawned {
   cmd: string;
   args: string[];
   env: NodeJS.ProcessEnv;
@@ -45,7 +45,7 @@ interface Spawned {
   good: (out: string) => number;
 }
 
-function timeProcess(s: Spawned): Promise<{ firstMs: number; exitMs: number; out: string }> {
+export function timeProcess(s: Spawned): Promise<{ firstMs: number; exitMs: number; out: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(s.cmd, s.args, { env: s.env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -68,10 +68,10 @@ function timeProcess(s: Spawned): Promise<{ firstMs: number; exitMs: number; out
   });
 }
 
-const FTL_RESULT = /^\S+ (ok|changed|failed|unreachable) /m;
-const ANSIBLE_RESULT = /^\S+ \| [A-Z]+/m;
-const ansibleGood = (out: string): number => [...out.matchAll(/^\S+ \| SUCCESS/gm)].length;
-const ftlGood = (out: string): number => plainStatusCounts(out).ok ?? 0;
+export const FTL_RESULT = /^\S+ (ok|changed|failed|unreachable) /m;
+export const ANSIBLE_RESULT = /^\S+ \| [A-Z]+/m;
+export const ansibleGood = (out: string): number => [...out.matchAll(/^\S+ \| SUCCESS/gm)].length;
+export const ftlGood = (out: string): number => plainStatusCounts(out).ok ?? 0;
 
 interface Where {
   hosts: number;

@@ -14,6 +14,7 @@ import { benchBigOutput } from './big-output.js';
 import { benchLocalGate } from './gate-local.js';
 import { benchRepl } from './repl.js';
 import { benchZygote } from './zygote.js';
+import { benchLineinfileFloor } from './lineinfile-floor.js';
 import { benchInventory } from './inventory.js';
 import { machineInfo } from './machine.js';
 import type { Series } from './measure.js';
@@ -33,6 +34,7 @@ const HELP = `npm run bench [-- options]
                      about 15 more minutes); without it, Ansible's scale rows stop at 100 hosts, ping only
   --profile          also profile the controller and the host side (same as adding profile to --only)
   --write / --no-write   write BENCHMARKS.md (default: only for a full run)
+The cold path against clush and Ansible on 10, 50 and 200 hosts: npm run bench:cold-path (options in bench/coldpath.ts).
 Environment: FTL_BENCH_QUICK=1 and FTL_BENCH_ONLY=LIST do the same as --quick and --only.`;
 
 const { values: opt } = parseArgs({
@@ -248,6 +250,7 @@ async function main(): Promise<void> {
       await benchInventory(keep);
       await benchLocalGate(keep);
       await benchZygote(keep);
+      await benchLineinfileFloor(keep);
       await benchBigOutput(keep);
       await benchRepl(keep);
     }

@@ -1,3 +1,4 @@
+import { prefetchGates } from '../hosts/gates.js';
 import type { Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { automation } from '../run/automation.js';
@@ -118,6 +119,7 @@ export function registerRunCommand(program: Command): void {
     const mode = outputMode(o.json === true, process.stdout, 'shell');
     // The table renderer (Ink) loads while the hosts are reached; a pipe or --json never loads it.
     prepareOutput(mode).catch(() => undefined);
+    prefetchGates();
     const options = automationOptions(o);
     // Asked on the terminal even when stdin is a pipe; never taken from the command line.
     const passwords = await askUpFront({ ...o, askVaultPass: options.askVaultPass === true }, (prompt) => readHiddenFromTerminal(prompt));

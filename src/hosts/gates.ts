@@ -30,6 +30,15 @@ export type { GateProviderOptions } from './options.js';
 let sharedDir: string | undefined;
 
 /**
+ * For a one-shot command that will open gates (ftl run): the gate is built and the ssh code
+ * loaded while the project, inventory and module index load, instead of after them.
+ */
+export function prefetchGates(): void {
+  gateBuild().catch(() => undefined);
+  import('../ssh/index.js').catch(() => undefined);
+}
+
+/**
  * The become user cannot read ~/.ftl (0700): give it a copy in a directory only we can
  * write to (0711: others may open a file they know the name of, never list or replace it).
  * The gate is public code; nothing secret is in it. A copy whose bytes are not the
@@ -281,6 +290,27 @@ export class GateProvider {
     return { ...facts, python: await found };
   }
 
+  /**
+   * A call is about to open gates on these hosts: when one is reached over SSH and no
+   * SSH gate was opened yet this session, the ssh code loads, the gate is built and ~/.ssh/config is asked now,
+   * while the call is still being prepared (its module found, its arguments checked), not
+   * one after the other once the first host opens.
+   */
+  warmFor(hosts: readonly string[]): void {
+    if (this.ssh !== undefined) return;
+    let facts: HostFacts | undefined;
+    try {
+      const first = hosts.find((h) => this.inventory.host(h) !== undefined && this.inventory.facts(h).connection !== 'local');
+      facts = first === undefined ? undefined : this.inventory.facts(first);
+    } catch {
+      // The call itself says what is wrong with the host.
+    }
+    if (facts === undefined) return;
+    void this.sshFactory()
+      .then((f) => f.warm(facts))
+      .catch(() => undefined);
+  }
+
   /** Runs a command on the host outside its gate (raw): a local shell, or an SSH exec channel. */
   async raw(facts: HostFacts, become: BecomeSpec | undefined, command: string, opts: Omit<RawOptions, 'become'>): Promise<RawResult> {
     const refused = refusalFor(facts, become !== undefined);
@@ -293,9 +323,10 @@ export class GateProvider {
   /** Made on the first SSH host: a REPL on localhost never loads ssh settings. */
   private sshFactory(): Promise<SshGateFactory> {
     // ssh2 is loaded here, not at start-up: a session on localhost never needs it.
-    this.ssh ??= Promise.all([gateBuild(this.baked), import('../ssh/index.js')]).then(([gate, { createSshGateFactory }]) =>
+    // The gate is built (Ansible's module_utils read, hashed, zipped) while the first connections come up.
+    this.ssh ??= import('../ssh/index.js').then(({ createSshGateFactory }) =>
       createSshGateFactory({
-        gate,
+        gate: gateBuild(this.baked),
         resolveFacts: (name) => (this.inventory.host(name) === undefined ? undefined : this.inventory.facts(name)),
         ...(this.opts.acceptNew === undefined ? {} : { acceptNew: this.opts.acceptNew }),
         ...(this.opts.noHostKeyCheck === undefined ? {} : { noHostKeyCheck: this.opts.noHostKeyCheck }),

@@ -97,7 +97,12 @@ export function labHostNames(count: number, groups?: readonly LabGroup[]): { nam
  * passwordAuth: sshd also takes passwords of the system's users (for teaching -k and the REPL's password question).
  * ownHome: a home directory per host (sshd sets HOME), so each host deploys and keeps its own files.
  */
-export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean, opts: { passwordAuth?: boolean; ownHome?: boolean; isolated?: boolean } = {}): string {
+export function sshdConfig(
+  host: LabHostSpec,
+  labDir: string,
+  asRoot: boolean,
+  opts: { passwordAuth?: boolean; ownHome?: boolean; isolated?: boolean; maxStartups?: string | undefined } = {},
+): string {
   const passwordAuth = opts.passwordAuth === true;
   const ownHome = opts.ownHome === true;
   const p = hostPaths(host);
@@ -118,6 +123,8 @@ export function sshdConfig(host: LabHostSpec, labDir: string, asRoot: boolean, o
     'UsePAM no',
     asRoot ? 'PermitRootLogin prohibit-password' : '',
     'MaxSessions 10',
+    // Benches and tests throttle connection bursts as a busy sshd would (sshd's default is 10:30:100).
+    opts.maxStartups === undefined ? '' : `MaxStartups ${opts.maxStartups}`,
     'Subsystem sftp internal-sftp',
     // All hosts are one machine and one user: a home each keeps what lands in ~ apart, as on a real fleet.
     // (Isolated hosts have theirs mounted over the real home instead.)

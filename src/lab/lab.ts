@@ -37,6 +37,8 @@ export interface LabUpOptions {
   passwordAuth?: boolean;
   /** A home directory per host (sshd sets HOME), so each host deploys and keeps its own files. */
   ownHomes?: boolean;
+  /** sshd's MaxStartups (start:rate:full, or one number), for tests and benches of connection bursts; default: sshd's own. */
+  maxStartups?: string;
   /** For tests: where sshd and ssh-keygen are. */
   sshd?: string;
   sshKeygen?: string;
@@ -315,7 +317,7 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     if (ownHomes) mkdirSync(hostPaths(h).home, { recursive: true, mode: 0o700 });
     if (isolation !== undefined) prepareHostDirs(h, hosts, owner);
     // A home mounted over the real one needs no HOME from sshd.
-    writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, { passwordAuth: opts.passwordAuth === true, ownHome: ownHomes, isolated: isolation !== undefined && home !== '' }));
+    writeFileSync(hostPaths(h).config, sshdConfig(h, dir, asRoot, { passwordAuth: opts.passwordAuth === true, ownHome: ownHomes, isolated: isolation !== undefined && home !== '', maxStartups: opts.maxStartups }));
     return knownHostsLine(h.address, h.port, hostKeys[i] ?? '');
   });
   writeFileSync(paths.knownHosts, `${known.join('\n')}\n`, { mode: 0o600 });

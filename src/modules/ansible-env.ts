@@ -38,9 +38,19 @@ export function controllerPython(env: NodeJS.ProcessEnv): string {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
 
-export async function probeAnsible(env: NodeJS.ProcessEnv): Promise<AnsibleEnv> {
+/** Probes by interpreter and search path: the module index and the gate's payload both ask at start, and one Python run answers both. */
+const probes = new Map<string, Promise<AnsibleEnv>>();
+
+export function probeAnsible(env: NodeJS.ProcessEnv): Promise<AnsibleEnv> {
   const python = controllerPython(env);
-  if (env.FTL_NO_ANSIBLE === '1') return { python, ansibleDir: undefined, version: undefined, collectionRoots: [] };
+  if (env.FTL_NO_ANSIBLE === '1') return Promise.resolve({ python, ansibleDir: undefined, version: undefined, collectionRoots: [] });
+  const key = [python, env.PYTHONPATH ?? '', env.PATH ?? '', env.PYTHONHOME ?? '', env.ANSIBLE_COLLECTIONS_PATH ?? '', env.VIRTUAL_ENV ?? ''].join('\0');
+  let p = probes.get(key);
+  if (p === undefined) probes.set(key, (p = runProbe(python, env)));
+  return p;
+}
+
+async function runProbe(python: string, env: NodeJS.ProcessEnv): Promise<AnsibleEnv> {
   try {
     const { stdout } = await run(python, ['-c', PROBE], { timeout: 15_000, env: { ...env, PYTHONWARNINGS: 'ignore' } });
     const p = JSON.parse(stdout) as { ansible: string | null; version: string | null; collections: string[] };

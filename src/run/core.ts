@@ -282,6 +282,7 @@ export class FtlCore implements ProxyCore {
     await this.templateConnectionVars(hosts, signal);
     // A host ftl cannot reach the way its inventory says is refused before anything runs, never run another way.
     refuseUnsupported(hosts, (h) => this.inventory.facts(h), o.become, this.defaults.become);
+    this.gates.warmFor(hosts);
     if (o.vars !== undefined && (typeof o.vars !== 'object' || Array.isArray(o.vars))) {
       throw new UsageError('FTL_USAGE', "the call option vars must be an object such as { port: 8080 }");
     }

@@ -13,7 +13,8 @@ import { RemoteKills, runWithin } from './remote-start.js';
 import { GateDamaged, openSshGate, startGateOrProbe } from './transport.js';
 
 export interface SshGateFactoryOptions {
-  gate: GateBuild;
+  /** The gate to run; a promise lets connections come up while it is still being built (its module_utils read and zipped). */
+  gate: GateBuild | Promise<GateBuild>;
   /** Facts of an inventory host by name, for ProxyJump hops that name one. */
   resolveFacts: (name: string) => HostFacts | undefined;
   /** Record host keys not yet in known_hosts (never changed ones). */
@@ -35,6 +36,8 @@ export interface SshGateFactoryOptions {
   sshConfig?: SshConfigLookup | null;
   maxChannelsPerConnection?: number;
   maxConcurrentConnects?: number;
+  /** Connections being set up at once to one sshd (see SshPoolOptions). */
+  maxConnectsPerServer?: number;
   /** The gate's bytes for an upload, checked (default: read from gate.path). */
   readGate?: () => Promise<Uint8Array>;
 }
@@ -50,6 +53,8 @@ export interface SshGateFactoryStats {
   /** SSH connections opened, and open now. */
   connections: number;
   openConnections: number;
+  /** Connections retried after the server dropped them during set-up (reset, MaxStartups). */
+  connectRetries: number;
   gatesOpened: number;
 }
 
@@ -62,6 +67,8 @@ export interface SshGateFactory {
   stats(): SshGateFactoryStats;
   /** Gates opened from now on are this build (an upgrade); the ones open go on as they are. */
   setGate(build: GateBuild): void;
+  /** Looks the host up in ~/.ssh/config now (cached for the hosts after it), ahead of its first open. */
+  warm(facts: HostFacts): Promise<void>;
 }
 
 /** A discovered interpreter under the login user's home (pyenv, a venv) is out of the become user's reach; a system one is not. */
@@ -80,12 +87,17 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     askPassword: opts.askPassword,
     ...(opts.maxChannelsPerConnection === undefined ? {} : { maxChannelsPerConnection: opts.maxChannelsPerConnection }),
     ...(opts.maxConcurrentConnects === undefined ? {} : { maxConcurrentConnects: opts.maxConcurrentConnects }),
+    ...(opts.maxConnectsPerServer === undefined ? {} : { maxConnectsPerServer: opts.maxConnectsPerServer }),
   };
   const pool = new SshConnectionPool(poolOpts);
+  let gateReady: Promise<GateBuild> = Promise.resolve(opts.gate);
+  // Nobody may ask for a gate before it fails (raw only): no unhandled rejection.
+  gateReady.catch(() => undefined);
+  /** Set once gateReady resolves; every use below comes after open() has awaited it. */
+  let gate = undefined as unknown as GateBuild;
   const kills = new RemoteKills();
   const lookup = opts.sshConfig === null ? undefined : (opts.sshConfig ?? sshGLookup());
   const remoteDir = opts.remoteDir ?? '.ftl';
-  let gate = opts.gate;
   /** Deploys by key, each with the tick it began at (see `asked` below). */
   const deployed = new Map<string, { p: Promise<RemoteGate>; tick: number }>();
   let ticks = 0;
@@ -159,7 +171,6 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       warn: opts.warn,
     });
 
-
   const openAs = async (target: SshTarget, become: BecomeSpec, limits: StartLimits): Promise<GateTransport> => {
     const remote = await ensureDeployed(target, limits);
     // root reads the login user's file as it is; anyone else needs the readable copy.
@@ -183,7 +194,8 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
       const target = await targetOf(facts);
       // The connection comes up within the call's time; the gate's steps then use it.
       const ms = given?.timeoutMs;
-      await pool.ready(target, { deadline: ms === undefined ? undefined : { at: Date.now() + ms, ms } });
+      // Connecting needs no gate: the connection comes up while the gate is still being built.
+      [gate] = await Promise.all([gateReady, pool.ready(target, { deadline: ms === undefined ? undefined : { at: Date.now() + ms, ms } })]);
       const limits = given ?? { timeoutMs: DEFAULT_START_MS };
       const once = (): Promise<GateTransport> => (become === undefined ? openPlain(target, limits) : openAs(target, become, limits));
       let transport: GateTransport;
@@ -202,17 +214,22 @@ export function createSshGateFactory(opts: SshGateFactoryOptions): SshGateFactor
     async raw(facts, command, rawOpts) {
       return runRaw(pool, await targetOf(facts), command, rawOpts);
     },
+    warm: async (facts) => {
+      await targetOf(facts);
+    },
     closeAll: async () => {
       // A kill on its way to a host needs the connection it goes over.
       await kills.settled();
       await pool.closeAll();
     },
     setGate(build) {
+      // open() takes the build from gateReady each time: an upgrade replaces both.
+      gateReady = Promise.resolve(build);
       gate = build;
     },
     stats: () => {
       const s = pool.stats();
-      return { ...counts, connections: s.connections, openConnections: s.open };
+      return { ...counts, connections: s.connections, openConnections: s.open, connectRetries: s.connectRetries };
     },
   };
 }

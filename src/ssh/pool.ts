@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Client, ClientChannel } from 'ssh2';
 import { deadline } from '../base/deadline.js';
 import { FtlError, SshError } from '../base/errors.js';
@@ -10,9 +11,21 @@ export interface SshPoolOptions {
   keepaliveMs: number;
   /** Session channels per connection; OpenSSH's MaxSessions is 10 by default, so stay under it. */
   maxChannelsPerConnection?: number;
-  /** New connections being set up at once, over all hosts (sshd's MaxStartups drops bursts). */
+  /**
+   * New connections being set up at once over all hosts: a bound on the controller's
+   * handshake CPU (default 8 per CPU, 16 to 128). The pace per sshd is maxConnectsPerServer.
+   */
   maxConcurrentConnects?: number;
-  /** Retries of a connection dropped during set-up, with exponential backoff. */
+  /**
+   * New connections being set up at once to one sshd (address and port): sshd's MaxStartups
+   * (10:30:100 by default) starts dropping unauthenticated connections past 10. The window
+   * halves when that sshd drops one, and grows back by one with each that gets through.
+   */
+  maxConnectsPerServer?: number;
+  /**
+   * Retries of a connection dropped during set-up (reset, throttled), with exponential
+   * backoff; with a call deadline they go on while the next one can still finish in it.
+   */
   connectRetries?: number;
   /** Asked when authentication fails and the inventory gives no password (again, up to 3 times, when the answer is refused). */
   askPassword?: AskPassword | undefined;
@@ -67,10 +80,30 @@ function forHost(e: unknown, openedFor: string, host: string): unknown {
 class Semaphore {
   private active = 0;
   private readonly waiting = new Set<() => void>();
-  constructor(private readonly max: number) {}
+  constructor(private max: number) {}
 
   get busy(): number {
     return this.active;
+  }
+
+  get limit(): number {
+    return this.max;
+  }
+
+  /** A new size: slots freed by a larger one go to waiters at once; a smaller one takes effect as slots are released. */
+  resize(max: number): void {
+    this.max = Math.max(1, max);
+    while (this.active < this.max && this.waiting.size > 0) {
+      this.active++;
+      this.handOver();
+    }
+  }
+
+  private handOver(): void {
+    const next = this.waiting.values().next();
+    if (next.done === true) return;
+    this.waiting.delete(next.value);
+    next.value();
   }
 
   acquire(ms: number | undefined, onTimeout: () => Error): Promise<undefined> {
@@ -97,15 +130,35 @@ class Semaphore {
     );
   }
 
-  /** The slot passes straight to the next waiter, so nobody can slip in between. */
+  /** The slot passes straight to the next waiter (nobody can slip in between), unless the window has shrunk below it. */
   release(): void {
-    const next = this.waiting.values().next();
-    if (next.done === true) this.active--;
-    else {
-      this.waiting.delete(next.value);
-      next.value();
-    }
+    if (this.waiting.size === 0 || this.active > this.max) this.active--;
+    else this.handOver();
   }
+
+  get idle(): boolean {
+    return this.active === 0 && this.waiting.size === 0;
+  }
+}
+
+/**
+ * New connections at once over all hosts when not set: 8 per CPU, 16 to 128. Each handshake
+ * and login costs the controller CPU (key exchange, signatures in ssh2); far more at once than
+ * it can do makes every one of them slow, and past ConnectTimeout all of them fail together
+ * (measured: 50 logins at once on 2 loaded cores all took over 10 s).
+ */
+function defaultConnectWindow(): number {
+  return Math.min(128, Math.max(16, 8 * availableParallelism()));
+}
+
+/** Where a connection is set up: the sshd that its MaxStartups applies to (the last hop's, through jump hosts). */
+function serverKey(t: SshTarget): string {
+  return `${t.host}:${String(t.port)}${t.proxyCommand === undefined ? '' : ` via ${t.proxyCommand}`}`;
+}
+
+/** Pause before retry `attempt` (0-based) of a dropped connection: doubling from 150 ms, at most 2 s, with jitter so retries do not come back as one burst. */
+export function retryPause(attempt: number, random = Math.random): number {
+  return Math.min(2000, 150 * 2 ** attempt) * (0.75 + random() * 0.5);
 }
 
 /**
@@ -115,12 +168,16 @@ class Semaphore {
 export class SshConnectionPool {
   private readonly conns = new Map<string, Conn[]>();
   private readonly connectGate: Semaphore;
+  /** One window per sshd with connections being set up; dropped once idle. */
+  private readonly servers = new Map<string, Semaphore>();
+  private readonly perServer: number;
   private readonly passwords = new Map<string, Promise<string>>();
   private opened = 0;
   private retries = 0;
 
   constructor(private readonly opts: SshPoolOptions) {
-    this.connectGate = new Semaphore(opts.maxConcurrentConnects ?? 8);
+    this.connectGate = new Semaphore(opts.maxConcurrentConnects ?? defaultConnectWindow());
+    this.perServer = opts.maxConnectsPerServer ?? 8;
   }
 
   stats(): SshPoolStats {
@@ -224,32 +281,63 @@ export class SshConnectionPool {
     return Object.assign(conn, { ready });
   }
 
-  /** One attempt, in turn with the other connections being set up (at most maxConcurrentConnects at once). */
+  private serverWindow(key: string): Semaphore {
+    let w = this.servers.get(key);
+    if (w === undefined) this.servers.set(key, (w = new Semaphore(this.perServer)));
+    return w;
+  }
+
+  /**
+   * One attempt, in turn with the other connections being set up to the same sshd (at most
+   * its window at once) and over all hosts (at most maxConcurrentConnects). Different sshds
+   * never wait for each other below the global bound. The window shrinks when this sshd
+   * drops the attempt during set-up (MaxStartups) and grows back with each that gets through.
+   */
   private async connectInTurn(target: SshTarget, callDeadline: CallDeadline | undefined): Promise<Client> {
-    const waitMs = callDeadline === undefined ? undefined : callDeadline.at - Date.now();
-    await this.connectGate.acquire(waitMs, () => {
+    const key = serverKey(target);
+    const server = this.serverWindow(key);
+    const waitMs = (): number | undefined => (callDeadline === undefined ? undefined : callDeadline.at - Date.now());
+    const gaveUp = (behind: number, where: string) => (): SshError => {
       const s = String(Math.round((callDeadline?.ms ?? 0) / 100) / 10);
-      return new SshError('FTL_SSH_CONNECT', `cannot connect to ${describeTarget(target)}: no SSH connection within ${s} s (the call's timeout); it waited behind ${String(this.connectGate.busy)} other connections being set up`, {
+      return new SshError('FTL_SSH_CONNECT', `cannot connect to ${describeTarget(target)}: no SSH connection within ${s} s (the call's timeout); it waited behind ${String(behind)} other connections being set up${where}`, {
         host: target.name,
       });
-    });
+    };
     try {
-      return await (this.opts.connect ?? connectTarget)(target, { keepaliveMs: this.opts.keepaliveMs, deadline: callDeadline });
+      await server.acquire(waitMs(), gaveUp(server.busy, ' to the same sshd'));
+    } catch (e) {
+      if (server.idle) this.servers.delete(key);
+      throw e;
+    }
+    try {
+      await this.connectGate.acquire(waitMs(), gaveUp(this.connectGate.busy, ''));
+      try {
+        const client = await (this.opts.connect ?? connectTarget)(target, { keepaliveMs: this.opts.keepaliveMs, deadline: callDeadline });
+        if (server.limit < this.perServer) server.resize(server.limit + 1);
+        return client;
+      } catch (e) {
+        if (isTransientConnectError(e)) server.resize(Math.floor(server.limit / 2));
+        throw e;
+      } finally {
+        this.connectGate.release();
+      }
     } finally {
-      this.connectGate.release();
+      server.release();
+      if (server.idle && server.limit >= this.perServer) this.servers.delete(key);
     }
   }
 
   private async connectWithRetry(target: SshTarget, callDeadline: CallDeadline | undefined): Promise<Client> {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const maxRetries = this.opts.connectRetries ?? 4;
+    // Within a deadline: retries go on while one can still finish in it (a bound all the same).
+    const maxRetries = this.opts.connectRetries ?? (callDeadline === undefined ? 6 : 20);
     let t = target;
     let asked = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.connectInTurn(t, callDeadline);
       } catch (e) {
-        const pause = 150 * 2 ** attempt + Math.random() * 100;
+        const pause = retryPause(attempt);
         // A retry that could not finish before the call gives up is not made.
         const timeLeft = callDeadline === undefined || callDeadline.at - Date.now() > pause;
         if (isTransientConnectError(e) && attempt < maxRetries && timeLeft) {
