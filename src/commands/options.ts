@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { becomeMethodOf, connectionKind } from '../inventory/facts.js';
@@ -38,6 +39,8 @@ export interface CommonCliOptions {
   environment?: string;
   yes?: boolean;
   audit?: boolean;
+  nats?: string;
+  natsKeyFile?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -76,6 +79,8 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--policy <path>', 'policy file or directory of rules (deny, confirm), as FTL2 writes them (default: FTL_POLICY)')
     .option('--environment <name>', 'the environment of hosts whose inventory sets no ftl_environment, for policy rules')
     .option('-y, --yes', 'go on with calls that need a confirmation (policy confirm rules) without asking')
+    .option('--nats <url>', 'NATS server of ftl workers (nats://host:4222): calls go to the workers there (docs/scale.md)')
+    .option('--nats-key-file <file>', 'file holding the key that seals call args on NATS, the same for caller and workers (default: FTL_NATS_KEY)')
     .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)');
 }
 
@@ -117,6 +122,26 @@ function becomeMethodOption(v: string | undefined): 'sudo' | 'su' | undefined {
   return method;
 }
 
+/** nats://host:port, or host:port (as nats-server's clients take it). */
+export function natsUrl(v: string): string {
+  const url = nonEmpty('--nats', v) ?? v;
+  if (!/^(nats|tls|ws|wss):\/\/[^/\s]+$|^[^/\s:]+(:\d+)?$/.test(url)) {
+    throw new UsageError('FTL_USAGE', `--nats '${v}' is not a NATS server URL`, { hint: 'e.g. --nats nats://127.0.0.1:4222' });
+  }
+  return url;
+}
+
+function readKeyFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new UsageError('FTL_USAGE', `--nats-key-file ${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { hint: 'give a readable file holding the key (one line)' });
+  }
+  if (text.length < 16) throw new UsageError('FTL_USAGE', `the NATS key in ${file} is shorter than 16 characters`, { hint: 'e.g. openssl rand -base64 32 > FILE' });
+  return text;
+}
+
 export function automationOptions(o: CommonCliOptions): AutomationOptions {
   const become = o.become === true ? true : typeof o.become === 'string' ? nonEmpty('--become', o.become) : undefined;
   const privateKeyFile = nonEmpty('--private-key', o.privateKey ?? o.keyFile);
@@ -154,6 +179,8 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.environment === undefined ? {} : { environment: nonEmpty('--environment', o.environment) }),
     ...(o.yes === true ? { confirm: true } : {}),
     ...(o.audit === false ? { audit: false } : {}),
+    ...(o.nats === undefined ? {} : { nats: natsUrl(o.nats) }),
+    ...(o.natsKeyFile === undefined ? {} : { natsKey: readKeyFile(o.natsKeyFile) }),
   };
 }
 
