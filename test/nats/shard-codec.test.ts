@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostHash, ownsHost, parseShard, shardHosts } from '../../src/nats/shard.js';
-import { decode, encode, PROTOCOL_VERSION, seal, unseal, subjects, validWorkerName, type CallRequest } from '../../src/nats/codec.js';
+import { decode, encode, PROTOCOL_VERSION, seal, unseal, subjects, validWorkerName, type CallRequest, type Message } from '../../src/nats/codec.js';
 import { FtlError, UsageError } from '../../src/base/errors.js';
 
 describe('sharding by a stable hash of the host name', () => {
@@ -57,7 +57,7 @@ describe('NATS message codec', () => {
       { kind: 'host', v: 1, id: 'c1', worker: 'w1', result: { host: 'a', status: 'ok', result: { ping: 'pong' }, startedMs: 1, durationMs: 2 } },
       { kind: 'done', v: 1, id: 'c1', worker: 'w1', count: 1 },
       { kind: 'error', v: 1, id: 'c1', worker: 'w1', status: 'failed', message: 'no module' },
-    ] as const;
+    ] satisfies Message[];
     for (const m of msgs) assert.deepEqual(decode(encode(m)), m);
   });
   it('drops what is not ours: not JSON, another version, a missing field, an unknown status or kind', () => {
