@@ -144,7 +144,14 @@ export async function runRemote(
     if (run.signal.aborted) abort();
     else run.signal.addEventListener('abort', abort, { once: true });
     const started = new Map<string, number>();
+    let lastTick = now();
     const watch = setInterval(() => {
+      // A late tick means this process was stalled: heartbeats may be waiting unread, so
+      // nobody is judged lost on this tick (the caller's own stall is not a worker's loss).
+      const tick = now();
+      const late = tick - lastTick > 1000;
+      lastTick = tick;
+      if (late) return;
       for (const w of new Set(pending.values())) {
         const quiet = nats.silentFor(w);
         if (quiet !== undefined) {
