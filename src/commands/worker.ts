@@ -132,11 +132,11 @@ export function registerWorkerCommand(program: Command): void {
     const heartbeat = o.heartbeat === undefined ? 1 : Number(o.heartbeat);
     if (!Number.isFinite(heartbeat) || heartbeat <= 0) throw new UsageError('FTL_USAGE', `--heartbeat must be a positive number of seconds, not '${String(o.heartbeat)}'`);
     const url = natsUrl(o.nats);
+    const shard = o.shard === undefined ? undefined : parseShard(o.shard);
     const { nats: _bus, natsKey, ...opts } = automationOptions(o);
     // The caller asks and records: a worker runs what it is sent, with no one to ask.
     const ftl = await automation({ ...opts, audit: false, confirm: true, guard: false });
     const core = coreOf(ftl);
-    const shard = o.shard === undefined ? undefined : parseShard(o.shard);
     const all = core.inventory.hostNames;
     const hosts = shard !== undefined ? shardHosts(shard, all) : o.hosts !== undefined ? core.hostsOf(o.hosts) : core.limit === undefined ? all : core.hostsOf('all');
     const rule = shard !== undefined ? `shard ${String(shard.index)}/${String(shard.count)}` : o.hosts !== undefined ? `hosts ${o.hosts}` : 'all hosts';
