@@ -59,7 +59,7 @@ if (tier === 'unit') {
 }
 
 const concurrency = process.env.FTL_TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/slowest-files.mjs', '--test-reporter-destination=stdout', ...files], {
   cwd: root,
   stdio: 'inherit',
   env,

@@ -20,6 +20,10 @@ export const raw: Action = {
       if (ctx.check) return { status: 'skipped', result: { skipped: true, changed: false } };
       const r = await ctx.exec(command, { executable });
       const result: Record<string, unknown> = { rc: r.rc, stdout: r.stdout, stdout_lines: linesOf(r.stdout), stderr: r.stderr, stderr_lines: linesOf(r.stderr), changed: true };
+      // Cut as the gate cuts module output: said in the result, never silently.
+      if (r.stdoutDroppedBytes !== undefined || r.stderrDroppedBytes !== undefined) result.truncated = true;
+      if (r.stdoutDroppedBytes !== undefined) result.stdout_truncated_bytes = r.stdoutDroppedBytes;
+      if (r.stderrDroppedBytes !== undefined) result.stderr_truncated_bytes = r.stderrDroppedBytes;
       if (r.rc !== 0) return { status: 'failed', result: { ...result, failed: true, msg: 'non-zero return code' } };
       return { status: 'changed', result };
     };

@@ -18,6 +18,9 @@ export interface ExecResult {
   readonly rc: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Bytes of stdout / stderr left out past the call's maxOutput. */
+  readonly stdoutDroppedBytes?: number | undefined;
+  readonly stderrDroppedBytes?: number | undefined;
 }
 
 export interface ModuleCallOptions {

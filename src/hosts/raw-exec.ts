@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { deadline } from '../base/deadline.js';
 import { GateError } from '../base/errors.js';
 import { becomeArgv } from '../gate/become.js';
-import { becomeAnswerer, type RawOptions, type RawResult } from '../ssh/raw.js';
+import { becomeAnswerer, RawOutput, type RawOptions, type RawResult } from '../ssh/raw.js';
 
 /**
  * raw on a local host: the command through /bin/sh (or `executable`), as Ansible's
@@ -25,12 +25,13 @@ export function runLocalRaw(command: string, opts: RawOptions): Promise<RawResul
   };
   return deadline<RawResult>(
     (s) => {
-      const out: Buffer[] = [];
-      let err = '';
+      const output = new RawOutput(opts.maxOutput);
       const answer = becomeAnswerer(b, (text) => child.stdin.end(text));
-      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stdout.on('data', (d: Buffer) => {
+        output.stdout(d);
+      });
       child.stderr.on('data', (d: Buffer) => {
-        err += answer(d.toString('utf8'));
+        output.stderr(answer(d.toString('utf8')));
       });
       child.stdin.on('error', () => undefined);
       child.once('error', (e: NodeJS.ErrnoException) => {
@@ -39,7 +40,7 @@ export function runLocalRaw(command: string, opts: RawOptions): Promise<RawResul
       });
       child.once('close', (code, signal) => {
         // Killed by a signal: a negative rc, as Python's subprocess (and so Ansible) reports it.
-        s.resolve({ rc: code ?? (signal === null ? -1 : -constants.signals[signal]), stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+        s.resolve(output.result(code ?? (signal === null ? -1 : -constants.signals[signal])));
       });
       if (b?.password === undefined) child.stdin.end(opts.stdin);
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_OUTPUT } from '../base/bounded-output.js';
 import { GateError } from '../base/errors.js';
 import type { HostOutcome } from '../base/types.js';
 import { collectionModuleUtils, pythonName } from './deps.js';
@@ -26,7 +27,7 @@ export interface RequestOptions {
 }
 
 /** What a reply may carry of a module's stdout (and of its stderr): well under the 64 MiB frame limit. */
-export const DEFAULT_MAX_OUTPUT = 16 * 1024 * 1024;
+export { DEFAULT_MAX_OUTPUT };
 
 const sources = new Map<string, { b64: string; hash: string }>();
 

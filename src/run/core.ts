@@ -404,7 +404,7 @@ export class FtlCore implements ProxyCore {
             ).then((results) => {
               const failed = new Map<string, string>();
               for (const [h, r] of results) {
-                if (isFailure(r)) failed.set(h, r.msg);
+                if (isFailure(r)) failed.set(h, connectionVarFailure(r));
                 else this.inventory.setConnectionValues(h, r);
               }
               return failed;
@@ -418,7 +418,7 @@ export class FtlCore implements ProxyCore {
     const failed = await this.connectionVars.done;
     for (const h of hosts) {
       const msg = failed.get(h);
-      if (msg !== undefined) throw new InventoryError('FTL_INVENTORY_SYNTAX', `a connection variable of ${h} cannot be templated: ${msg}`, { host: h, hint: 'fix the variable in the inventory' });
+      if (msg !== undefined) throw new InventoryError('FTL_INVENTORY_SYNTAX', msg, { host: h, hint: 'fix the variable in the inventory' });
     }
   }
 
@@ -426,4 +426,16 @@ export class FtlCore implements ProxyCore {
     await this.remote?.nats.close();
     await this.gates.closeAll();
   }
+}
+
+/**
+ * "ansible_host cannot be templated: 'x' is undefined". Jinja's undefined error says its
+ * sentence twice ("'x' is undefined. 'x' is undefined"): once is enough on a screen.
+ */
+export function connectionVarFailure(r: { msg: string; variable?: unknown }): string {
+  const half = (r.msg.length - 2) / 2;
+  const said = r.msg.slice(0, half);
+  const msg = Number.isInteger(half) && half > 0 && r.msg === `${said}. ${said}` ? said : r.msg;
+  const what = typeof r.variable === 'string' ? r.variable : 'a connection variable';
+  return `${what} cannot be templated: ${msg}`;
 }

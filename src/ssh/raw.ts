@@ -1,4 +1,5 @@
 import type { ClientChannel } from 'ssh2';
+import { BoundedOutput, DEFAULT_MAX_OUTPUT } from '../base/bounded-output.js';
 import { deadline } from '../base/deadline.js';
 import { GateError } from '../base/errors.js';
 import { shq } from '../base/shell.js';
@@ -17,12 +18,45 @@ export interface RawOptions {
   signal: AbortSignal;
   /** What the command reads on stdin (without become): Ansible's pipelining, as interpreter discovery uses it. */
   stdin?: Buffer | undefined;
+  /** Bytes kept of each of stdout and stderr; the rest is counted, not held. */
+  maxOutput?: number | undefined;
 }
 
 export interface RawResult {
   rc: number;
   stdout: string;
   stderr: string;
+  /** Bytes of stdout / stderr left out past maxOutput (absent when none were). */
+  stdoutDroppedBytes?: number;
+  stderrDroppedBytes?: number;
+}
+
+/** stdout and stderr of a raw command, each held to maxOutput bytes. */
+export class RawOutput {
+  private readonly out: BoundedOutput;
+  private readonly err: BoundedOutput;
+
+  constructor(maxOutput: number | undefined) {
+    this.out = new BoundedOutput(maxOutput ?? DEFAULT_MAX_OUTPUT);
+    this.err = new BoundedOutput(maxOutput ?? DEFAULT_MAX_OUTPUT);
+  }
+
+  stdout(b: Buffer): void {
+    this.out.push(b);
+  }
+
+  stderr(text: string): void {
+    this.err.push(Buffer.from(text, 'utf8'));
+  }
+
+  result(rc: number): RawResult {
+    const out = this.out.result();
+    const err = this.err.result();
+    const r: RawResult = { rc, stdout: out.text, stderr: err.text };
+    if (out.droppedBytes > 0) r.stdoutDroppedBytes = out.droppedBytes;
+    if (err.droppedBytes > 0) r.stderrDroppedBytes = err.droppedBytes;
+    return r;
+  }
 }
 
 /**
@@ -72,22 +106,23 @@ function killChannel(channel: ClientChannel): void {
 }
 
 function collectRaw(channel: ClientChannel, host: string, opts: RawOptions, at: number): Promise<RawResult> {
-  const out: Buffer[] = [];
-  let err = '';
+  const output = new RawOutput(opts.maxOutput);
   let code: number | null = null;
   return deadline<RawResult>(
     (s) => {
       const answer = becomeAnswerer(opts.become, (text) => channel.end(text));
-      channel.on('data', (b: Buffer) => out.push(b));
+      channel.on('data', (b: Buffer) => {
+        output.stdout(b);
+      });
       channel.stderr.on('data', (b: Buffer) => {
-        err += answer(b.toString('utf8'));
+        output.stderr(answer(b.toString('utf8')));
       });
       channel.on('exit', (c: number | null) => {
         code = c;
       });
       channel.on('error', () => undefined);
       channel.once('close', () => {
-        s.resolve({ rc: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: err });
+        s.resolve(output.result(code ?? -1));
       });
       // No stdin (but what the caller gives): the password, if sudo or su asks, is the only thing written.
       if (opts.become?.password === undefined) channel.end(opts.stdin);

@@ -76,6 +76,20 @@ describe('fetch, raw and script on localhost return what ansible returns', () =>
     await compareSteps(ftl, 'localhost', steps, reset);
   });
 
+  it('raw: maxOutput keeps the first bytes of each stream and says how many were left out', async () => {
+    const r = await ftl.run('localhost', 'raw', 'head -c 200000 /dev/zero | tr "\\0" y; printf "é%.0s" $(seq 600) >&2', { maxOutput: 1001 });
+    const h = r.host('localhost');
+    assert.ok(h !== undefined, 'a result for localhost');
+    assert.equal(h.stdout, 'y'.repeat(1001));
+    assert.equal(h.stdout_truncated_bytes, 200_000 - 1001);
+    // é is two bytes: a cut at 1001 bytes keeps 500 whole ones and counts the half as left out.
+    assert.equal(h.stderr, 'é'.repeat(500));
+    assert.equal(h.stderr_truncated_bytes, 1200 - 1000);
+    assert.equal(h.truncated, true);
+    const small = await ftl.run('localhost', 'raw', 'echo fits', { maxOutput: 1001 });
+    assert.equal(small.host('localhost')?.truncated, undefined, 'nothing cut, nothing said');
+  });
+
   it('raw: a timeout or Ctrl-C ends the command and everything it started', async () => {
     const marker = `ftl-raw-${process.pid}`;
     const running = (): boolean => {
@@ -138,6 +152,10 @@ describe('fetch, raw and script on lab hosts over SSH', () => {
         // Without a terminal, stderr stays apart from stdout (Ansible's ssh -tt merges them).
         const r = await ftl.run('lab01', 'raw', 'echo out; echo err >&2');
         assert.deepEqual([r.host('lab01')?.stdout, r.host('lab01')?.stderr], ['out\n', 'err\n']);
+        // maxOutput holds raw's output as it holds a module's: the first bytes, the rest counted.
+        const big = await ftl.run('lab01', 'raw', 'head -c 300000 /dev/zero | tr "\\0" x; echo tail >&2', { maxOutput: 1000 });
+        const bigR = big.host('lab01');
+        assert.deepEqual([String(bigR?.stdout).length, bigR?.stdout_truncated_bytes, bigR?.truncated, bigR?.stderr], [1000, 299_000, true, 'tail\n']);
         // raw needs no Python: it works with an interpreter that does not exist.
         const nopy = await automation({ inventory: lab.inventoryPath });
         try {

@@ -129,6 +129,14 @@ describe('an Ansible project directory', { timeout: 300_000 }, () => {
     }
   });
 
+  it('a connection variable that cannot be templated: the host, the variable and why, said once; no host touched', async () => {
+    const inv = join(root, 'undefined-var.yml');
+    writeFileSync(inv, 'all:\n  hosts:\n    ghost:\n      ansible_host: "{{ real_ip }}"\n');
+    const r = await ftl(['run', '-i', inv, 'ghost', 'ping'], { cwd: root, env: userEnv(), timeoutMs: 120_000 });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.equal(r.stderr.trim(), "ftl: ghost: ansible_host cannot be templated: 'real_ip' is undefined (fix the variable in the inventory)");
+  });
+
   it('without ansible-core on the controller: static inventories work, an unread ansible.cfg is said, a plugin inventory is refused naming the fix', async () => {
     // A Python that cannot import ansible stands for a controller without ansible-core.
     const env = userEnv({ FTL_PYTHON: join(root, 'no-such-python') });

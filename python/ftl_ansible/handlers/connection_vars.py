@@ -20,6 +20,7 @@ def handle(data, req):
         return scope.CallScope(rt, data)
 
     def per_host(host):
+        name = None
         try:
             variables = host.args_vars()
             templar = host.templar(variables)
@@ -29,7 +30,10 @@ def handle(data, req):
                     values[name] = templar.template(variables[name])
             return {"values": values}
         except Exception as e:
-            return host_error(e)
+            failure = host_error(e)
+            if name is not None:
+                failure["variable"] = name  # which one, for the message
+            return failure
 
     reply, results = with_scope(data, req, build, per_host)
     if reply is not None:
