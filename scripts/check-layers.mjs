@@ -11,15 +11,16 @@ const src = join(root, 'src');
 
 /**
  * Which folders each folder may import besides itself. The order, top to bottom:
- * entry (cli.ts, index.ts) > commands > repl > run > actions > hosts > modules >
+ * entry (cli.ts, index.ts) > commands > repl > run > nats | actions > hosts > modules >
  * ssh > gate | inventory | lab > ui > base.
  * ui (formatting, Ink) is used by commands and repl and imports only base.
  */
 const BELOW = {
-  entry: ['commands', 'repl', 'run', 'actions', 'hosts', 'modules', 'ssh', 'gate', 'inventory', 'lab', 'ui', 'base'],
-  commands: ['repl', 'run', 'actions', 'hosts', 'modules', 'ssh', 'gate', 'inventory', 'lab', 'ui', 'base'],
+  entry: ['commands', 'repl', 'run', 'nats', 'actions', 'hosts', 'modules', 'ssh', 'gate', 'inventory', 'lab', 'ui', 'base'],
+  commands: ['repl', 'run', 'nats', 'actions', 'hosts', 'modules', 'ssh', 'gate', 'inventory', 'lab', 'ui', 'base'],
   repl: ['run', 'modules', 'inventory', 'ui', 'base'],
-  run: ['actions', 'hosts', 'modules', 'inventory', 'base'],
+  run: ['actions', 'hosts', 'modules', 'inventory', 'nats', 'base'],
+  nats: ['base'],
   actions: ['hosts', 'modules', 'gate', 'inventory', 'base'],
   hosts: ['modules', 'ssh', 'gate', 'inventory', 'base'],
   modules: ['gate', 'base'],

@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   FTL_CONFIRM_DECLINED: 'to run it, answer with the number of hosts; or narrow the target',
   FTL_AUDIT: 'the audit trail could not be written; fix the directory (FTL_AUDIT_DIR, ~/.ftl/audit) or turn it off with --no-audit',
   FTL_VAULT: 'give the vault password with --vault-password-file FILE or --ask-vault-pass, or set ANSIBLE_VAULT_PASSWORD_FILE',
+  // NATS workers
+  FTL_NATS: 'check that nats-server runs at the --nats URL and that ftl worker runs for these hosts (docs/scale.md)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -104,6 +106,7 @@ export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreac
   FTL_CONFIRM_DECLINED: 'cancelled',
   FTL_AUDIT: 'failed',
   FTL_VAULT: 'failed',
+  FTL_NATS: 'unreachable',
 };
 
 

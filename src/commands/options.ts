@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../base/errors.js';
 import { becomeMethodOf, connectionKind } from '../inventory/facts.js';
@@ -40,6 +41,8 @@ export interface CommonCliOptions {
   yes?: boolean;
   audit?: boolean;
   gateModules?: string;
+  nats?: string;
+  natsKeyFile?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -79,6 +82,8 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--environment <name>', 'the environment of hosts whose inventory sets no ftl_environment, for policy rules')
     .option('-y, --yes', 'go on with calls that need a confirmation (policy confirm rules) without asking')
     .option('--gate-modules <list>', "Ansible modules baked into the gate (lineinfile,community.general.ini_file), or auto: the modules this project's last session ran")
+    .option('--nats <url>', 'NATS server of ftl workers (nats://host:4222): calls go to the workers there (docs/scale.md)')
+    .option('--nats-key-file <file>', 'file holding the key that seals call args on NATS, the same for caller and workers (default: FTL_NATS_KEY)')
     .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)');
 }
 
@@ -126,6 +131,26 @@ function gateModulesOption(v: string): string[] | 'auto' {
   return names.length === 1 && names[0] === 'auto' ? 'auto' : names;
 }
 
+/** nats://host:port, or host:port (as nats-server's clients take it). */
+export function natsUrl(v: string): string {
+  const url = nonEmpty('--nats', v) ?? v;
+  if (!/^(nats|tls|ws|wss):\/\/[^/\s]+$|^[^/\s:]+(:\d+)?$/.test(url)) {
+    throw new UsageError('FTL_USAGE', `--nats '${v}' is not a NATS server URL`, { hint: 'e.g. --nats nats://127.0.0.1:4222' });
+  }
+  return url;
+}
+
+function readKeyFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new UsageError('FTL_USAGE', `--nats-key-file ${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { hint: 'give a readable file holding the key (one line)' });
+  }
+  if (text.length < 16) throw new UsageError('FTL_USAGE', `the NATS key in ${file} is shorter than 16 characters`, { hint: 'e.g. openssl rand -base64 32 > FILE' });
+  return text;
+}
+
 export function automationOptions(o: CommonCliOptions): AutomationOptions {
   const become = o.become === true ? true : typeof o.become === 'string' ? nonEmpty('--become', o.become) : undefined;
   const privateKeyFile = nonEmpty('--private-key', o.privateKey ?? o.keyFile);
@@ -164,6 +189,8 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.yes === true ? { confirm: true } : {}),
     ...(o.audit === false ? { audit: false } : {}),
     ...(o.gateModules === undefined ? {} : { gateModules: gateModulesOption(o.gateModules) }),
+    ...(o.nats === undefined ? {} : { nats: natsUrl(o.nats) }),
+    ...(o.natsKeyFile === undefined ? {} : { natsKey: readKeyFile(o.natsKeyFile) }),
   };
 }
 

@@ -80,6 +80,18 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
    * modules this project's last session ran (recorded in ~/.ftl/projects/<id>/modules.json).
    */
   gateModules?: GateModules;
+  /**
+   * A NATS server URL (nats://host:4222): calls are published to the \`ftl worker\`s there
+   * instead of run from this process (docs/scale.md). The inventory is still read here, to
+   * resolve patterns; policy, confirmation and the audit stay here too.
+   */
+  nats?: string;
+  /**
+   * The key that seals call args on NATS (AES-256-GCM), the same on the caller and every
+   * worker; default the FTL_NATS_KEY environment variable. Without one, a call whose args
+   * hold a secret is refused rather than sent in clear.
+   */
+  natsKey?: string;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

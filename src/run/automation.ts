@@ -14,6 +14,7 @@ import { SessionSecrets } from './session-secrets.js';
 import { DEFAULT_STATE_FILE, hostOfEntry, StateFile } from './state-file.js';
 import { loadProject } from './project.js';
 import { resolveGateModules } from './gate-modules.js';
+import { NatsCaller } from '../nats/caller.js';
 
 export type { AutomationOptions } from './automation-options.js';
 export type { Ftl } from './ftl-types.js';
@@ -58,8 +59,11 @@ export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
             return answer;
           };
     const baked = resolveGateModules(modules, o.gateModules);
+    const natsKey = o.natsKey ?? (process.env.FTL_NATS_KEY === '' ? undefined : process.env.FTL_NATS_KEY);
+    secrets.add(natsKey);
+    const remote = o.nats === undefined ? undefined : { nats: new NatsCaller(o.nats), key: natsKey };
     const gates = new GateProvider(inventory, { ...o, warnings, ...(askPassword === undefined ? {} : { askPassword }), ...(baked === undefined ? {} : { baked }) }, worker);
-    return ftlObject(new FtlCore(inventory, modules, gates, o, secrets, settings, { named, state, persistAll: o.stateFile !== undefined && o.stateFile !== false }));
+    return ftlObject(new FtlCore(inventory, modules, gates, o, secrets, settings, { named, state, persistAll: o.stateFile !== undefined && o.stateFile !== false, remote }));
   } catch (e) {
     // A worker started to read the config or decrypt (a wrong password) must not keep the process alive.
     await worker.close();

@@ -26,6 +26,8 @@ import { looksLikePattern, targetName } from './targets.js';
 import { SessionSecrets } from './session-secrets.js';
 import type { StateFile } from './state-file.js';
 import type { AddHostOptions } from './ftl-types.js';
+import type { NatsCaller } from '../nats/caller.js';
+import { runRemote } from './remote-call.js';
 
 /** What a session has beyond inventory, modules and gates. */
 export interface CoreExtras {
@@ -35,12 +37,17 @@ export interface CoreExtras {
   state?: StateFile | undefined;
   /** Every addHost is written to the state file (the stateFile option was given). */
   persistAll?: boolean | undefined;
+  /** Calls go to ftl workers over NATS instead of this process's gates (--nats URL). */
+  remote?: { nats: NatsCaller; key: string | undefined } | undefined;
 }
 
 import { checkRolloutOptions } from './batches.js';
 import { Safety } from './safety.js';
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress'];
+/** Rollout options run host by host in one process: not over NATS workers (yet). */
+const ROLLOUT_OPTIONS = ['canary', 'maxFailPercent', 'failFast', 'serial'] as const;
+
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress', 'onHostResult'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
 function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
@@ -95,6 +102,8 @@ export class FtlCore implements ProxyCore {
   readonly named: SessionSecrets;
   readonly state: StateFile | undefined;
   private readonly persistAll: boolean;
+  /** Set with --nats: where calls go instead of local gates. */
+  readonly remote: CoreExtras['remote'];
   /** The inventory version whose `{{ }}` connection variables are templated, and hosts whose templating failed. */
   private connectionVars: { version: number; done: Promise<Map<string, string>> } | undefined;
   /** Where each setting came from (command line, ANSIBLE_*, ansible.cfg, default): `.settings`. */
@@ -114,6 +123,7 @@ export class FtlCore implements ProxyCore {
     this.named = extras.named ?? new SessionSecrets(secrets);
     this.state = extras.state;
     this.persistAll = extras.persistAll ?? false;
+    this.remote = extras.remote;
     this.defaults = {
       forks: opts.forks ?? 50,
       timeoutS: opts.timeout ?? 300,
@@ -306,8 +316,39 @@ export class FtlCore implements ProxyCore {
       shared(p, id);
     });
     const check = o.check ?? this.defaults.check;
+    const remote = this.remote;
+    if (remote !== undefined) {
+      const rollout = ROLLOUT_OPTIONS.filter((k) => o[k] !== undefined);
+      if (rollout.length > 0) throw new UsageError('FTL_USAGE', `${rollout.join(', ')} ${rollout.length === 1 ? 'is' : 'are'} not supported over NATS workers yet`, { hint: 'run that call without --nats, or without the rollout option' });
+    }
     const run = (opts: CallOptions): Promise<RunResult> =>
-      runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets);
+      remote === undefined
+        ? runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets)
+        : runRemote(
+            remote.nats,
+            {
+              pattern,
+              hosts,
+              module,
+              fqcn: call.module,
+              args: callArgs,
+              shownArgs: call.shownArgs,
+              noLog: call.secrets ?? [],
+              key: remote.key,
+              opts: {
+                check: opts.check ?? this.defaults.check,
+                diff: opts.diff ?? this.defaults.diff,
+                become: opts.become ?? this.defaults.become,
+                timeout: opts.timeout ?? this.defaults.timeoutS,
+                forks: opts.forks ?? this.defaults.forks,
+                maxOutput: opts.maxOutput ?? this.defaults.maxOutput,
+                vars: opts.vars,
+                refresh: opts.refresh,
+              },
+            },
+            { signal, onProgress },
+            this.secrets,
+          );
     const result = await this.safety.guarded(
       {
         pattern,
@@ -411,6 +452,7 @@ export class FtlCore implements ProxyCore {
   async close(): Promise<void> {
     // What this session ran is what gateModules 'auto' bakes next time in this project.
     recordModules(this.gates.usedModules);
+    await this.remote?.nats.close();
     await this.gates.closeAll();
   }
 }

@@ -27,6 +27,8 @@ export interface CallOptions extends RolloutOptions {
   refresh?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
+  /** Each host's result as it finishes (an ftl worker publishes them over NATS as they come). */
+  onHostResult?: (r: HostResult) => void;
 }
 
 export interface RunnerDefaults {
@@ -126,6 +128,11 @@ export async function runOnHosts(
     return { host, status: 'skipped', result: { skipped: true, msg: `not started: ${why}`, changed: false }, startedMs: now() - t0, durationMs: 0 };
   };
   const runHost = async (host: string): Promise<HostResult> => {
+    const r = await runHostOnce(host);
+    opts.onHostResult?.(r);
+    return r;
+  };
+  const runHostOnce = async (host: string): Promise<HostResult> => {
     const startedMs = now() - t0;
     if (abort.signal.aborted) {
       tracker.finish(host, 'cancelled');
