@@ -1,0 +1,210 @@
+/**
+ * A simulated fleet for scale work: N SSH endpoints on 127.0.0.1 (ports basePort..),
+ * served by child processes (server.ts, at most `perProcess` endpoints each, so no process
+ * runs past its file limit and the controller's memory is measured apart), and an
+ * inventory that reaches them with host keys checked against a generated known_hosts.
+ *
+ *   const fleet = await startSimFleet({ count: 1000, latencyMs: 2, dir });
+ *   ftl = await automation({ inventory: fleet.inventoryPath });  // group `sim`
+ *   ...
+ *   await fleet.stop();
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ssh2 from 'ssh2';
+import { stringify } from 'yaml';
+import type { ServerConfig, ShardStats } from './server.js';
+
+/** The group every simulated inventory puts its hosts in. */
+export const SIM_GROUP = 'sim';
+
+export interface SimFleetOptions {
+  count: number;
+  /** Added to every reply of a module call and of every exec (default 0). */
+  latencyMs?: number;
+  /** Uniform jitter, ± this many ms (default 0). */
+  jitterMs?: number;
+  /** Share of module calls answered as failed, 0..1 (default 0). */
+  failRate?: number;
+  /** First port (default 20000: below Linux's ephemeral range, 32768..). */
+  basePort?: number;
+  /** Where keys, known_hosts and the inventory go. */
+  dir: string;
+  /** Endpoints per server process (default 4000: a listener and a connection each, under a 20,000-file limit with room). */
+  perProcess?: number;
+  /** Whether every host has the gate already (default true); false: the first probe finds none and ftl uploads it. */
+  deployed?: boolean;
+}
+
+export interface SimFleetStats extends ShardStats {
+  /** Server processes. */
+  processes: number;
+}
+
+export interface SimFleet {
+  readonly inventoryPath: string;
+  readonly hosts: string[];
+  /** The server processes' pids (to weigh them, or to see that none is left). */
+  readonly pids: number[];
+  stats(): Promise<SimFleetStats>;
+  stop(): Promise<void>;
+}
+
+const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function simHostName(i: number): string {
+  return `sim-${String(i).padStart(5, '0')}`;
+}
+
+interface Shard {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+function startShard(cfg: ServerConfig): Promise<Shard> {
+  // A raised soft file limit where the hard one allows; node itself cannot set it.
+  const node = [process.execPath, '--import', 'tsx', SERVER, JSON.stringify(cfg)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('/bin/sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${node}`], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', process.env.SIM_TRACE === '1' ? 'inherit' : 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-2000);
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  return new Promise<Shard>((resolve, reject) => {
+    const onExit = (code: number | null): void => {
+      reject(new Error(`the simulated fleet's server (ports ${String(cfg.basePort)}..) exited with ${String(code)} before it listened: ${stderr.trim() || 'no output'}`));
+    };
+    child.once('exit', onExit);
+    child.on('message', (m: { op: string; message?: string }) => {
+      if (m.op === 'ready') {
+        child.off('exit', onExit);
+        resolve({ child, exited });
+      } else if (m.op === 'failed') {
+        reject(new Error(`the simulated fleet's server cannot listen on ports ${String(cfg.basePort)}..${String(cfg.basePort + cfg.count - 1)}: ${m.message ?? ''}; pick another basePort`));
+      }
+    });
+  });
+}
+
+let statsId = 0;
+
+function askStats(shard: Shard): Promise<ShardStats> {
+  const id = ++statsId;
+  return new Promise<ShardStats>((resolve, reject) => {
+    const onMessage = (m: { op: string; id?: number; stats?: ShardStats }): void => {
+      if (m.op === 'stats' && m.id === id && m.stats !== undefined) {
+        shard.child.off('message', onMessage);
+        resolve(m.stats);
+      }
+    };
+    shard.child.on('message', onMessage);
+    if (shard.child.connected) shard.child.send({ op: 'stats', id });
+    else reject(new Error('the simulated fleet has stopped'));
+  });
+}
+
+export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
+  const count = opts.count;
+  const basePort = opts.basePort ?? 20_000;
+  const perProcess = opts.perProcess ?? 4000;
+  if (!Number.isInteger(count) || count < 1 || basePort + count > 65_536) throw new Error(`a simulated fleet of ${String(count)} hosts from port ${String(basePort)} does not fit in the port range`);
+  mkdirSync(opts.dir, { recursive: true });
+  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const hostKeyPath = join(opts.dir, 'sim_host_ed25519');
+  const keyPath = join(opts.dir, 'sim_client_ed25519');
+  const clientPubPath = `${keyPath}.pub`;
+  writeFileSync(hostKeyPath, hostKey.private, { mode: 0o600 });
+  writeFileSync(keyPath, clientKey.private, { mode: 0o600 });
+  writeFileSync(clientPubPath, `${clientKey.public}\n`);
+
+  const hosts = Array.from({ length: count }, (_, i) => simHostName(i));
+  // Every endpoint shows the same host key; each is recorded by its own name, as ssh would.
+  const knownHosts = join(opts.dir, 'known_hosts');
+  writeFileSync(knownHosts, hosts.map((_, i) => `[127.0.0.1]:${String(basePort + i)} ${hostKey.public}\n`).join(''));
+  const inventory: Record<string, Record<string, unknown>> = {};
+  hosts.forEach((h, i) => {
+    inventory[h] = { ansible_port: basePort + i };
+  });
+  const inventoryPath = join(opts.dir, `inventory-${String(count)}.yml`);
+  writeFileSync(
+    inventoryPath,
+    stringify(
+      {
+        [SIM_GROUP]: {
+          hosts: inventory,
+          vars: {
+            ansible_host: '127.0.0.1',
+            ansible_user: 'sim',
+            ansible_ssh_private_key_file: keyPath,
+            ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
+            ansible_python_interpreter: '/usr/bin/python3',
+          },
+        },
+      },
+      { lineWidth: 0 },
+    ),
+  );
+
+  const shards: Shard[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of shards) {
+      if (s.child.connected) s.child.send({ op: 'stop' });
+      else s.child.kill('SIGKILL');
+    }
+    const gone = Promise.all(shards.map((s) => s.exited));
+    const late = setTimeout(() => {
+      for (const s of shards) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    }, 5000);
+    await gone;
+    clearTimeout(late);
+  };
+  try {
+    const configs: ServerConfig[] = [];
+    for (let first = 0; first < count; first += perProcess) {
+      configs.push({
+        basePort: basePort + first,
+        count: Math.min(perProcess, count - first),
+        firstHost: first,
+        hostKeyPath,
+        clientPubPath,
+        latencyMs: opts.latencyMs ?? 0,
+        jitterMs: opts.jitterMs ?? 0,
+        failRate: opts.failRate ?? 0,
+        deployed: opts.deployed ?? true,
+      });
+    }
+    const started = await Promise.allSettled(configs.map((c) => startShard(c)));
+    for (const r of started) if (r.status === 'fulfilled') shards.push(r.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+
+  return {
+    inventoryPath,
+    hosts,
+    pids: shards.flatMap((s) => (s.child.pid === undefined ? [] : [s.child.pid])),
+    stats: async () => {
+      const all = await Promise.all(shards.map(askStats));
+      const sum: SimFleetStats = { processes: shards.length, connections: 0, openConnections: 0, execs: 0, gates: 0, openGates: 0, uploads: 0, requests: 0, failures: 0, rssMb: 0, cpuMs: 0 };
+      for (const s of all) {
+        for (const k of Object.keys(s) as (keyof ShardStats)[]) sum[k] += s[k];
+      }
+      return sum;
+    },
+    stop: stopAll,
+  };
+}
