@@ -28,7 +28,7 @@ export interface SimFleetOptions {
   jitterMs?: number;
   /** Share of module calls answered as failed, 0..1 (default 0). */
   failRate?: number;
-  /** First port (default 20000: below Linux's ephemeral range, 32768..). */
+  /** First port (default: a free block found in 20000..32767, below Linux's ephemeral range). */
   basePort?: number;
   /** Where keys, known_hosts and the inventory go. */
   dir: string;
@@ -54,6 +54,12 @@ export interface SimFleet {
 
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Ports 20000..32767: below Linux's ephemeral range, where outgoing connections take theirs. */
+const FREE_LOW = 20_000;
+const FREE_HIGH = 32_768;
+
+class PortsTaken extends Error {}
 
 export function simHostName(i: number): string {
   return `sim-${String(i).padStart(5, '0')}`;
@@ -90,7 +96,8 @@ function startShard(cfg: ServerConfig): Promise<Shard> {
         child.off('exit', onExit);
         resolve({ child, exited });
       } else if (m.op === 'failed') {
-        reject(new Error(`the simulated fleet's server cannot listen on ports ${String(cfg.basePort)}..${String(cfg.basePort + cfg.count - 1)}: ${m.message ?? ''}; pick another basePort`));
+        const why = `the simulated fleet's server cannot listen on ports ${String(cfg.basePort)}..${String(cfg.basePort + cfg.count - 1)}: ${m.message ?? ''}; pick another basePort`;
+        reject(m.message?.includes('EADDRINUSE') === true ? new PortsTaken(why) : new Error(why));
       }
     });
   });
@@ -115,9 +122,7 @@ function askStats(shard: Shard): Promise<ShardStats> {
 
 export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   const count = opts.count;
-  const basePort = opts.basePort ?? 20_000;
-  const perProcess = opts.perProcess ?? 4000;
-  if (!Number.isInteger(count) || count < 1 || basePort + count > 65_536) throw new Error(`a simulated fleet of ${String(count)} hosts from port ${String(basePort)} does not fit in the port range`);
+  if (!Number.isInteger(count) || count < 1 || (opts.basePort ?? FREE_LOW) + count > 65_536) throw new Error(`a simulated fleet of ${String(count)} hosts from port ${String(opts.basePort ?? FREE_LOW)} does not fit in the port range`);
   mkdirSync(opts.dir, { recursive: true });
   const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
   const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
@@ -129,14 +134,37 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   writeFileSync(clientPubPath, `${clientKey.public}\n`);
 
   const hosts = Array.from({ length: count }, (_, i) => simHostName(i));
-  // Every endpoint shows the same host key; each is recorded by its own name, as ssh would.
   const knownHosts = join(opts.dir, 'known_hosts');
-  writeFileSync(knownHosts, hosts.map((_, i) => `[127.0.0.1]:${String(basePort + i)} ${hostKey.public}\n`).join(''));
+  const inventoryPath = join(opts.dir, `inventory-${String(count)}.yml`);
+  const keys = { hostKeyPath, clientPubPath, keyPath, hostPublic: hostKey.public };
+  // Without a basePort, a free block is found: other fleets (and other tests) may hold one.
+  const tries = opts.basePort === undefined ? 6 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const base = opts.basePort ?? FREE_LOW + Math.floor(Math.random() * Math.max(1, FREE_HIGH - FREE_LOW - count));
+    writeFiles(hosts, base, keys, knownHosts, inventoryPath);
+    try {
+      const shards = await startShards(opts, base, keys);
+      return fleetOf(inventoryPath, hosts, shards);
+    } catch (e) {
+      if (attempt >= tries || !(e instanceof PortsTaken)) throw e;
+    }
+  }
+}
+
+interface Keys {
+  hostKeyPath: string;
+  clientPubPath: string;
+  keyPath: string;
+  hostPublic: string;
+}
+
+function writeFiles(hosts: string[], basePort: number, keys: Keys, knownHosts: string, inventoryPath: string): void {
+  // Every endpoint shows the same host key; each is recorded by its own name, as ssh would.
+  writeFileSync(knownHosts, hosts.map((_, i) => `[127.0.0.1]:${String(basePort + i)} ${keys.hostPublic}\n`).join(''));
   const inventory: Record<string, Record<string, unknown>> = {};
   hosts.forEach((h, i) => {
     inventory[h] = { ansible_port: basePort + i };
   });
-  const inventoryPath = join(opts.dir, `inventory-${String(count)}.yml`);
   writeFileSync(
     inventoryPath,
     stringify(
@@ -146,7 +174,7 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
           vars: {
             ansible_host: '127.0.0.1',
             ansible_user: 'sim',
-            ansible_ssh_private_key_file: keyPath,
+            ansible_ssh_private_key_file: keys.keyPath,
             ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
             ansible_python_interpreter: '/usr/bin/python3',
           },
@@ -155,44 +183,47 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
       { lineWidth: 0 },
     ),
   );
+}
 
-  const shards: Shard[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const s of shards) {
-      if (s.child.connected) s.child.send({ op: 'stop' });
-      else s.child.kill('SIGKILL');
-    }
-    const gone = Promise.all(shards.map((s) => s.exited));
-    const late = setTimeout(() => {
-      for (const s of shards) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    }, 5000);
-    await gone;
-    clearTimeout(late);
-  };
-  try {
-    const configs: ServerConfig[] = [];
-    for (let first = 0; first < count; first += perProcess) {
-      configs.push({
-        basePort: basePort + first,
-        count: Math.min(perProcess, count - first),
-        firstHost: first,
-        hostKeyPath,
-        clientPubPath,
-        latencyMs: opts.latencyMs ?? 0,
-        jitterMs: opts.jitterMs ?? 0,
-        failRate: opts.failRate ?? 0,
-        deployed: opts.deployed ?? true,
-      });
-    }
-    const started = await Promise.allSettled(configs.map((c) => startShard(c)));
-    for (const r of started) if (r.status === 'fulfilled') shards.push(r.value);
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-  } catch (e) {
-    await stopAll();
-    throw e;
+async function stopShards(shards: readonly Shard[]): Promise<void> {
+  for (const s of shards) {
+    if (s.child.connected) s.child.send({ op: 'stop' });
+    else s.child.kill('SIGKILL');
   }
+  const late = setTimeout(() => {
+    for (const s of shards) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  }, 5000);
+  await Promise.all(shards.map((s) => s.exited));
+  clearTimeout(late);
+}
 
+async function startShards(opts: SimFleetOptions, basePort: number, keys: Keys): Promise<Shard[]> {
+  const perProcess = opts.perProcess ?? 4000;
+  const configs: ServerConfig[] = [];
+  for (let first = 0; first < opts.count; first += perProcess) {
+    configs.push({
+      basePort: basePort + first,
+      count: Math.min(perProcess, opts.count - first),
+      firstHost: first,
+      hostKeyPath: keys.hostKeyPath,
+      clientPubPath: keys.clientPubPath,
+      latencyMs: opts.latencyMs ?? 0,
+      jitterMs: opts.jitterMs ?? 0,
+      failRate: opts.failRate ?? 0,
+      deployed: opts.deployed ?? true,
+    });
+  }
+  const started = await Promise.allSettled(configs.map((c) => startShard(c)));
+  const shards = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
+    await stopShards(shards);
+    throw failed.reason;
+  }
+  return shards;
+}
+
+function fleetOf(inventoryPath: string, hosts: string[], shards: Shard[]): SimFleet {
   return {
     inventoryPath,
     hosts,
@@ -205,6 +236,6 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
       }
       return sum;
     },
-    stop: stopAll,
+    stop: () => stopShards(shards),
   };
 }
