@@ -1,5 +1,6 @@
 /**
- * A simulated fleet for scale work: N SSH endpoints on 127.0.0.1 (ports basePort..),
+ * A simulated fleet for scale work: N SSH endpoints on loopback addresses 127.S.x.y, all on
+ * one port (as real hosts share port 22, so ~/.ssh/config is looked up once, not per host),
  * served by child processes (server.ts, at most `perProcess` endpoints each, so no process
  * runs past its file limit and the controller's memory is measured apart), and an
  * inventory that reaches them with host keys checked against a generated known_hosts.
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
+import { simAddress } from './address.js';
 import type { ServerConfig, ShardStats } from './server.js';
 
 /** The group every simulated inventory puts its hosts in. */
@@ -28,8 +30,10 @@ export interface SimFleetOptions {
   jitterMs?: number;
   /** Share of module calls answered as failed, 0..1 (default 0). */
   failRate?: number;
-  /** First port (default: a free block found in 20000..32767, below Linux's ephemeral range). */
-  basePort?: number;
+  /** The endpoints' port (default: one found free in 20000..32767, below Linux's ephemeral range). */
+  port?: number;
+  /** Second octet of the endpoints' addresses, 2..254 (default: one found free). */
+  octet?: number;
   /** Where keys, known_hosts and the inventory go. */
   dir: string;
   /** Endpoints per server process (default 4000: a listener and a connection each, under a 20,000-file limit with room). */
@@ -58,6 +62,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Ports 20000..32767: below Linux's ephemeral range, where outgoing connections take theirs. */
 const FREE_LOW = 20_000;
 const FREE_HIGH = 32_768;
+/** 10,000 hosts take 40 /24s of the /16. */
+const MAX_HOSTS = 250 * 256;
 
 class PortsTaken extends Error {}
 
@@ -88,7 +94,7 @@ function startShard(cfg: ServerConfig): Promise<Shard> {
   });
   return new Promise<Shard>((resolve, reject) => {
     const onExit = (code: number | null): void => {
-      reject(new Error(`the simulated fleet's server (ports ${String(cfg.basePort)}..) exited with ${String(code)} before it listened: ${stderr.trim() || 'no output'}`));
+      reject(new Error(`the simulated fleet's server (${simAddress(cfg.octet, cfg.firstHost)}.. port ${String(cfg.port)}) exited with ${String(code)} before it listened: ${stderr.trim() || 'no output'}`));
     };
     child.once('exit', onExit);
     child.on('message', (m: { op: string; message?: string }) => {
@@ -96,7 +102,7 @@ function startShard(cfg: ServerConfig): Promise<Shard> {
         child.off('exit', onExit);
         resolve({ child, exited });
       } else if (m.op === 'failed') {
-        const why = `the simulated fleet's server cannot listen on ports ${String(cfg.basePort)}..${String(cfg.basePort + cfg.count - 1)}: ${m.message ?? ''}; pick another basePort`;
+        const why = `the simulated fleet's server cannot listen on ${simAddress(cfg.octet, cfg.firstHost)}..${simAddress(cfg.octet, cfg.firstHost + cfg.count - 1)} port ${String(cfg.port)}: ${m.message ?? ''}; pick another port or octet`;
         reject(m.message?.includes('EADDRINUSE') === true ? new PortsTaken(why) : new Error(why));
       }
     });
@@ -122,7 +128,7 @@ function askStats(shard: Shard): Promise<ShardStats> {
 
 export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   const count = opts.count;
-  if (!Number.isInteger(count) || count < 1 || (opts.basePort ?? FREE_LOW) + count > 65_536) throw new Error(`a simulated fleet of ${String(count)} hosts from port ${String(opts.basePort ?? FREE_LOW)} does not fit in the port range`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) throw new Error(`a simulated fleet holds 1 to ${String(MAX_HOSTS)} hosts, not ${String(count)}`);
   mkdirSync(opts.dir, { recursive: true });
   const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
   const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
@@ -137,13 +143,13 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   const knownHosts = join(opts.dir, 'known_hosts');
   const inventoryPath = join(opts.dir, `inventory-${String(count)}.yml`);
   const keys = { hostKeyPath, clientPubPath, keyPath, hostPublic: hostKey.public };
-  // Without a basePort, a free block is found: other fleets (and other tests) may hold one.
-  const tries = opts.basePort === undefined ? 6 : 1;
+  // Unless given, a free port and octet are found: other fleets (and other tests) may hold some.
+  const tries = opts.port === undefined || opts.octet === undefined ? 6 : 1;
   for (let attempt = 1; ; attempt++) {
-    const base = opts.basePort ?? FREE_LOW + Math.floor(Math.random() * Math.max(1, FREE_HIGH - FREE_LOW - count));
-    writeFiles(hosts, base, keys, knownHosts, inventoryPath);
+    const at = { port: opts.port ?? FREE_LOW + Math.floor(Math.random() * (FREE_HIGH - FREE_LOW)), octet: opts.octet ?? 100 + Math.floor(Math.random() * 150) };
+    writeFiles(hosts, at, keys, knownHosts, inventoryPath);
     try {
-      const shards = await startShards(opts, base, keys);
+      const shards = await startShards(opts, at, keys);
       return fleetOf(inventoryPath, hosts, shards);
     } catch (e) {
       if (attempt >= tries || !(e instanceof PortsTaken)) throw e;
@@ -158,12 +164,17 @@ interface Keys {
   hostPublic: string;
 }
 
-function writeFiles(hosts: string[], basePort: number, keys: Keys, knownHosts: string, inventoryPath: string): void {
+interface Where {
+  port: number;
+  octet: number;
+}
+
+function writeFiles(hosts: string[], at: Where, keys: Keys, knownHosts: string, inventoryPath: string): void {
   // Every endpoint shows the same host key; each is recorded by its own name, as ssh would.
-  writeFileSync(knownHosts, hosts.map((_, i) => `[127.0.0.1]:${String(basePort + i)} ${keys.hostPublic}\n`).join(''));
+  writeFileSync(knownHosts, hosts.map((_, i) => `[${simAddress(at.octet, i)}]:${String(at.port)} ${keys.hostPublic}\n`).join(''));
   const inventory: Record<string, Record<string, unknown>> = {};
   hosts.forEach((h, i) => {
-    inventory[h] = { ansible_port: basePort + i };
+    inventory[h] = { ansible_host: simAddress(at.octet, i) };
   });
   writeFileSync(
     inventoryPath,
@@ -172,7 +183,7 @@ function writeFiles(hosts: string[], basePort: number, keys: Keys, knownHosts: s
         [SIM_GROUP]: {
           hosts: inventory,
           vars: {
-            ansible_host: '127.0.0.1',
+            ansible_port: at.port,
             ansible_user: 'sim',
             ansible_ssh_private_key_file: keys.keyPath,
             ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
@@ -197,12 +208,13 @@ async function stopShards(shards: readonly Shard[]): Promise<void> {
   clearTimeout(late);
 }
 
-async function startShards(opts: SimFleetOptions, basePort: number, keys: Keys): Promise<Shard[]> {
+async function startShards(opts: SimFleetOptions, at: Where, keys: Keys): Promise<Shard[]> {
   const perProcess = opts.perProcess ?? 4000;
   const configs: ServerConfig[] = [];
   for (let first = 0; first < opts.count; first += perProcess) {
     configs.push({
-      basePort: basePort + first,
+      port: at.port,
+      octet: at.octet,
       count: Math.min(perProcess, opts.count - first),
       firstHost: first,
       hostKeyPath: keys.hostKeyPath,

@@ -1,7 +1,8 @@
 /**
  * One shard of the simulated fleet, in a process of its own (so the controller's memory
- * and CPU are measured apart from it): N SSH endpoints on 127.0.0.1, one listening socket
- * per port, all handed to one ssh2 Server. Each endpoint answers what ftl runs over SSH
+ * and CPU are measured apart from it): N SSH endpoints, each its own loopback address
+ * (127.S.x.y, see simAddress) on one shared port, one listening socket per address, all
+ * handed to one ssh2 Server. Each endpoint answers what ftl runs over SSH
  * (the probe, the upload, the gate start, kills) plausibly, and then the gate protocol from
  * a fake gate in this process, with a configurable latency and failure rate.
  *
@@ -13,10 +14,13 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel } from 'ssh2';
 import { encodeFrame, FrameDecoder, type GateMessage } from '../../src/gate/codec.js';
+import { PER_NET, simAddress } from './address.js';
 
 export interface ServerConfig {
-  /** First port; endpoint i listens on basePort + i. */
-  basePort: number;
+  /** The port every endpoint listens on. */
+  port: number;
+  /** Second octet of the endpoints' addresses. */
+  octet: number;
   count: number;
   /** Index of this shard's first host in the whole fleet (for names in outputs). */
   firstHost: number;
@@ -45,6 +49,10 @@ export interface ShardStats {
 }
 
 const PID_BASE = 100_000;
+function indexOf(address: string | undefined): number {
+  const parts = (address ?? '').replace(/^::ffff:/, '').split('.').map(Number);
+  return (parts[2] ?? 0) * PER_NET + (parts[3] ?? 1) - 1;
+}
 const START_MARKER = '@@FTL-GATE-START@@';
 const PROBE_BEGIN = '@@FTL-PROBE-BEGIN@@';
 const PROBE_END = '@@FTL-PROBE-END@@';
@@ -260,7 +268,7 @@ const hostKey = readFileSync(cfg.hostKeyPath);
 const ssh = new ssh2.Server({ hostKeys: [hostKey] }, (client: Connection) => {
   stats.connections++;
   stats.openConnections++;
-  const index = ((client as unknown as { _sock?: Socket })._sock?.localPort ?? cfg.basePort) - cfg.basePort;
+  const index = indexOf((client as unknown as { _sock?: Socket })._sock?.localAddress) - cfg.firstHost;
   client.on('authentication', (ctx) => {
     if (ctx.method !== 'publickey' || ctx.key.algo !== clientKey.type || !ctx.key.data.equals(clientBlob)) {
       ctx.reject(['publickey']);
@@ -291,13 +299,13 @@ const ssh = new ssh2.Server({ hostKeys: [hostKey] }, (client: Connection) => {
 const listeners: NetServer[] = [];
 
 async function listenAll(): Promise<void> {
-  const one = (port: number): Promise<void> =>
+  const one = (i: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const srv = createServer((sock) => {
         ssh.injectSocket(sock);
       });
       srv.once('error', reject);
-      srv.listen({ host: '127.0.0.1', port, backlog: 64 }, () => {
+      srv.listen({ host: simAddress(cfg.octet, cfg.firstHost + i), port: cfg.port, backlog: 64 }, () => {
         srv.off('error', reject);
         resolve();
       });
@@ -305,7 +313,7 @@ async function listenAll(): Promise<void> {
     });
   // A few hundred at a time: thousands of listen() calls at once gain nothing.
   for (let i = 0; i < cfg.count; i += 500) {
-    await Promise.all(Array.from({ length: Math.min(500, cfg.count - i) }, (_, k) => one(cfg.basePort + i + k)));
+    await Promise.all(Array.from({ length: Math.min(500, cfg.count - i) }, (_, k) => one(i + k)));
   }
 }
 
