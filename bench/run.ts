@@ -21,7 +21,7 @@ import { ProcessGroup } from './proc.js';
 import { benchProfiles } from './profiles.js';
 import { coldTable, fmtMs, renderMarkdown, renderText, scaleTable, SeriesSet, targetTable, warmTable, wireTable, type Table, type TargetCheck } from './report.js';
 import { runSessions, type FirstCall, type SessionPlan } from './warm.js';
-import { keptSimSection, loadNow, simCurve, simTableMarkdown, withSimSection, writeSimPng } from './sim/curve.js';
+import { keptSimSection, loadNow, simCurve, simTableMarkdown, withSimSection, writeSimPng, type SimPoint } from './sim/curve.js';
 
 const SECTIONS = ['warm', 'cold', 'scale', 'wire', 'micro', 'profile', 'sim'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -252,18 +252,22 @@ async function main(): Promise<void> {
     }
     if (sections.has('sim')) {
       log(`simulated fleet: ${simHosts.join(', ')} hosts · ${elapsed()}`);
-      const simOpts = { sizes: simHosts, warmCalls: quick ? 5 : 10, latencyMs: 1, jitterMs: 1, log };
-      const loadStart = loadNow();
-      const points = await simCurve(simOpts);
       const png = 'BENCHMARKS-sim.png';
-      writeSimPng(join(ROOT, png), points);
-      const section = simTableMarkdown(points, simOpts, { start: loadStart, end: loadNow() }, png);
-      log(section);
       const path = join(ROOT, 'BENCHMARKS.md');
-      if (opt['no-write'] !== true) {
-        writeFileSync(path, withSimSection(existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n', section));
-        log(`wrote the sim section of ${path} and ${join(ROOT, png)}`);
-      }
+      const loadStart = loadNow();
+      // Written after each size, so a run stopped part-way (10,000 hosts take long) keeps what it measured.
+      const save = (points: readonly SimPoint[]): string => {
+        const section = simTableMarkdown(points, simOpts, { start: loadStart, end: loadNow() }, png);
+        if (opt['no-write'] !== true) {
+          writeSimPng(join(ROOT, png), points);
+          writeFileSync(path, withSimSection(existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n', section));
+        }
+        return section;
+      };
+      const simOpts = { sizes: simHosts, warmCalls: quick ? 5 : 10, latencyMs: 1, jitterMs: 1, log, onPoint: save };
+      const points = await simCurve(simOpts);
+      log(save(points));
+      if (opt['no-write'] !== true) log(`wrote the sim section of ${path} and ${join(ROOT, png)}`);
     }
     if (sections.has('micro')) {
       log(`micro · ${elapsed()}`);

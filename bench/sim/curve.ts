@@ -41,6 +41,8 @@ export interface SimCurveOptions {
   latencyMs: number;
   jitterMs: number;
   log: (s: string) => void;
+  /** Called after each size with the points so far: a run stopped part-way keeps what it measured. */
+  onPoint?: (points: readonly SimPoint[]) => void;
 }
 
 function runController(req: Record<string, unknown>, timeoutMs: number): Promise<Omit<SimPoint, 'serverRssMb' | 'serverProcesses'>> {
@@ -65,6 +67,7 @@ export async function simCurve(o: SimCurveOptions): Promise<SimPoint[]> {
         const s = await fleet.stats();
         const point = { ...p, serverRssMb: s.rssMb, serverProcesses: s.processes };
         out.push(point);
+        o.onPoint?.(out);
         o.log(`  sim ${String(hosts)} hosts: first call ${(p.firstMs / 1000).toFixed(1)} s, warm ping ${p.warmMedianMs.toFixed(0)} ms (${p.warmCpuMs.toFixed(0)} ms CPU), RSS ${p.open.rssMb.toFixed(0)} MB, loop delay p99 ${p.warmDelay.p99.toFixed(1)} ms, ${JSON.stringify(p.warmStatuses)}${p.warmError === '' ? '' : ` · ${p.warmError}`}`);
       } finally {
         await fleet.stop();
