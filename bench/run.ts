@@ -22,14 +22,18 @@ import { ProcessGroup } from './proc.js';
 import { benchProfiles } from './profiles.js';
 import { coldTable, fmtMs, renderMarkdown, renderText, scaleTable, SeriesSet, targetTable, warmTable, wireTable, type Table, type TargetCheck } from './report.js';
 import { runSessions, type FirstCall, type SessionPlan } from './warm.js';
+import { keptSimSection, loadNow, simCurve, simTableMarkdown, withSimSection, writeSimPng, type SimPoint } from './sim/curve.js';
 
-const SECTIONS = ['warm', 'cold', 'scale', 'wire', 'micro', 'profile'] as const;
+const SECTIONS = ['warm', 'cold', 'scale', 'wire', 'micro', 'profile', 'sim'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const HELP = `npm run bench [-- options]
   --quick            fewer hosts and calls (a few minutes): warm on 1 and 10 hosts, scale to 50
-  --only LIST        sections to run, comma-separated: ${SECTIONS.join(', ')} (default: all but profile)
+  --only LIST        sections to run, comma-separated: ${SECTIONS.join(', ')} (default: all but profile and sim)
   --max-hosts N      largest fleet for the scale section (default 200; the lab holds at most 250)
+  --sim-hosts LIST   fleet sizes for the sim section (default 100,1000,5000,10000; --quick 100,1000): a simulated
+                     fleet (bench/sim), not sshd; \`--only sim\` runs it alone and writes its section of BENCHMARKS.md
+                     and BENCHMARKS-sim.png
   --ansible-scale    also run ansible-console at every scale size, ping and command (200 hosts take a minute a line here:
                      about 15 more minutes); without it, Ansible's scale rows stop at 100 hosts, ping only
   --profile          also profile the controller and the host side (same as adding profile to --only)
@@ -42,6 +46,7 @@ const { values: opt } = parseArgs({
     quick: { type: 'boolean', default: process.env.FTL_BENCH_QUICK === '1' },
     only: { type: 'string', default: process.env.FTL_BENCH_ONLY },
     'max-hosts': { type: 'string' },
+    'sim-hosts': { type: 'string' },
     'ansible-scale': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     write: { type: 'boolean' },
@@ -62,7 +67,7 @@ for (const s of chosen) {
     process.exit(1);
   }
 }
-const sections = new Set<Section>(chosen.length > 0 ? (chosen as Section[]) : SECTIONS.filter((s) => s !== 'profile'));
+const sections = new Set<Section>(chosen.length > 0 ? (chosen as Section[]) : SECTIONS.filter((s) => s !== 'profile' && s !== 'sim'));
 if (opt.profile) sections.add('profile');
 const full = !quick && chosen.length === 0;
 const write = opt['no-write'] === true ? false : (opt.write ?? full);
@@ -90,6 +95,12 @@ const cfg = {
   coldRuns: quick ? 3 : 5,
 };
 if (!cfg.scaleHosts.includes(maxHosts) && maxHosts > 10) cfg.scaleHosts.push(maxHosts);
+
+const simHosts = (opt['sim-hosts'] ?? (quick ? '100,1000' : '100,1000,5000,10000')).split(',').map(Number);
+if (simHosts.some((n) => !Number.isInteger(n) || n < 1 || n > 64_000)) {
+  console.error(`bench: --sim-hosts takes sizes from 1 to 64000, comma-separated, not '${opt['sim-hosts'] ?? ''}'`);
+  process.exit(1);
+}
 
 const ALL: readonly Work['key'][] = ['ping', 'command', 'stat', 'lineinfile'];
 const started = performance.now();
@@ -241,6 +252,25 @@ async function main(): Promise<void> {
         profiles = await benchProfiles(fleet, cfg.coldHosts, join(ROOT, '.bench-profiles'), log);
       }
     }
+    if (sections.has('sim')) {
+      log(`simulated fleet: ${simHosts.join(', ')} hosts · ${elapsed()}`);
+      const png = 'BENCHMARKS-sim.png';
+      const path = join(ROOT, 'BENCHMARKS.md');
+      const loadStart = loadNow();
+      // Written after each size, so a run stopped part-way (10,000 hosts take long) keeps what it measured.
+      const save = (points: readonly SimPoint[]): string => {
+        const section = simTableMarkdown(points, simOpts, { start: loadStart, end: loadNow() }, png);
+        if (opt['no-write'] !== true) {
+          writeSimPng(join(ROOT, png), points);
+          writeFileSync(path, withSimSection(existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n', section));
+        }
+        return section;
+      };
+      const simOpts = { sizes: simHosts, warmCalls: quick ? 5 : 10, latencyMs: 1, jitterMs: 1, log, onPoint: save };
+      const points = await simCurve(simOpts);
+      log(save(points));
+      if (opt['no-write'] !== true) log(`wrote the sim section of ${path} and ${join(ROOT, png)}`);
+    }
     if (sections.has('micro')) {
       log(`micro · ${elapsed()}`);
       const keep = (s: string): void => {
@@ -297,6 +327,8 @@ async function main(): Promise<void> {
       ...all.flatMap((t) => [renderMarkdown(t), '']),
       ...(micro.length > 0 ? ['### Other figures', '', ...micro.map((m) => `- ${m}`), ''] : []),
       ...(profiles.length > 0 ? ['### Profiles', '', '```', ...profiles, '```', ''] : []),
+      // The simulated fleet's section comes from its own run (--only sim): kept as it stands.
+      ...(existsSync(path) && keptSimSection(readFileSync(path, 'utf8')) !== '' ? [keptSimSection(readFileSync(path, 'utf8')), ''] : []),
       keptAnalysis(path),
       '',
     ].join('\n');

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import type { AnyAuthMethod, AuthHandlerMiddleware, AuthenticationType, KeyboardInteractiveCallback, Prompt } from 'ssh2';
 import type { SshTarget } from './target.js';
 
@@ -9,21 +10,44 @@ export interface AuthPlan {
   readonly tried: string[];
 }
 
+/** Parsed keys by file, while the file stays the same (device, inode, size, mtime). */
+const identities = new Map<string, { stamp: string; key: ParsedKey | string }>();
+
+/**
+ * A key file, read and parsed once for every host that uses it (not once per connection:
+ * thousands of hosts share one key), or why it cannot be used. ssh2 takes the parsed key
+ * as it is, so all connections share one key object.
+ */
+function readIdentity(file: string): ParsedKey | string {
+  let stamp: string;
+  try {
+    const st = statSync(file);
+    stamp = `${String(st.dev)}:${String(st.ino)}:${String(st.size)}:${String(st.mtimeMs)}`;
+  } catch (e) {
+    return `unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+  const known = identities.get(file);
+  if (known?.stamp === stamp) return known.key;
+  let key: ParsedKey | string;
+  try {
+    const parsed = ssh2.utils.parseKey(readFileSync(file));
+    const one = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
+    key = one === undefined ? 'not a key ssh2 can read' : one instanceof Error ? (/passphrase/i.test(one.message) ? 'encrypted; add it to ssh-agent' : 'not a key ssh2 can read') : one;
+  } catch (e) {
+    key = `unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+  identities.set(file, { stamp, key });
+  return key;
+}
+
 /** Keys first (the target's own files only), then the agent, then a password: what the target itself offers, nothing else. */
 export function authPlan(target: SshTarget): AuthPlan {
   const methods: AnyAuthMethod[] = [];
   const tried: string[] = target.missingKeyFiles.map((f) => `key ${f} (no such file)`);
   for (const file of target.identityFiles) {
-    let key: Buffer;
-    try {
-      key = readFileSync(file);
-    } catch (e) {
-      tried.push(`key ${file} (unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      continue;
-    }
-    const parsed = ssh2.utils.parseKey(key);
-    if (parsed instanceof Error) {
-      tried.push(`key ${file} (${/passphrase/i.test(parsed.message) ? 'encrypted; add it to ssh-agent' : 'not a key ssh2 can read'})`);
+    const key = readIdentity(file);
+    if (typeof key === 'string') {
+      tried.push(`key ${file} (${key})`);
       continue;
     }
     methods.push({ type: 'publickey', username: target.user, key });

@@ -21,7 +21,10 @@ export function hostKeyAlgorithms(target: SshTarget): ServerHostKeyAlgorithm[] |
   const types = knownKeyTypes([...target.knownHostsFiles, ...target.globalKnownHostsFiles], target.host, target.port);
   const first = types.filter((t) => NEGOTIABLE.has(t)).flatMap((t) => (t === 'ssh-rsa' ? RSA_ALGOS : [t as ServerHostKeyAlgorithm]));
   if (first.length === 0) return undefined;
-  return [...new Set([...first, ...DEFAULT_ORDER])];
+  const list = [...new Set([...first, ...DEFAULT_ORDER])];
+  // ssh2's own list (an ED25519 host): undefined lets every connection share ssh2's one prebuilt
+  // offer instead of building its own (with buffers that pin 8 KiB pool slabs per connection).
+  return list.every((a, i) => a === DEFAULT_ORDER[i]) ? undefined : list;
 }
 
 /** The command that removes a recorded key, as OpenSSH prints it: `-f` only when the file is not the default one. */

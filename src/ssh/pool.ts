@@ -235,9 +235,7 @@ export class SshConnectionPool {
             else resolve(ch);
           });
         });
-        channel.once('close', () => {
-          lease.release();
-        });
+        releaseOnClose(channel, lease);
         return channel;
       } catch (e) {
         lease.release();
@@ -417,4 +415,15 @@ export class SshConnectionPool {
       }),
     );
   }
+}
+
+/**
+ * Out of exec() so the listener's closure holds the lease alone: one made inside would keep
+ * exec's whole scope, the command text with it (a kilobyte of script), for as long as the
+ * channel lives, on every host.
+ */
+function releaseOnClose(channel: ClientChannel, lease: ChannelLease): void {
+  channel.once('close', () => {
+    lease.release();
+  });
 }

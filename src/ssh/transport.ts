@@ -20,6 +20,8 @@ export { AfterMarker } from '../gate/become.js';
  * and is dropped. Under become it is printed by sudo's shell, so it also says sudo let us in.
  */
 const START_MARKER = '@@FTL-GATE-START@@';
+/** Made once: a small Buffer.from per gate is a slice that keeps a whole 8 KiB pool slab alive. */
+const START_BYTES = Buffer.from(START_MARKER);
 
 export interface SshGateOptions {
   python: string;
@@ -109,7 +111,7 @@ export async function openSshGate(pool: SshConnectionPool, kills: RemoteKills, t
   let transport: GateTransport;
   let marker: NodeJS.EventEmitter;
   if (become === undefined) {
-    const stdout = new AfterMarker(Buffer.from(START_MARKER));
+    const stdout = new AfterMarker(START_BYTES);
     channel.pipe(stdout);
     marker = stdout;
     transport = channelTransport(channel, target, start, { stdout, stderr });
@@ -148,7 +150,7 @@ export async function startGateOrProbe(
   const script = probeScript(gate, { host: target.name, python: target.python, remoteDir }, START_MARKER);
   const channel = await pool.exec(target, `sh -c ${shq(script)}`);
   const start = new RemoteStart(pool, target, channel, kills);
-  const stdout = new AfterMarker(Buffer.from(START_MARKER));
+  const stdout = new AfterMarker(START_BYTES);
   // stderr waits in a buffer either way: the probe's words if the script ends, the gate's for its client.
   const stderr = new PassThrough();
   channel.stderr.pipe(stderr);

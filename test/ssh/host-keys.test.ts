@@ -141,3 +141,11 @@ test('known key types are asked for first, only those ssh2 can negotiate', (t) =
   assert.deepEqual(hostKeyAlgorithms(target({ knownHostsFiles: [file] })), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521']);
   assert.equal(hostKeyAlgorithms(target({ knownHostsFiles: [join(dir, 'none')] })), undefined, "nothing known: ssh2's own order");
 });
+
+test("an ED25519 host gets ssh2's own list (undefined), so its connections share ssh2's prebuilt offer; an RSA one its own order", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'known_hosts');
+  writeFileSync(file, [`[10.0.0.2]:2222 ssh-ed25519 ${b64(blob('ssh-ed25519', 'a'))}`, `[10.0.0.3]:2222 ssh-rsa ${b64(blob('ssh-rsa', 'b'))}`, ''].join('\n'));
+  assert.equal(hostKeyAlgorithms(target({ knownHostsFiles: [file] })), undefined);
+  assert.deepEqual(hostKeyAlgorithms(target({ host: '10.0.0.3', knownHostsFiles: [file] }))?.slice(0, 4), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
+});

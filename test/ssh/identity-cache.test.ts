@@ -1,0 +1,45 @@
+/**
+ * A key file is read and parsed once for all the hosts that use it (thousands of hosts share
+ * one key: one key object, not one per connection), and read again when the file changes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import ssh2 from 'ssh2';
+import { authPlan } from '../../src/ssh/auth.js';
+import type { SshTarget } from '../../src/ssh/target.js';
+
+function target(name: string, identityFiles: string[]): SshTarget {
+  return { name, host: name, port: 22, user: 'u', identityFiles, missingKeyFiles: [], agentSocket: undefined, password: undefined } as unknown as SshTarget;
+}
+
+function keyOf(t: SshTarget): unknown {
+  const m = authPlan(t).methods[0];
+  return m?.type === 'publickey' ? m.key : undefined;
+}
+
+test('hosts sharing a key file share one parsed key; a changed file is read again; a bad one is said', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ftl-identity-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'id_ed25519');
+  writeFileSync(file, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+  const a = keyOf(target('web01', [file]));
+  const b = keyOf(target('web02', [file]));
+  assert.ok(a !== undefined && typeof a === 'object' && !Buffer.isBuffer(a), 'a parsed key, not the file bytes');
+  assert.equal(a, b, 'one key object for both hosts');
+  const other = ssh2.utils.generateKeyPairSync('ed25519');
+  writeFileSync(file, `${other.private}\n\n`);
+  const c = keyOf(target('web03', [file])) as { getPublicSSH(): Buffer };
+  assert.notEqual(c, a, 'the file changed: read again');
+  const pub = ssh2.utils.parseKey(other.public);
+  assert.ok(!(pub instanceof Error));
+  assert.deepEqual(c.getPublicSSH(), pub.getPublicSSH());
+  writeFileSync(file, 'not a key at all\n');
+  const plan = authPlan(target('web04', [file]));
+  assert.equal(plan.methods.length, 0);
+  assert.deepEqual(plan.tried, [`key ${file} (not a key ssh2 can read)`]);
+});
