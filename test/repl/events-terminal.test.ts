@@ -99,13 +99,12 @@ describe('.watch and .top in a terminal, on 2 lab hosts', { skip: hasTmux() ? fa
 
   it('leaving the REPL leaves nothing running on the hosts', async () => {
     // A watch still running at the end.
-    let at = term.mark();
+    const at = term.mark();
     term.type(`.watch ${watched}`);
     term.keys('Enter');
     await term.waitFor(/watching .* on 2 hosts/, { since: at });
     const before = underLab(lab);
     assert.ok(before.length > 0, 'gates run under sshd while the session does');
-    at = term.mark();
     term.keys('C-d');
     await Terminal.until('the REPL exits', () => term.exited(), 30_000);
     assert.ok(await waitGone(before.map((p) => p.pid), 15_000), `still running: ${JSON.stringify(underLab(lab))}`);
