@@ -19,6 +19,7 @@ Events:
   count, load_avg}, memory {total, used, available, percent}, swap {...}, disk {path,
   total, used, free, percent}, net {bytes_sent, bytes_recv, sent_rate, recv_rate}, uptime}
 """
+import errno as errno_mod
 import os
 import stat as stat_mod
 import struct
@@ -47,10 +48,14 @@ IN_NONBLOCK = 0x800
 IN_CLOEXEC = 0x80000
 DIR_MASK = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
 _EVENT = struct.Struct("iIII")
+# inotify's limits (max_user_watches, max_user_instances): polling does without them.
+_LIMITS = (errno_mod.ENOSPC, errno_mod.EMFILE, errno_mod.ENFILE, errno_mod.ENOMEM, errno_mod.ENOSYS)
 
 
 class WatchError(Exception):
-    pass
+    def __init__(self, message, errno=None):
+        Exception.__init__(self, message)
+        self.errno = errno
 
 
 def merge(prev, new):
@@ -138,10 +143,13 @@ class Watcher(threading.Thread):
             try:
                 self._inotify_start(lib)
                 self.method = "inotify"
-            except WatchError:
-                if method == "inotify":
+            except WatchError as e:
+                # Only a limit of inotify's (watches, instances) is a reason to poll instead:
+                # a directory that cannot be read would poll as empty, and say nothing.
+                if method == "inotify" or e.errno not in _LIMITS:
+                    self._close_fd()
                     raise
-                self._close_fd()  # e.g. the per-user limit of watches is reached: polling does without
+                self._close_fd()
         if self.method == "poll":
             self.snapshot = snapshot(self.root, self.recursive)
 
@@ -180,7 +188,8 @@ class Watcher(threading.Thread):
         self.ctypes, self.add, self.rm = ctypes, add, rm
         fd = init(IN_NONBLOCK | IN_CLOEXEC)
         if fd < 0:
-            raise WatchError("inotify_init1: %s" % os.strerror(ctypes.get_errno()))
+            err = ctypes.get_errno()
+            raise WatchError("inotify_init1: %s" % os.strerror(err), err)
         self.fd = fd
         self.dirs = {}  # wd -> directory path
         # What exists now: a file renamed over one of these (an editor's save) was modified, not created.
@@ -197,7 +206,7 @@ class Watcher(threading.Thread):
         wd = self.add(self.fd, os.fsencode(path), DIR_MASK)
         if wd < 0:
             err = self.ctypes.get_errno()
-            raise WatchError("cannot watch %s: %s" % (path, os.strerror(err)))
+            raise WatchError("cannot watch %s: %s" % (path, os.strerror(err)), err)
         self.dirs[wd] = path
 
     def _add_tree(self, top, report):
