@@ -116,6 +116,13 @@ def _files(name):
     return handle
 
 
+def _events(name):
+    def handle(gate, data, ctx):
+        return lazy.load("events").HANDLERS[name](gate, data, ctx)  # only a stream needs threads of its own
+
+    return handle
+
+
 HANDLERS = {
     "Info": handle_info,
     "ListModules": handle_list_modules,
@@ -125,4 +132,8 @@ HANDLERS = {
     "GetFile": _files("GetFile"),
     "TempDir": _files("TempDir"),
     "RemoveTree": _files("RemoveTree"),
+    "Watch": _events("Watch"),
+    "Unwatch": _events("Unwatch"),
+    "StartMonitor": _events("StartMonitor"),
+    "StopMonitor": _events("StopMonitor"),
 }

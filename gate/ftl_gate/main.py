@@ -22,6 +22,8 @@ class Gate:
         self.multiplex = False
         self.started = time.time()
         self.calls = 0
+        # Watches and monitors (events.Streams), made by the first of them.
+        self.streams = None
 
     def send(self, msg_type, data, msg_id=None):
         """Sends a message; a reply that cannot be encoded goes as an Error for the same id instead."""
@@ -61,6 +63,7 @@ class Gate:
             self.send("Hello", hello_data(), msg_id)
             return True
         if msg_type == "Shutdown":
+            self.stop_streams()
             self._drain(SHUTDOWN_WAIT_S)
             self.send("Goodbye", {}, msg_id)
             return False
@@ -97,6 +100,11 @@ class Gate:
             while self.inflight and time.time() < deadline:
                 self.idle.wait(max(0.0, deadline - time.time()))
 
+    def stop_streams(self):
+        streams = self.streams
+        if streams is not None:
+            streams.stop_all()
+
     def cancel_all(self):
         with self.ilock:
             for ctx in list(self.inflight.values()):
@@ -108,9 +116,11 @@ class Gate:
                 msg = protocol.read_frame(self.rin)
             except protocol.ProtocolError as e:
                 self.send("Error", {"message": "protocol error: %s" % e, "fatal": True})
+                self.stop_streams()
                 self.cancel_all()
                 return 2
             if msg is None:
+                self.stop_streams()
                 self.cancel_all()
                 return 0
             if isinstance(msg, protocol.BadRequest):

@@ -30,6 +30,10 @@ export interface DotContext {
   apply(): Promise<void>;
   /** Writes the session's changing calls as an Ansible playbook. */
   exportPlaybook(file: string): void;
+  /** `.watch PATH [pattern]`, `.watch off`, `.watch`: file changes printed as they come. */
+  watch(arg: string): Promise<void>;
+  /** The live metrics panel of the hosts of a pattern (the default target when undefined). */
+  top(pattern: string | undefined): Promise<void>;
   exit(): Promise<void>;
 }
 
@@ -206,6 +210,20 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
       if (file === '') throw new UsageError('FTL_USAGE', '.export needs a file name', { hint: 'e.g. .export session.yml' });
       c.exportPlaybook(file);
     },
+  },
+  {
+    name: 'watch',
+    usage: '.watch PATH [pattern] | off',
+    help: 'print changes under PATH on the hosts (the target by default) as they come, between prompts; .watch off stops',
+    args: () => ['off'],
+    run: (a, c) => c.watch(a),
+  },
+  {
+    name: 'top',
+    usage: '.top [pattern]',
+    help: 'a live panel of CPU, load, memory, disk and network per host; keys sort, any other key leaves',
+    args: (c) => c.targetNames(),
+    run: (a, c) => c.top(a.trim() === '' ? undefined : a.trim()),
   },
   { name: 'exit', usage: '.exit', help: 'shut every gate down and leave (also Ctrl-D)', args: () => [], run: (_a, c) => c.exit() },
 ];

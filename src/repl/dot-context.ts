@@ -3,6 +3,7 @@ import { foldHosts, naturalCompare } from '../base/hostset.js';
 import { formatPlain, renderModuleDoc } from '../ui/index.js';
 import { formatHostWhole } from '../ui/whole.js';
 import type { DotContext } from './dot-commands.js';
+import { WatchView } from './watch-view.js';
 import { dotHelp } from './dot-commands.js';
 import type { Shared } from './shared.js';
 import type { ShownSetting } from '../run/project-config.js';
@@ -46,9 +47,14 @@ export function makeDotContext(
     exit: () => Promise<void>;
     /** Prints long text (through a pager on a terminal); print when not given. */
     page?: (text: string) => Promise<void>;
+    /** .watch's changes are printed with this (above the prompt); print when not given. */
+    printAbove?: (text: string) => void;
+    /** The .top panel; without a terminal there is none. */
+    top?: (pattern: string) => Promise<void>;
   },
 ): DotContext {
   const { core } = s;
+  let watches: WatchView | undefined;
   let moduleNames: string[] | undefined;
   const ctx: DotContext = {
     print: (t) => {
@@ -202,6 +208,19 @@ export function makeDotContext(
       const pb = sessionsPlaybook(audit.dir, [audit.sessionId], { who: 'this session' });
       writePlaybook(file, pb);
       s.print(exportSummary(file, pb));
+    },
+    async watch(arg) {
+      watches ??= new WatchView(core, hooks.printAbove ?? ((t) => { s.print(t); }), s.colors);
+      s.print(await watches.command(arg));
+    },
+    async top(pattern) {
+      if (hooks.top === undefined) throw new UsageError('FTL_USAGE', '.top needs a terminal: it draws a live panel and reads keys', { hint: 'in a script, use ftl.all.metrics() and ftl.listen(ms)' });
+      watches?.hold(true);
+      try {
+        await hooks.top(pattern ?? core.defaultTarget);
+      } finally {
+        watches?.hold(false);
+      }
     },
     exit: hooks.exit,
   };

@@ -15,6 +15,7 @@ import { leaveEditorMode, replHistory } from './node-internals.js';
 import { suggestDotCommands } from './dot-typo.js';
 import { ProgressLine } from './progress-line.js';
 import { page } from './pager.js';
+import { runTop } from './top-view.js';
 import { promptText } from './prompt.js';
 import { setContext, type Shared } from './shared.js';
 
@@ -52,6 +53,18 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
   };
   let server: REPLServer | undefined;
   let lineBusy = (): boolean => false;
+  /**
+   * Text that comes while the prompt is up (a call not awaited by a line ends, a watched
+   * file changes): printed above the prompt, which is put back with what was typed on it
+   * and the cursor where it was. While a line runs, printed as it comes.
+   */
+  const printAbove = (text: string): void => {
+    progress.erase();
+    const atPrompt = !lineBusy() && server !== undefined;
+    if (atPrompt) s.out.write('\r\x1b[K');
+    s.print(text);
+    if (atPrompt) server?.displayPrompt(true);
+  };
   /** Results already printed when their call ended: the line that returns them prints nothing more. */
   const printed = new WeakSet<object>();
   let printing: Promise<void> = Promise.resolve();
@@ -61,12 +74,7 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
     printing = printing
       .then(async () => {
         await s.ready(r);
-        progress.erase();
-        const atPrompt = !lineBusy() && server !== undefined;
-        // A call that ended while the prompt was up (not awaited by a line): print above it and put it back as it was.
-        if (atPrompt) s.out.write('\r\x1b[K');
-        s.print(s.show(r));
-        if (atPrompt) server?.displayPrompt(true);
+        printAbove(s.show(r));
       })
       .catch((e: unknown) => {
         s.printError(e);
@@ -96,6 +104,8 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
         server?.close();
         await Promise.resolve();
       },
+      printAbove,
+      top: (pattern) => runTop(core, pattern, { input: input, out: s.out, colors: s.colors }),
       page: (text) =>
         page(text, {
           out: s.out,
@@ -213,7 +223,7 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
 }
 
 function dotNames(): string[] {
-  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'secrets', 'json', 'settings', 'show', 'apply', 'exit'];
+  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'secrets', 'json', 'settings', 'show', 'apply', 'watch', 'top', 'exit'];
 }
 
 /** History without lines that may hold a secret: by their words, or a secret value the session knows (a pasted token). */

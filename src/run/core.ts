@@ -28,6 +28,8 @@ import type { StateFile } from './state-file.js';
 import type { AddHostOptions } from './ftl-types.js';
 import type { NatsCaller } from '../nats/caller.js';
 import { runRemote } from './remote-call.js';
+import { EventHub } from './events.js';
+import { Streams, type MetricsOptions, type StreamHandle, type WatchOptions } from './streams.js';
 
 /** What a session has beyond inventory, modules and gates. */
 export interface CoreExtras {
@@ -108,6 +110,10 @@ export class FtlCore implements ProxyCore {
   private connectionVars: { version: number; done: Promise<Map<string, string>> } | undefined;
   /** Where each setting came from (command line, ANSIBLE_*, ansible.cfg, default): `.settings`. */
   readonly settings: ProjectSettings;
+  /** Events from gates (file changes, metrics) for every consumer: ftl.events(), ftl.listen(), .watch, .top. */
+  readonly events = new EventHub();
+  /** The watches and metrics streams running on hosts. */
+  readonly streams: Streams;
 
   constructor(
     readonly inventory: Inventory,
@@ -146,6 +152,33 @@ export class FtlCore implements ProxyCore {
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
     this.safety = new Safety(opts, (h) => inventory.varsOf(h).ftl_environment);
+    const defaults = this.defaults;
+    this.streams = new Streams(
+      {
+        hostsOf: (p) => this.hostsOf(p),
+        facts: (h) => this.inventory.facts(h),
+        become: (facts) => becomeFor(facts, undefined, defaults.become),
+        gates,
+        // Read at each start: .forks and .timeout change them.
+        get forks() {
+          return defaults.forks;
+        },
+        get timeoutMs() {
+          return defaults.timeoutS * 1000;
+        },
+      },
+      this.events,
+    );
+  }
+
+  /** Reports changes under path on the hosts of pattern, as FileChanged events. */
+  watch(pattern: string, path: unknown, opts?: WatchOptions): Promise<StreamHandle> {
+    return this.streams.watch(pattern, path, opts);
+  }
+
+  /** SystemMetrics events from the hosts of pattern, every `every` seconds. */
+  metrics(pattern: string, opts?: MetricsOptions): Promise<StreamHandle> {
+    return this.streams.metrics(pattern, opts);
   }
 
   /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
@@ -452,6 +485,8 @@ export class FtlCore implements ProxyCore {
   async close(): Promise<void> {
     // What this session ran is what gateModules 'auto' bakes next time in this project.
     recordModules(this.gates.usedModules);
+    // Streams end with their gates: a gate whose stdin ends stops them before it exits.
+    this.streams.close();
     await this.remote?.nats.close();
     await this.gates.closeAll();
   }

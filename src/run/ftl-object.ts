@@ -1,3 +1,4 @@
+import { UsageError } from '../base/errors.js';
 import type { FtlCore } from './core.js';
 import type { Ftl, FtlMembers, Gates, Secrets, Target } from './ftl-types.js';
 import { rootProxy, targetProxy } from './proxy.js';
@@ -47,6 +48,11 @@ export function ftlObject(core: FtlCore): Ftl {
     },
     run: (pattern, module, args, opts) => core.call(pattern, module, args, opts),
     target: (pattern) => targetProxy(core, pattern) as Target,
+    events: (opts) => core.events.events(opts),
+    listen: (ms, opts) => {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return Promise.reject(new UsageError('FTL_USAGE', `listen takes a number of milliseconds, not ${JSON.stringify(ms)}`, { hint: 'e.g. await ftl.listen(5000)' }));
+      return core.events.listen(ms, opts);
+    },
     close: () => core.close(),
   };
   return rootProxy(core, members) as unknown as Ftl;

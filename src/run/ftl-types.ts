@@ -10,6 +10,9 @@ import type { CallOptions } from './runner.js';
 import type { Secret } from '../base/secret-value.js';
 import type { GateInfo, GateReport } from '../hosts/gates.js';
 export type { GateInfo, GateReport } from '../hosts/gates.js';
+import type { EventsOptions, FtlEvent, MetricsOptions, StreamHandle, WatchOptions } from './events.js';
+export type { EventsOptions, FtlEvent, FileChangedEvent, SystemMetricsEvent, StreamEndedEvent, EventsDroppedEvent } from './events.js';
+export type { MetricsOptions, StreamHandle, WatchOptions } from './events.js';
 export type { Secret } from '../base/secret-value.js';
 
 /** The options of ftl.addHost. */
@@ -130,6 +133,10 @@ export type Target = {
   /** The hosts the pattern matches now (throws when none does). */
   readonly hosts: string[];
   readonly pattern: string;
+  /** Reports changes under a path on these hosts as FileChanged events (ftl.events(), ftl.listen()). */
+  watch(path: string, opts?: WatchOptions): Promise<StreamHandle>;
+  /** SystemMetrics events from these hosts every `every` seconds (default 2). */
+  metrics(opts?: MetricsOptions): Promise<StreamHandle>;
 } & BuiltinModules & { readonly [module: string]: ModuleCall };
 
 /** The members of the `ftl` object; every other property is a target. */
@@ -155,6 +162,14 @@ export interface FtlMembers {
   run(pattern: string, module: string, args?: ModuleArgs | string, opts?: CallOptions): Promise<RunResult>;
   /** A target by pattern, the same as ftl['pattern']. */
   target(pattern: string): Target;
+  /**
+   * Events from the session's streams (ftl.web.watch, ftl.web.metrics), from now on:
+   * for await (const ev of ftl.events()) { ... }. A consumer that falls behind loses the
+   * oldest (an EventsDropped event says how many); the loop ends when the session closes.
+   */
+  events(opts?: EventsOptions): AsyncIterableIterator<FtlEvent>;
+  /** The events that come in the next ms milliseconds. */
+  listen(ms: number, opts?: Omit<EventsOptions, 'signal'>): Promise<FtlEvent[]>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { UsageError } from '../base/errors.js';
 import type { CallOptions } from './runner.js';
 import type { RunResult } from './result.js';
+import type { MetricsOptions, StreamHandle, WatchOptions } from './events.js';
 
 /** What the proxies need from the automation core. */
 export interface ProxyCore {
@@ -19,6 +20,8 @@ export interface ProxyCore {
   call(pattern: string, module: string, args: unknown, opts: CallOptions | undefined): Promise<RunResult>;
   /** Hosts a pattern matches (throws on no match). */
   hostsOf(pattern: string): string[];
+  watch(pattern: string, path: unknown, opts?: WatchOptions): Promise<StreamHandle>;
+  metrics(pattern: string, opts?: MetricsOptions): Promise<StreamHandle>;
 }
 
 export type ModuleFunction = (args?: Record<string, unknown> | string, opts?: CallOptions) => Promise<RunResult>;
@@ -68,6 +71,9 @@ export function targetProxy(core: ProxyCore, pattern: string): object {
       if (typeof prop === 'symbol' || passthrough(prop)) return Reflect.get(t, prop) as unknown;
       if (prop === 'hosts') return core.hostsOf(pattern);
       if (prop === 'pattern') return pattern;
+      // Streams, not modules: ansible has no module of these names.
+      if (prop === 'watch') return (path: unknown, opts?: WatchOptions) => core.watch(pattern, path, opts);
+      if (prop === 'metrics') return (opts?: MetricsOptions) => core.metrics(pattern, opts);
       if (core.isModule(prop)) return moduleFunction(core, pattern, prop);
       if (core.isNamespace(prop)) return namespaceProxy(core, pattern, prop);
       throw core.moduleNotFound(prop, 'module');

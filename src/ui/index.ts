@@ -5,6 +5,7 @@ import type { RenderOptions } from './render.js';
 export { formatJsonLines, formatPlain } from './format.js';
 export { groupOutcomes, keyOutput, summaryLine } from './group.js';
 export type { RenderOptions } from './render.js';
+export { SORT_KEYS, sortRows, type TopRow, type TopSort } from './top.js';
 
 type Renderer = typeof import('./render.js');
 

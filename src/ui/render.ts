@@ -6,6 +6,7 @@ import type { RunResultData } from '../base/types.js';
 import type { CutPolicy } from './format.js';
 import { ModuleDoc } from './ModuleDoc.js';
 import { ResultTable } from './ResultTable.js';
+import { TopPanel, type TopPanelProps } from './TopPanel.js';
 
 export interface RenderOptions {
   readonly columns: number;
@@ -25,4 +26,9 @@ export function renderResult(result: RunResultData, opts: RenderOptions): string
 
 export function renderModuleDoc(doc: Doc, opts: RenderOptions): string {
   return finish(renderToString(createElement(ModuleDoc, { doc, colors: opts.colors }), { columns: opts.columns }), opts.colors);
+}
+
+/** The .top panel as text: the REPL writes it over the previous frame (Ink never reads keys there). */
+export function renderTop(props: TopPanelProps, colors: boolean): string {
+  return finish(renderToString(createElement(TopPanel, props), { columns: props.columns }), colors);
 }
