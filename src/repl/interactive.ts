@@ -8,7 +8,7 @@ import { outputMode } from '../ui/output.js';
 import { startAsyncRepl } from './async-repl.js';
 import { complete, moduleOfOpenCall } from './completer.js';
 import { CoreCompletionSource } from './completion-source.js';
-import { dotCommand, type DotContext } from './dot-commands.js';
+import { DOT_COMMANDS, type DotContext } from './dot-commands.js';
 import { makeDotContext } from './dot-context.js';
 import { HistoryFile, holdsSecret } from './history.js';
 import { leaveEditorMode, replHistory } from './node-internals.js';
@@ -165,9 +165,8 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
       setContext(ctx, s);
     });
 
-    for (const cmdName of dotNames()) {
-      const cmd = dotCommand(cmdName);
-      if (cmd === undefined) continue;
+    // Every command of the registry: a hand-kept list here once left .export out of the terminal.
+    for (const cmd of DOT_COMMANDS) {
       srv.defineCommand(cmd.name, {
         help: cmd.help,
         action(arg: string) {
@@ -220,10 +219,6 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
       resolve(EXIT.ok);
     });
   });
-}
-
-function dotNames(): string[] {
-  return ['help', 'hosts', 'groups', 'modules', 'doc', 'target', 'check', 'diff', 'become', 'forks', 'timeout', 'guard', 'gates', 'secrets', 'json', 'settings', 'show', 'apply', 'watch', 'top', 'exit'];
 }
 
 /** History without lines that may hold a secret: by their words, or a secret value the session knows (a pasted token). */

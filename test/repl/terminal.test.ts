@@ -79,6 +79,13 @@ describe('the REPL in a terminal, on localhost', { skip: hasTmux() ? false : 'tm
     await term.waitFor(/^42$/m, { since: at });
   });
 
+  it('.export is a command at the terminal prompt too (every dot-command of the registry is)', async () => {
+    const at = term.mark();
+    term.type(`.export ${join(home, 'session.yml')}`);
+    term.keys('Enter');
+    await term.waitFor(/this session has no call that changed something/, { since: at });
+  });
+
   it('Ctrl-D leaves and shuts the gate down', async () => {
     assert.match(processes(), new RegExp(`${home}/\\.ftl/gates/`), 'a gate runs');
     term.keys('C-d');
