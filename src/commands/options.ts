@@ -38,6 +38,8 @@ export interface CommonCliOptions {
   environment?: string;
   yes?: boolean;
   audit?: boolean;
+  observe?: boolean;
+  record?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -76,7 +78,9 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--policy <path>', 'policy file or directory of rules (deny, confirm), as FTL2 writes them (default: FTL_POLICY)')
     .option('--environment <name>', 'the environment of hosts whose inventory sets no ftl_environment, for policy rules')
     .option('-y, --yes', 'go on with calls that need a confirmation (policy confirm rules) without asking')
-    .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)');
+    .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)')
+    .option('--no-observe', 'after a failure, do not look around the host (service status, journal, ls, df, command -v)')
+    .option('--record <file>', 'append each call (pattern, module, args with secrets masked, outcome per host) to FILE as JSON lines, for ftl replay');
 }
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -154,6 +158,8 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.environment === undefined ? {} : { environment: nonEmpty('--environment', o.environment) }),
     ...(o.yes === true ? { confirm: true } : {}),
     ...(o.audit === false ? { audit: false } : {}),
+    ...(o.observe === false ? { observe: false } : {}),
+    ...(o.record === undefined ? {} : { record: nonEmpty('--record', o.record) }),
   };
 }
 

@@ -15,7 +15,7 @@ export interface DotContext {
   secrets(arg: string): Promise<string>;
   help(): string;
   setTarget(pattern: string): void;
-  setFlag(flag: 'check' | 'diff' | 'json', on: boolean): void;
+  setFlag(flag: 'check' | 'diff' | 'json' | 'observe', on: boolean): void;
   setBecome(user: string | undefined): void;
   setForks(n: number): void;
   setTimeout(s: number): void;
@@ -165,6 +165,7 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
       c.print(await c.secrets(arg));
     },
   },
+  { name: 'observe', usage: '.observe on|off', help: 'after a failure, look around the host (service status, ls, df, command -v); default on', args: ON_OFF, run: (a, c) => { c.setFlag('observe', onOff('observe', a)); } },
   { name: 'json', usage: '.json on|off', help: 'print results as JSON lines', args: ON_OFF, run: (a, c) => { c.setFlag('json', onOff('json', a)); } },
   { name: 'settings', usage: '.settings', help: "the current target, check, diff, become, forks, timeout, and Ansible's settings with where each came from", args: () => [], run: (_a, c) => { c.print(c.settings()); } },
   {

@@ -152,6 +152,7 @@ export function makeDotContext(
         `guard    ${core.safety.guard === undefined ? 'off' : `over ${String(core.safety.guard)} hosts`}`,
         `policy   ${core.safety.policyPath === undefined ? '(none)' : `${core.safety.policyPath} (${String(core.safety.rules.length)} rules)`}`,
         `audit    ${core.safety.audit === undefined ? 'off' : core.safety.audit.dir}`,
+        `observe  ${d.observe === false ? 'off' : 'on'}`,
         `json     ${s.json.on ? 'on' : 'off'}`,
         '',
         `Ansible's configuration: ${core.settings.configFile ?? '(no ansible.cfg)'}`,

@@ -73,6 +73,8 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
    * false: no state file.
    */
   stateFile?: string | false;
+  /** false: no failure observations (service status, ls, df, ...) after a failure (--no-observe). Default: on. */
+  observe?: boolean;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import Fuse from 'fuse.js';
-import { UsageError } from '../base/errors.js';
+import { describeError, UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
 import { SecretValues } from '../base/secrets.js';
 import { revealSecrets } from '../base/secret-value.js';
@@ -19,7 +19,8 @@ import { applyAnsibleConfig, type ProjectSettings } from './project-config.js';
 import type { ProxyCore } from './proxy.js';
 import { CallPromise } from './call-promise.js';
 import type { RunResult } from './result.js';
-import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type Observer, type RunnerDefaults } from './runner.js';
+import { gatherObservations, observationOf, observes, OBSERVE_DEADLINE_S } from './observe.js';
 import { looksLikePattern, targetName } from './targets.js';
 import { SessionSecrets } from './session-secrets.js';
 import type { StateFile } from './state-file.js';
@@ -38,13 +39,13 @@ export interface CoreExtras {
 import { checkRolloutOptions } from './batches.js';
 import { Safety } from './safety.js';
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress'];
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'observe', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
 function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
   const bad = (name: string, want: string, v: unknown): UsageError =>
     new UsageError('FTL_USAGE', `call option '${name}' must be ${want}, not ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v)}`);
-  for (const name of ['check', 'diff', 'refresh'] as const) {
+  for (const name of ['check', 'diff', 'refresh', 'observe'] as const) {
     const v = o[name];
     if (v !== undefined && typeof v !== 'boolean') throw bad(name, 'true or false', v);
   }
@@ -119,6 +120,7 @@ export class FtlCore implements ProxyCore {
       diff: opts.diff ?? false,
       become: opts.become,
       maxOutput: opts.maxOutput,
+      observe: opts.observe ?? true,
     };
     this.limit = opts.limit;
     const given = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
@@ -303,8 +305,9 @@ export class FtlCore implements ProxyCore {
       shared(p, id);
     });
     const check = o.check ?? this.defaults.check;
+    const observer = (o.observe ?? this.defaults.observe ?? true) && observes(call.module, check) ? this.observer(call.module, callArgs, check) : undefined;
     const run = (opts: CallOptions): Promise<RunResult> =>
-      runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets);
+      runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets, observer);
     const result = await this.safety.guarded(
       {
         pattern,
@@ -325,6 +328,26 @@ export class FtlCore implements ProxyCore {
     );
     this.last = result;
     return result;
+  }
+
+  /**
+   * Failure observations of one call: each read-only command is a command call (argv, no
+   * shell unless the plan asks for one) on the same gate, as the same user, with a few
+   * seconds of its own and never past the host's time for the call.
+   */
+  private observer(module: string, args: unknown, check: boolean): Observer {
+    return (host, facts, become, deadline, signal) =>
+      gatherObservations(module, args, check, async (c) => {
+        const ms = Math.min(OBSERVE_DEADLINE_S * 1000, deadline - Date.now());
+        if (ms < 300 || signal.aborted) return { command: c.shown, rc: -1, output: "not run: the call's time was up" };
+        try {
+          const call = await prepareCall(this.modules, this.gates, 'ansible.builtin.command', { argv: [...c.argv] }, { check: false, diff: false });
+          const out = await call.run(host, facts, become, { timeoutMs: ms, signal, maxOutput: 64 * 1024 });
+          return observationOf(c, out.result);
+        } catch (e) {
+          return { command: c.shown, rc: -1, output: describeError(e) };
+        }
+      });
   }
 
   /** An error with every secret the session knows masked in its message (a module option echoed in a usage error). */
