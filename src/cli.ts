@@ -11,6 +11,7 @@ import { runRepl } from './repl/start.js';
 import { packageVersion } from './base/version.js';
 import { exitCodeOfError } from './run/exit-codes.js';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerReplayCommand } from './commands/replay.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerStateCommand(program);
   registerDocCommand(program);
   registerAuditCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 

@@ -28,6 +28,10 @@ export interface DotContext {
   apply(): Promise<void>;
   /** Writes the session's changing calls as an Ansible playbook. */
   exportPlaybook(file: string): void;
+  /** Records every call from now on in FILE (JSON lines); undefined stops. */
+  setRecord(file: string | undefined): void;
+  /** Runs the calls of a record again, skipping what already succeeded. */
+  replay(file: string): Promise<void>;
   exit(): Promise<void>;
 }
 
@@ -185,6 +189,28 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
       const file = arg.trim();
       if (file === '') throw new UsageError('FTL_USAGE', '.export needs a file name', { hint: 'e.g. .export session.yml' });
       c.exportPlaybook(file);
+    },
+  },
+  {
+    name: 'record',
+    usage: '.record FILE|off',
+    help: 'record every call (args with secrets masked or by name, outcome per host) in FILE, for .replay and ftl replay',
+    args: () => ['off'],
+    run(arg, c) {
+      const file = arg.trim();
+      if (file === '') throw new UsageError('FTL_USAGE', '.record needs a file name, or off', { hint: 'e.g. .record session.jsonl' });
+      c.setRecord(file === 'off' ? undefined : file);
+    },
+  },
+  {
+    name: 'replay',
+    usage: '.replay FILE',
+    help: 'run the calls recorded in FILE again, skipping the hosts where each already succeeded; appends the new outcomes',
+    args: () => [],
+    run(arg, c) {
+      const file = arg.trim();
+      if (file === '') throw new UsageError('FTL_USAGE', '.replay needs a record file', { hint: 'e.g. .replay session.jsonl' });
+      return c.replay(file);
     },
   },
   { name: 'exit', usage: '.exit', help: 'shut every gate down and leave (also Ctrl-D)', args: () => [], run: (_a, c) => c.exit() },

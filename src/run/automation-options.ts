@@ -75,6 +75,8 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
   stateFile?: string | false;
   /** false: no failure observations (service status, ls, df, ...) after a failure (--no-observe). Default: on. */
   observe?: boolean;
+  /** A file to record every call in (JSON lines) for ftl replay (--record). */
+  record?: string;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

@@ -20,6 +20,8 @@ import type { ProxyCore } from './proxy.js';
 import { CallPromise } from './call-promise.js';
 import type { RunResult } from './result.js';
 import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type Observer, type RunnerDefaults } from './runner.js';
+import { readRecord, recordedParams, recordLine, Recorder, replayArgs, replayPlan, type ReplayReport } from './record.js';
+import { foldHosts } from '../base/hostset.js';
 import { gatherObservations, observationOf, observes, OBSERVE_DEADLINE_S } from './observe.js';
 import { looksLikePattern, targetName } from './targets.js';
 import { SessionSecrets } from './session-secrets.js';
@@ -80,6 +82,10 @@ export class FtlCore implements ProxyCore {
   lastCheck: { pattern: string; module: string; args: unknown; opts: CallOptions | undefined; result: RunResult } | undefined;
   /** Told when hosts are added or removed (the REPL's prompt shows the target's host count). */
   onInventoryChange: (() => void) | undefined;
+  /** Where calls are recorded for replay (automation({ record }), --record, .record); undefined: nowhere. */
+  recorder: Recorder | undefined;
+  /** While a replay runs a call: the record it goes to, and the seq of the call it runs again. */
+  private replaying: { recorder: Recorder; seq: number } | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
   /** Policy, confirmation (the blast-radius guard) and the audit trail. */
@@ -136,6 +142,50 @@ export class FtlCore implements ProxyCore {
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
     this.safety = new Safety(opts, (h) => inventory.varsOf(h).ftl_environment);
+    this.recorder = opts.record === undefined ? undefined : new Recorder(opts.record);
+  }
+
+  /**
+   * Runs the calls of a record file again, in order: a call is skipped on the hosts where
+   * it already succeeded (with the same module and args), run on the others, and its new
+   * outcome appended to the file. Stops after the first call that fails again, so that
+   * the next replay resumes there.
+   */
+  async replay(file: string, onNote: (line: string) => void = () => undefined): Promise<ReplayReport> {
+    const steps = replayPlan(readRecord(file));
+    // The file is read whole first: a corrupt line stops the replay before any host is touched.
+    const recorder = new Recorder(file);
+    const report: ReplayReport = { file, calls: steps.length, ran: [], skipped: [], stoppedAt: undefined };
+    for (const step of steps) {
+      const c = step.call;
+      const what = `call ${String(step.seq)}: ${c.module} on ${c.pattern}`;
+      const hosts = this.hostsOf(c.pattern);
+      const todo = hosts.filter((h) => !step.succeeded.has(h));
+      const done = hosts.filter((h) => step.succeeded.has(h));
+      if (todo.length === 0) {
+        onNote(`↩ ${what} skipped: already succeeded on ${foldHosts(done)} (${String(done.length)})`);
+        report.skipped.push(step.seq);
+        continue;
+      }
+      if (done.length > 0) onNote(`↩ ${what}: already succeeded on ${foldHosts(done)} (${String(done.length)}), run again on ${foldHosts(todo)} (${String(todo.length)})`);
+      else onNote(`▶ ${what}`);
+      const args = replayArgs(file, step, (name) => this.named.get(name));
+      const become = c.become === null ? undefined : c.become;
+      this.replaying = { recorder, seq: step.seq };
+      let r: RunResult;
+      try {
+        r = await this.call(done.length === 0 ? c.pattern : todo.join(','), c.module, args, { check: c.check_mode, diff: c.diff, ...(become === undefined ? {} : { become }) });
+      } finally {
+        this.replaying = undefined;
+      }
+      report.ran.push(step.seq);
+      if (!r.success) {
+        report.stoppedAt = step.seq;
+        onNote(`⏹ replay stopped at ${what}: it failed on ${foldHosts([...r.failed, ...r.unreachable, ...r.cancelled])}; fix that and replay ${file} again to resume here`);
+        break;
+      }
+    }
+    return report;
   }
 
   /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
@@ -327,7 +377,21 @@ export class FtlCore implements ProxyCore {
       () => this.callNow(pattern, module, args, { ...o, check: true }, id, true),
     );
     this.last = result;
+    if (!isPreview) this.record(pattern, call.module, args, call.secrets ?? [], { check, diff: o.diff ?? this.defaults.diff, become: o.become ?? this.defaults.become }, result);
     return result;
+  }
+
+  /** Appends the call to the record (of the session, or of the replay running it); a record that cannot be written is said, not thrown: the hosts have changed already. */
+  private record(pattern: string, module: string, args: unknown, extra: readonly string[], mode: { check: boolean; diff: boolean; become: string | boolean | undefined }, result: RunResult): void {
+    const target = this.replaying ?? (this.recorder === undefined ? undefined : { recorder: this.recorder, seq: undefined });
+    if (target === undefined) return;
+    try {
+      const seq = target.seq ?? target.recorder.take();
+      const params = recordedParams(args, this.secrets, extra);
+      target.recorder.append(recordLine(seq, target.recorder.sessionId, { pattern, module, params, ...mode, replayed: target.seq !== undefined }, result));
+    } catch (e) {
+      this.gates.warnings.warn({ message: `the call ran, but it was not recorded in ${target.recorder.file}: ${describeError(e)}` });
+    }
   }
 
   /**

@@ -36,6 +36,7 @@ export function ftlObject(core: FtlCore): Ftl {
       core.removeHost(name);
     },
     run: (pattern, module, args, opts) => core.call(pattern, module, args, opts),
+    replay: (file, opts) => core.replay(file, opts?.onNote),
     target: (pattern) => targetProxy(core, pattern) as Target,
     close: () => core.close(),
   };
