@@ -1,6 +1,8 @@
 // @tier full: real sshd lab hosts
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostPaths } from '../../src/lab/files.js';
+import { automation } from '../../src/run/automation.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,5 +84,38 @@ describe('failure observations on lab hosts', { timeout: 300_000 }, () => {
     const [c] = jsonLines(check.stdout) as { status: string; observations?: unknown }[];
     assert.equal(c?.status, 'failed');
     assert.equal(c.observations, undefined);
+  });
+
+  it('record 3 calls, the 2nd failing on lab02; fix it; ftl replay skips call 1, re-runs call 2 on lab02 only (its named secret from --secret), skips call 3', async () => {
+    const file = join(parent, 'session.jsonl');
+    const token = 'tok-replay-5521';
+    const home = (i: number): string => { const h = lab.hosts[i]; assert.ok(h !== undefined); return hostPaths(h).home; };
+    mkdirSync(join(home(0), 'sub'), { recursive: true });
+    process.env.FTL_REPLAY_TOKEN = token;
+    const rec = await automation({ inventory: lab.inventoryPath, auditDir: audit, record: file, secrets: ['FTL_REPLAY_TOKEN'], observe: false });
+    try {
+      await rec.target('lab').copy({ content: 'one\n', dest: '~/r1.txt' });
+      const two = await rec.target('lab').copy({ content: rec.secrets.FTL_REPLAY_TOKEN, dest: '~/sub/r2.txt' });
+      assert.deepEqual(two.failed, ['lab02']);
+      await rec.target('lab').copy({ content: 'three\n', dest: '~/r3.txt' });
+    } finally {
+      await rec.close();
+      delete process.env.FTL_REPLAY_TOKEN;
+    }
+    assert.doesNotMatch(readFileSync(file, 'utf8'), new RegExp(token), 'the secret is recorded by name only');
+    mkdirSync(join(home(1), 'sub'), { recursive: true });
+    const r = await ftl(['replay', file, '-i', lab.inventoryPath, '--secret', 'FTL_REPLAY_TOKEN'], { env: { ...env(), FTL_REPLAY_TOKEN: token } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /↩ call 1: ansible\.builtin\.copy on lab skipped: already succeeded on lab\[01-02\] \(2\)/);
+    assert.match(r.stdout, /↩ call 2: ansible\.builtin\.copy on lab: already succeeded on lab01 \(1\), run again on lab02 \(1\)\n✔ changed lab02 \(1\)/);
+    assert.match(r.stdout, /↩ call 3: ansible\.builtin\.copy on lab skipped/);
+    assert.match(r.stdout, /3 calls, 1 run, 2 skipped/);
+    assert.equal(readFileSync(join(home(1), 'sub', 'r2.txt'), 'utf8'), token, 'the value came from the replaying session');
+    const last = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { seq: number; hosts: string[]; replayed?: boolean }).at(-1);
+    assert.deepEqual([last?.seq, last?.hosts, last?.replayed], [2, ['lab02'], true]);
+    writeFileSync(join(parent, 'bad.jsonl'), `${readFileSync(file, 'utf8')}{"event":\n`);
+    const bad = await ftl(['replay', join(parent, 'bad.jsonl'), '-i', lab.inventoryPath], { env: env() });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^ftl: \S+bad\.jsonl: line 5 is not JSON/m);
   });
 });
