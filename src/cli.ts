@@ -12,6 +12,7 @@ import { packageVersion } from './base/version.js';
 import { exitCodeOfError } from './run/exit-codes.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerReplayCommand } from './commands/replay.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDocCommand(program);
   registerAuditCommand(program);
   registerWorkerCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 

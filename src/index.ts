@@ -11,3 +11,4 @@ export { FtlError, PolicyError, ERROR_CODES, isFtlError, describeError } from '.
 export type { ConfirmFn, ConfirmPolicy, ConfirmRequest } from './run/guard.js';
 export type { RolloutOptions } from './run/batches.js';
 export type { ErrorCode } from './base/errors.js';
+export type { ReplayReport } from './run/record.js';

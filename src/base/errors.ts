@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   FTL_CONFIRM_REFUSED: 'this call needs a confirmation and there is no one to ask: rerun with --yes (library: confirm: true) once you are sure, or narrow the target',
   FTL_CONFIRM_DECLINED: 'to run it, answer with the number of hosts; or narrow the target',
   FTL_AUDIT: 'the audit trail could not be written; fix the directory (FTL_AUDIT_DIR, ~/.ftl/audit) or turn it off with --no-audit',
+  FTL_RECORD: 'give a record file written by --record (JSON lines, one call each), or fix the line named',
   FTL_VAULT: 'give the vault password with --vault-password-file FILE or --ask-vault-pass, or set ANSIBLE_VAULT_PASSWORD_FILE',
   // NATS workers
   FTL_NATS: 'check that nats-server runs at the --nats URL and that ftl worker runs for these hosts (docs/scale.md)',
@@ -105,6 +106,7 @@ export const HOST_STATUS_OF_ERROR: Readonly<Record<ErrorCode, 'failed' | 'unreac
   FTL_CONFIRM_REFUSED: 'failed',
   FTL_CONFIRM_DECLINED: 'cancelled',
   FTL_AUDIT: 'failed',
+  FTL_RECORD: 'failed',
   FTL_VAULT: 'failed',
   FTL_NATS: 'unreachable',
 };

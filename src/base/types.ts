@@ -11,6 +11,15 @@ export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped'
 
 export const HOST_STATUSES: readonly HostStatus[] = ['ok', 'changed', 'failed', 'unreachable', 'skipped', 'cancelled'];
 
+/** A read-only command run on a host after a failure there (FTL2's failure observations). */
+export interface Observation {
+  /** As shown: `systemctl status nginx --no-pager`. */
+  readonly command: string;
+  readonly rc: number;
+  /** What it printed (stdout, then stderr), or its error message; cut when long. */
+  readonly output: string;
+}
+
 /** What one host returned for one call. */
 export interface HostResult {
   readonly host: string;
@@ -20,6 +29,8 @@ export interface HostResult {
   /** Milliseconds since the call started, when this host started and finished. */
   readonly startedMs: number;
   readonly durationMs: number;
+  /** After a failure: what read-only commands on the host showed (service status, ls, df, ...). */
+  readonly observations?: readonly Observation[];
 }
 
 /** One call on a set of hosts. A failed host is a value here, never an exception. */

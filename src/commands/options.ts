@@ -43,6 +43,8 @@ export interface CommonCliOptions {
   gateModules?: string;
   nats?: string;
   natsKeyFile?: string;
+  observe?: boolean;
+  record?: string;
 }
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -84,7 +86,9 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--gate-modules <list>', "Ansible modules baked into the gate (lineinfile,community.general.ini_file), or auto: the modules this project's last session ran")
     .option('--nats <url>', 'NATS server of ftl workers (nats://host:4222): calls go to the workers there (docs/scale.md)')
     .option('--nats-key-file <file>', 'file holding the key that seals call args on NATS, the same for caller and workers (default: FTL_NATS_KEY)')
-    .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)');
+    .option('--no-audit', 'do not append this session\'s calls to the audit trail (~/.ftl/audit, FTL_AUDIT_DIR)')
+    .option('--no-observe', 'after a failure, do not look around the host (service status, journal, ls, df, command -v)')
+    .option('--record <file>', 'append each call (pattern, module, args with secrets masked, outcome per host) to FILE as JSON lines, for ftl replay');
 }
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
@@ -191,6 +195,8 @@ export function automationOptions(o: CommonCliOptions): AutomationOptions {
     ...(o.gateModules === undefined ? {} : { gateModules: gateModulesOption(o.gateModules) }),
     ...(o.nats === undefined ? {} : { nats: natsUrl(o.nats) }),
     ...(o.natsKeyFile === undefined ? {} : { natsKey: readKeyFile(o.natsKeyFile) }),
+    ...(o.observe === false ? { observe: false } : {}),
+    ...(o.record === undefined ? {} : { record: nonEmpty('--record', o.record) }),
   };
 }
 

@@ -4,7 +4,7 @@ import type { CompletionSource } from './completer.js';
 import { DOT_COMMANDS, dotCommand, type DotContext } from './dot-commands.js';
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
-const MEMBERS = ['hosts', 'groups', 'last', 'here', 'secrets', 'gates', 'addHost', 'removeHost', 'run', 'target', 'close'];
+const MEMBERS = ['hosts', 'groups', 'last', 'here', 'secrets', 'gates', 'addHost', 'removeHost', 'run', 'replay', 'events', 'listen', 'target', 'close'];
 
 /**
  * Names for tab completion, from the inventory and the module index. Module docs

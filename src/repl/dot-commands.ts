@@ -17,7 +17,7 @@ export interface DotContext {
   secrets(arg: string): Promise<string>;
   help(): string;
   setTarget(pattern: string): void;
-  setFlag(flag: 'check' | 'diff' | 'json', on: boolean): void;
+  setFlag(flag: 'check' | 'diff' | 'json' | 'observe', on: boolean): void;
   setBecome(user: string | undefined): void;
   setForks(n: number): void;
   setTimeout(s: number): void;
@@ -34,6 +34,10 @@ export interface DotContext {
   watch(arg: string): Promise<void>;
   /** The live metrics panel of the hosts of a pattern (the default target when undefined). */
   top(pattern: string | undefined): Promise<void>;
+  /** Records every call from now on in FILE (JSON lines); undefined stops. */
+  setRecord(file: string | undefined): void;
+  /** Runs the calls of a record again, skipping what already succeeded. */
+  replay(file: string): Promise<void>;
   exit(): Promise<void>;
 }
 
@@ -190,6 +194,7 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
       c.print(await c.secrets(arg));
     },
   },
+  { name: 'observe', usage: '.observe on|off', help: 'after a failure, look around the host (service status, ls, df, command -v); default on', args: ON_OFF, run: (a, c) => { c.setFlag('observe', onOff('observe', a)); } },
   { name: 'json', usage: '.json on|off', help: 'print results as JSON lines', args: ON_OFF, run: (a, c) => { c.setFlag('json', onOff('json', a)); } },
   { name: 'settings', usage: '.settings', help: "the current target, check, diff, become, forks, timeout, and Ansible's settings with where each came from", args: () => [], run: (_a, c) => { c.print(c.settings()); } },
   {
@@ -224,6 +229,28 @@ export const DOT_COMMANDS: readonly DotCommand[] = [
     help: 'a live panel of CPU, load, memory, disk and network per host; keys sort, any other key leaves',
     args: (c) => c.targetNames(),
     run: (a, c) => c.top(a.trim() === '' ? undefined : a.trim()),
+  },
+  {
+    name: 'record',
+    usage: '.record FILE|off',
+    help: 'record every call (args with secrets masked or by name, outcome per host) in FILE, for .replay and ftl replay',
+    args: () => ['off'],
+    run(arg, c) {
+      const file = arg.trim();
+      if (file === '') throw new UsageError('FTL_USAGE', '.record needs a file name, or off', { hint: 'e.g. .record session.jsonl' });
+      c.setRecord(file === 'off' ? undefined : file);
+    },
+  },
+  {
+    name: 'replay',
+    usage: '.replay FILE',
+    help: 'run the calls recorded in FILE again, skipping the hosts where each already succeeded; appends the new outcomes',
+    args: () => [],
+    run(arg, c) {
+      const file = arg.trim();
+      if (file === '') throw new UsageError('FTL_USAGE', '.replay needs a record file', { hint: 'e.g. .replay session.jsonl' });
+      return c.replay(file);
+    },
   },
   { name: 'exit', usage: '.exit', help: 'shut every gate down and leave (also Ctrl-D)', args: () => [], run: (_a, c) => c.exit() },
 ];

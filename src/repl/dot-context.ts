@@ -8,6 +8,7 @@ import { dotHelp } from './dot-commands.js';
 import type { Shared } from './shared.js';
 import type { ShownSetting } from '../run/project-config.js';
 import { gateReportText } from '../run/gate-lifecycle.js';
+import { Recorder } from '../run/record.js';
 import { exportSummary, sessionsPlaybook, writePlaybook } from '../run/playbook-export.js';
 
 const USAGE = `ftl.<group|host>.<module>({ args }, { check, diff, become, timeout, forks, vars, refresh })
@@ -164,6 +165,8 @@ export function makeDotContext(
         `guard    ${core.safety.guard === undefined ? 'off' : `over ${String(core.safety.guard)} hosts`}`,
         `policy   ${core.safety.policyPath === undefined ? '(none)' : `${core.safety.policyPath} (${String(core.safety.rules.length)} rules)`}`,
         `audit    ${core.safety.audit === undefined ? 'off' : core.safety.audit.dir}`,
+        `observe  ${d.observe === false ? 'off' : 'on'}`,
+        `record   ${core.recorder === undefined ? 'off' : core.recorder.file}`,
         `json     ${s.json.on ? 'on' : 'off'}`,
         '',
         `Ansible's configuration: ${core.settings.configFile ?? '(no ansible.cfg)'}`,
@@ -221,6 +224,16 @@ export function makeDotContext(
       } finally {
         watches?.hold(false);
       }
+    },
+    setRecord(file) {
+      core.recorder = file === undefined ? undefined : new Recorder(file);
+      s.print(file === undefined ? 'record off' : `recording every call in ${file} (replay it with .replay ${file}, or ftl replay ${file} -i INVENTORY)`);
+    },
+    async replay(file) {
+      const r = await core.replay(file, (line) => {
+        s.print(line);
+      });
+      s.print(`replay of ${file}: ${String(r.calls)} call${r.calls === 1 ? '' : 's'}, ${String(r.ran.length)} run, ${String(r.skipped.length)} skipped${r.stoppedAt === undefined ? '' : `, stopped at call ${String(r.stoppedAt)}`}`);
     },
     exit: hooks.exit,
   };

@@ -30,6 +30,8 @@ export interface AuditHost {
   readonly duration: number;
   readonly msg?: string;
   readonly diff?: unknown;
+  /** After a failure: the commands looked at, their rc and the first line of each answer. */
+  readonly observations?: readonly { command: string; rc: number; output: string }[];
 }
 
 export interface AuditEntry {
@@ -100,6 +102,9 @@ export function auditHost(h: HostResult): AuditHost {
     duration: Math.round(h.durationMs) / 1000,
     ...(msg === undefined ? {} : { msg }),
     ...(diff === undefined ? {} : { diff }),
+    ...(h.observations === undefined || h.observations.length === 0
+      ? {}
+      : { observations: h.observations.map((o) => ({ command: o.command, rc: o.rc, output: shortMessage({ msg: o.output }) ?? '' })) }),
   };
 }
 

@@ -92,6 +92,10 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
    * hold a secret is refused rather than sent in clear.
    */
   natsKey?: string;
+  /** false: no failure observations (service status, ls, df, ...) after a failure (--no-observe). Default: on. */
+  observe?: boolean;
+  /** A file to record every call in (JSON lines) for ftl replay (--record). */
+  record?: string;
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import Fuse from 'fuse.js';
-import { UsageError } from '../base/errors.js';
+import { describeError, UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
 import { SecretValues } from '../base/secrets.js';
 import { revealSecrets } from '../base/secret-value.js';
@@ -21,7 +21,10 @@ import { applyAnsibleConfig, type ProjectSettings } from './project-config.js';
 import type { ProxyCore } from './proxy.js';
 import { CallPromise } from './call-promise.js';
 import type { RunResult } from './result.js';
-import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type RunnerDefaults } from './runner.js';
+import { becomeFor, refuseUnsupported, runOnHosts, type CallOptions, type Observer, type RunnerDefaults } from './runner.js';
+import { readRecord, recordedParams, recordLine, Recorder, replayArgs, replayPlan, type ReplayReport } from './record.js';
+import { foldHosts } from '../base/hostset.js';
+import { gatherObservations, observationOf, observes, OBSERVE_DEADLINE_S } from './observe.js';
 import { looksLikePattern, targetName } from './targets.js';
 import { SessionSecrets } from './session-secrets.js';
 import type { StateFile } from './state-file.js';
@@ -49,13 +52,13 @@ import { Safety } from './safety.js';
 /** Rollout options run host by host in one process: not over NATS workers (yet). */
 const ROLLOUT_OPTIONS = ['canary', 'maxFailPercent', 'failFast', 'serial'] as const;
 
-const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress', 'onHostResult'];
+const CALL_OPTION_KEYS = ['check', 'diff', 'become', 'timeout', 'forks', 'vars', 'refresh', 'maxOutput', 'observe', 'canary', 'maxFailPercent', 'failFast', 'serial', 'signal', 'onProgress', 'onHostResult'];
 
 /** A wrong type in the call options is a usage error naming the option, not NaN seconds on every host. */
 function checkCallOptions(o: Readonly<Record<string, unknown>>): void {
   const bad = (name: string, want: string, v: unknown): UsageError =>
     new UsageError('FTL_USAGE', `call option '${name}' must be ${want}, not ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v)}`);
-  for (const name of ['check', 'diff', 'refresh'] as const) {
+  for (const name of ['check', 'diff', 'refresh', 'observe'] as const) {
     const v = o[name];
     if (v !== undefined && typeof v !== 'boolean') throw bad(name, 'true or false', v);
   }
@@ -90,6 +93,10 @@ export class FtlCore implements ProxyCore {
   lastCheck: { pattern: string; module: string; args: unknown; opts: CallOptions | undefined; result: RunResult } | undefined;
   /** Told when hosts are added or removed (the REPL's prompt shows the target's host count). */
   onInventoryChange: (() => void) | undefined;
+  /** Where calls are recorded for replay (automation({ record }), --record, .record); undefined: nowhere. */
+  recorder: Recorder | undefined;
+  /** While a replay runs a call: the record it goes to, and the seq of the call it runs again. */
+  private replaying: { recorder: Recorder; seq: number } | undefined;
   /** What actions keep for the session: gathered facts, and where template variables come from. */
   readonly actions: SessionState;
   /** Policy, confirmation (the blast-radius guard) and the audit trail. */
@@ -137,6 +144,7 @@ export class FtlCore implements ProxyCore {
       diff: opts.diff ?? false,
       become: opts.become,
       maxOutput: opts.maxOutput,
+      observe: opts.observe ?? true,
     };
     this.limit = opts.limit;
     const given = opts.inventory === undefined ? [] : Array.isArray(opts.inventory) ? opts.inventory : [opts.inventory];
@@ -169,6 +177,7 @@ export class FtlCore implements ProxyCore {
       },
       this.events,
     );
+    this.recorder = opts.record === undefined ? undefined : new Recorder(opts.record);
   }
 
   /** Reports changes under path on the hosts of pattern, as FileChanged events. */
@@ -179,6 +188,49 @@ export class FtlCore implements ProxyCore {
   /** SystemMetrics events from the hosts of pattern, every `every` seconds. */
   metrics(pattern: string, opts?: MetricsOptions): Promise<StreamHandle> {
     return this.streams.metrics(pattern, opts);
+  }
+
+  /**
+   * Runs the calls of a record file again, in order: a call is skipped on the hosts where
+   * it already succeeded (with the same module and args), run on the others, and its new
+   * outcome appended to the file. Stops after the first call that fails again, so that
+   * the next replay resumes there.
+   */
+  async replay(file: string, onNote: (line: string) => void = () => undefined): Promise<ReplayReport> {
+    const steps = replayPlan(readRecord(file));
+    // The file is read whole first: a corrupt line stops the replay before any host is touched.
+    const recorder = new Recorder(file);
+    const report: ReplayReport = { file, calls: steps.length, ran: [], skipped: [], stoppedAt: undefined };
+    for (const step of steps) {
+      const c = step.call;
+      const what = `call ${String(step.seq)}: ${c.module} on ${c.pattern}`;
+      const hosts = this.hostsOf(c.pattern);
+      const todo = hosts.filter((h) => !step.succeeded.has(h));
+      const done = hosts.filter((h) => step.succeeded.has(h));
+      if (todo.length === 0) {
+        onNote(`↩ ${what} skipped: already succeeded on ${foldHosts(done)} (${String(done.length)})`);
+        report.skipped.push(step.seq);
+        continue;
+      }
+      if (done.length > 0) onNote(`↩ ${what}: already succeeded on ${foldHosts(done)} (${String(done.length)}), run again on ${foldHosts(todo)} (${String(todo.length)})`);
+      else onNote(`▶ ${what}`);
+      const args = replayArgs(file, step, (name) => this.named.get(name));
+      const become = c.become === null ? undefined : c.become;
+      this.replaying = { recorder, seq: step.seq };
+      let r: RunResult;
+      try {
+        r = await this.call(done.length === 0 ? c.pattern : todo.join(','), c.module, args, { check: c.check_mode, diff: c.diff, ...(become === undefined ? {} : { become }) });
+      } finally {
+        this.replaying = undefined;
+      }
+      report.ran.push(step.seq);
+      if (!r.success) {
+        report.stoppedAt = step.seq;
+        onNote(`⏹ replay stopped at ${what}: it failed on ${foldHosts([...r.failed, ...r.unreachable, ...r.cancelled])}; fix that and replay ${file} again to resume here`);
+        break;
+      }
+    }
+    return report;
   }
 
   /** Cancels every call in flight (Ctrl-C); later calls are not affected. */
@@ -349,6 +401,7 @@ export class FtlCore implements ProxyCore {
       shared(p, id);
     });
     const check = o.check ?? this.defaults.check;
+    const observer = (o.observe ?? this.defaults.observe ?? true) && observes(call.module, check) ? this.observer(call.module, callArgs, check) : undefined;
     const remote = this.remote;
     if (remote !== undefined) {
       const rollout = ROLLOUT_OPTIONS.filter((k) => o[k] !== undefined);
@@ -356,7 +409,7 @@ export class FtlCore implements ProxyCore {
     }
     const run = (opts: CallOptions): Promise<RunResult> =>
       remote === undefined
-        ? runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets)
+        ? runOnHosts(pattern, hosts, call, (h) => this.inventory.facts(h), this.defaults, { ...opts, signal, ...(onProgress === undefined ? {} : { onProgress }) }, Date.now, this.secrets, observer)
         : runRemote(
             remote.nats,
             {
@@ -401,7 +454,41 @@ export class FtlCore implements ProxyCore {
       () => this.callNow(pattern, module, args, { ...o, check: true }, id, true),
     );
     this.last = result;
+    if (!isPreview) this.record(pattern, call.module, args, call.secrets ?? [], { check, diff: o.diff ?? this.defaults.diff, become: o.become ?? this.defaults.become }, result);
     return result;
+  }
+
+  /** Appends the call to the record (of the session, or of the replay running it); a record that cannot be written is said, not thrown: the hosts have changed already. */
+  private record(pattern: string, module: string, args: unknown, extra: readonly string[], mode: { check: boolean; diff: boolean; become: string | boolean | undefined }, result: RunResult): void {
+    const target = this.replaying ?? (this.recorder === undefined ? undefined : { recorder: this.recorder, seq: undefined });
+    if (target === undefined) return;
+    try {
+      const seq = target.seq ?? target.recorder.take();
+      const params = recordedParams(args, this.secrets, extra);
+      target.recorder.append(recordLine(seq, target.recorder.sessionId, { pattern, module, params, ...mode, replayed: target.seq !== undefined }, result));
+    } catch (e) {
+      this.gates.warnings.warn({ message: `the call ran, but it was not recorded in ${target.recorder.file}: ${describeError(e)}` });
+    }
+  }
+
+  /**
+   * Failure observations of one call: each read-only command is a command call (argv, no
+   * shell unless the plan asks for one) on the same gate, as the same user, with a few
+   * seconds of its own and never past the host's time for the call.
+   */
+  private observer(module: string, args: unknown, check: boolean): Observer {
+    return (host, facts, become, deadline, signal) =>
+      gatherObservations(module, args, check, async (c) => {
+        const ms = Math.min(OBSERVE_DEADLINE_S * 1000, deadline - Date.now());
+        if (ms < 300 || signal.aborted) return { command: c.shown, rc: -1, output: "not run: the call's time was up" };
+        try {
+          const call = await prepareCall(this.modules, this.gates, 'ansible.builtin.command', { argv: [...c.argv] }, { check: false, diff: false });
+          const out = await call.run(host, facts, become, { timeoutMs: ms, signal, maxOutput: 64 * 1024 });
+          return observationOf(c, out.result);
+        } catch (e) {
+          return { command: c.shown, rc: -1, output: describeError(e) };
+        }
+      });
   }
 
   /** An error with every secret the session knows masked in its message (a module option echoed in a usage error). */

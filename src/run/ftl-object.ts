@@ -47,6 +47,7 @@ export function ftlObject(core: FtlCore): Ftl {
       core.removeHost(name);
     },
     run: (pattern, module, args, opts) => core.call(pattern, module, args, opts),
+    replay: (file, opts) => core.replay(file, opts?.onNote),
     target: (pattern) => targetProxy(core, pattern) as Target,
     events: (opts) => core.events.events(opts),
     listen: (ms, opts) => {

@@ -7,6 +7,7 @@
  */
 import type { RunResult } from './result.js';
 import type { CallOptions } from './runner.js';
+import type { ReplayReport } from './record.js';
 import type { Secret } from '../base/secret-value.js';
 import type { GateInfo, GateReport } from '../hosts/gates.js';
 export type { GateInfo, GateReport } from '../hosts/gates.js';
@@ -160,6 +161,13 @@ export interface FtlMembers {
   removeHost(name: string): void;
   /** ftl.run('web:&prod', 'dnf', { name: 'nginx' }) */
   run(pattern: string, module: string, args?: ModuleArgs | string, opts?: CallOptions): Promise<RunResult>;
+  /**
+   * Runs the calls recorded in FILE (automation({ record }), --record, .record) again, in
+   * order: skipped on the hosts where a call already succeeded with the same module and
+   * args, its new outcomes appended to FILE; stops after a call that fails again.
+   * `onNote` gets a line per call (skipped, run again, stopped).
+   */
+  replay(file: string, opts?: { onNote?: (line: string) => void }): Promise<ReplayReport>;
   /** A target by pattern, the same as ftl['pattern']. */
   target(pattern: string): Target;
   /**

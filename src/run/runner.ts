@@ -6,7 +6,7 @@ import { mapLimit } from '../base/limit.js';
 import { ProgressTracker } from './progress.js';
 import { Rollout, type RolloutOptions } from './batches.js';
 import { RunResult } from './result.js';
-import type { BecomeSpec, HostFacts, HostOutcome, HostResult, PreparedCall, RunProgress } from '../base/types.js';
+import type { BecomeSpec, HostFacts, HostOutcome, HostResult, Observation, PreparedCall, RunProgress } from '../base/types.js';
 
 export type { BecomeSpec, HostOutcome, PreparedCall } from '../base/types.js';
 
@@ -25,6 +25,8 @@ export interface CallOptions extends RolloutOptions {
   vars?: Record<string, unknown>;
   /** setup: gather facts again instead of answering from this session's cache. */
   refresh?: boolean;
+  /** false: no failure observations (service status, ls, df, ...) for this call. Default: the session's (on). */
+  observe?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
   /** Each host's result as it finishes (an ftl worker publishes them over NATS as they come). */
@@ -43,7 +45,15 @@ export interface RunnerDefaults {
   become: string | true | undefined;
   /** Bytes of output per stream a result may carry; undefined: the gate request's default (16 MiB). */
   maxOutput?: number | undefined;
+  /** Failure observations (the REPL's .observe, --no-observe); undefined: on. */
+  observe?: boolean | undefined;
 }
+
+/**
+ * Looks around a host where the call failed (its service, path, command): read-only
+ * commands through the same gate, each by `deadline` (Date.now() ms) at the latest.
+ */
+export type Observer = (host: string, facts: HostFacts, become: BecomeSpec | undefined, deadline: number, signal: AbortSignal) => Promise<Observation[]>;
 
 /** Turns an error thrown while reaching or talking to a host into that host's outcome (by its code: base/errors.ts HOST_STATUS_OF_ERROR). */
 export function outcomeOfError(e: unknown, timeoutS: number, host?: string): HostOutcome {
@@ -94,6 +104,11 @@ export function refuseUnsupported(hosts: readonly string[], factsOf: (host: stri
   throw new InventoryError(first.code, `${first.message} (and ${String(more.length)} more host${more.length === 1 ? '' : 's'}: ${shown})`, { host: first.host, hint: first.hint });
 }
 
+/** Read again after an await (a Ctrl-C may have come meanwhile), where the compiler narrowed it before. */
+function cancelledNow(signal: AbortSignal): boolean {
+  return signal.aborted;
+}
+
 /** Fans a prepared call out to hosts with a concurrency limit, collecting every host's outcome. */
 export async function runOnHosts(
   pattern: string,
@@ -104,6 +119,7 @@ export async function runOnHosts(
   opts: CallOptions,
   now: () => number = Date.now,
   secrets: SecretValues = new SecretValues(),
+  observer?: Observer,
 ): Promise<RunResult> {
   const startedAt = new Date(now());
   const t0 = now();
@@ -145,19 +161,36 @@ export async function runOnHosts(
     tracker.start(host);
     report();
     let outcome: HostOutcome;
+    let observations: Observation[] = [];
+    const deadline = Date.now() + timeoutS * 1000;
+    // Set once the host's facts are known: an observation needs them (a host never reached has none).
+    const reached: { facts?: HostFacts; become?: BecomeSpec | undefined } = {};
     try {
       const facts = factsOf(host);
       // The inventory's passwords are secrets too: an echo of one must not reach the screen.
       secrets.add(facts.password);
       secrets.add(facts.becomePassword);
-      outcome = await call.run(host, facts, becomeFor(facts, opts.become, defaults.become), { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
+      const become = becomeFor(facts, opts.become, defaults.become);
+      reached.facts = facts;
+      reached.become = become;
+      outcome = await call.run(host, facts, become, { timeoutMs: timeoutS * 1000, signal: abort.signal, maxOutput: opts.maxOutput ?? defaults.maxOutput });
     } catch (e) {
       outcome = outcomeOfError(e, timeoutS, host);
+    }
+    if (outcome.status === 'failed' && observer !== undefined && reached.facts !== undefined && !cancelledNow(abort.signal)) {
+      try {
+        observations = await observer(host, reached.facts, reached.become, deadline, abort.signal);
+      } catch {
+        // Looking around must never make a failure worse or hide it.
+      }
     }
     tracker.finish(host, outcome.status);
     rollout.finished(host, outcome.status);
     report();
-    return { host, status: outcome.status, result: secrets.mask(outcome.result, call.secrets ?? []), startedMs, durationMs: now() - t0 - startedMs };
+    const masked = secrets.mask(outcome.result, call.secrets ?? []);
+    const durationMs = now() - t0 - startedMs;
+    if (observations.length === 0) return { host, status: outcome.status, result: masked, startedMs, durationMs };
+    return { host, status: outcome.status, result: masked, startedMs, durationMs, observations: secrets.mask(observations, call.secrets ?? []) };
   };
   try {
     const byHost = new Map<string, HostResult>();

@@ -24,6 +24,7 @@ function BodyText({ line }: { line: BodyLine }) {
   const t = line.text === '' ? ' ' : line.text;
   if (line.kind === 'more') return <Text dimColor>{t}</Text>;
   if (line.kind === 'stderr') return <Text color="red" dimColor>{t}</Text>;
+  if (line.kind === 'observe') return <Text color="cyan" dimColor>{t}</Text>;
   if (line.kind === 'diff') {
     const c = diffLineColor(line.text);
     return c === 'bold' ? <Text bold>{t}</Text> : c === undefined ? <Text>{t}</Text> : <Text color={c}>{t}</Text>;
@@ -43,7 +44,7 @@ export function ResultTable({ result, columns, cut }: ResultTableProps) {
   return (
     <Box flexDirection="column">
       {rows.map((r, n) => {
-        const lines = rowBody({ ...r, stderr: '', diff: [] }, { width: outWidth, cut });
+        const lines = rowBody({ ...r, stderr: '', diff: [], observations: [] }, { width: outWidth, cut });
         const under = rowBody({ ...r, summary: '' }, { width: underWidth, cut });
         return (
           <Box key={`${r.status}:${r.folded}`} flexDirection="column">

@@ -29,7 +29,7 @@ export const REPL_CUT: CutPolicy = { lines: 10, diffLines: 40, more: (host, n) =
 /** On a terminal from the shell: a pipe or --json prints everything. */
 export const SHELL_CUT: CutPolicy = { lines: 10, diffLines: 40, more: (_host, n) => `… ${plural(n)}: add --json, or pipe the output (| less), to see it whole` };
 
-export type BodyKind = 'out' | 'stderr' | 'diff' | 'more';
+export type BodyKind = 'out' | 'stderr' | 'diff' | 'observe' | 'more';
 export interface BodyLine {
   readonly text: string;
   readonly kind: BodyKind;
@@ -56,6 +56,8 @@ export function rowBody(row: OutcomeRow, opts: { width?: number; cut?: CutPolicy
   if (row.summary !== '') out.push(...section(row.summary.split('\n'), 'out', cut?.lines, width, host, cut));
   if (row.stderr !== '') out.push(...section(['stderr:', ...row.stderr.split('\n')], 'stderr', cut === undefined ? undefined : cut.lines + 1, width, host, cut));
   if (row.diff.length > 0) out.push(...section(row.diff, 'diff', cut?.diffLines, width, host, cut));
+  // Already cut per observation; shown whole so the commands stay beside their answers.
+  if (row.observations.length > 0) out.push(...section(row.observations, 'observe', undefined, width, host, cut));
   return out;
 }
 
@@ -74,7 +76,9 @@ export function formatPlain(result: RunResultData, opts: { columns: number; cut?
 
 /** One JSON object per host, then one summary object: easy to read with jq line by line. */
 export function formatJsonLines(result: RunResultData): string {
-  const lines = result.hosts.map((h) => JSON.stringify({ host: h.host, status: h.status, module: result.module, result: h.result, durationMs: Math.round(h.durationMs) }));
+  const lines = result.hosts.map((h) =>
+    JSON.stringify({ host: h.host, status: h.status, module: result.module, result: h.result, durationMs: Math.round(h.durationMs), ...(h.observations === undefined ? {} : { observations: h.observations }) }),
+  );
   const summary: Record<string, number> = {};
   for (const h of result.hosts) summary[h.status] = (summary[h.status] ?? 0) + 1;
   lines.push(JSON.stringify({ summary, pattern: result.pattern, module: result.module, args: result.args, durationMs: Math.round(result.durationMs) }));

@@ -16,6 +16,8 @@ export interface OutcomeRow {
   readonly stderr: string;
   /** The unified diff lines of the change (empty without diff mode). */
   readonly diff: readonly string[];
+  /** After a failure: what was observed on the host, as lines to show (compact, each output cut short). */
+  readonly observations: readonly string[];
   /** The slowest host's time. */
   readonly durationMs: number;
   /** The quickest host's time. */
@@ -24,6 +26,23 @@ export interface OutcomeRow {
 
 // Trouble first: on a fleet, the rows that need attention must not scroll away.
 const ORDER: readonly HostStatus[] = ['failed', 'unreachable', 'cancelled', 'changed', 'ok', 'skipped'];
+
+/** Lines of each observation's output on screen; results and --json keep more. */
+const OBSERVED_LINES = 6;
+
+/** The observations of a host as indented lines: `$ command (rc N)` and its output under it. */
+export function observationLines(h: HostResult): string[] {
+  const obs = h.observations ?? [];
+  if (obs.length === 0) return [];
+  const out = ['observed on the host:'];
+  for (const o of obs) {
+    out.push(`  $ ${o.command}${o.rc === 0 ? '' : `  (rc ${String(o.rc)})`}`);
+    const lines = o.output === '' ? [] : o.output.split('\n');
+    for (const l of lines.slice(0, OBSERVED_LINES)) out.push(`    ${l}`);
+    if (lines.length > OBSERVED_LINES) out.push(`    … ${String(lines.length - OBSERVED_LINES)} more lines (.show HOST, or --json)`);
+  }
+  return out;
+}
 
 function stderrOf(h: HostResult, summary: string): string {
   const err = (text(h.result.stderr) ?? '').replace(/\s+$/, '');
@@ -35,14 +54,15 @@ function stderrOf(h: HostResult, summary: string): string {
  * stderr and the whole diff (never only the lines that fit on screen).
  */
 export function groupOutcomes(result: RunResultData): OutcomeRow[] {
-  const rows = new Map<string, { status: HostStatus; hosts: string[]; summary: string; stderr: string; diff: string[]; durationMs: number; minMs: number }>();
+  const rows = new Map<string, { status: HostStatus; hosts: string[]; summary: string; stderr: string; diff: string[]; observations: string[]; durationMs: number; minMs: number }>();
   for (const h of result.hosts) {
     // raw and script keep their output's last newline: a blank line in a table says nothing.
     const summary = keyOutput(result.module, h).replace(/\s+$/, '');
     const stderr = stderrOf(h, summary);
     const diff = resultDiff(h.result);
-    const key = JSON.stringify([h.status, summary, stderr, diff]);
-    const row = rows.get(key) ?? { status: h.status, hosts: [], summary, stderr, diff, durationMs: 0, minMs: Infinity };
+    const observations = observationLines(h);
+    const key = JSON.stringify([h.status, summary, stderr, diff, observations]);
+    const row = rows.get(key) ?? { status: h.status, hosts: [], summary, stderr, diff, observations, durationMs: 0, minMs: Infinity };
     row.hosts.push(h.host);
     row.durationMs = Math.max(row.durationMs, h.durationMs);
     row.minMs = Math.min(row.minMs, h.durationMs);

@@ -24,6 +24,7 @@ export function formatHostWhole(result: RunResultData, host: string, colors: boo
   block('stderr', text(h.result.stderr) ?? text(h.result.module_stderr));
   const diff = resultDiff(h.result);
   if (diff.length > 0) block('diff', diff.map((l) => (colors ? colorDiffLine(l) : l)).join('\n'));
+  for (const o of h.observations ?? []) block(`observed: $ ${o.command}${o.rc === 0 ? '' : ` (rc ${String(o.rc)})`}`, o.output === '' ? '(no output)' : o.output);
   const rest = Object.fromEntries(Object.entries(h.result).filter(([k]) => !SECTIONS.has(k)));
   if (Object.keys(rest).length > 0) block('result', JSON.stringify(rest, null, 2));
   return `${out.join('\n')}\n`;
