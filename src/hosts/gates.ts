@@ -20,6 +20,7 @@ import { discoveryStep } from './ansible-project.js';
 import { DISCOVERY_MODES, discoverInterpreter } from './discovery.js';
 import { gateBuild, intactGate, type BakedFiles } from './gate-build.js';
 import { removeScript, parseRemoved } from './gate-remove.js';
+import type { GateInfo, GateReport } from './gate-report.js';
 import { runLocalRaw } from './raw-exec.js';
 import { controllerPython } from '../modules/ansible-env.js';
 import { refusalFor } from '../inventory/facts.js';
@@ -57,37 +58,7 @@ function readableCopy(build: GateBuild, bytes: Uint8Array): string {
   return target;
 }
 
-/** One row of `.gates`. */
-export interface GateInfo {
-  readonly key: string;
-  readonly host: string;
-  /** ready, or draining (out of use, finishing its calls), connecting, closing, closed. */
-  readonly status: string;
-  readonly python: string | undefined;
-  readonly pid: number | undefined;
-  /** The build the gate runs (its hash, as it said in Hello). */
-  readonly build: string | undefined;
-  readonly openedAt: number;
-  readonly calls: number;
-  /** Calls running on it now. */
-  readonly running: number;
-}
-
-/** What a lifecycle step did, for `.gates restart|upgrade|drain` and `ftl gate remove`. */
-export interface GateReport {
-  readonly action: 'restart' | 'upgrade' | 'drain' | 'remove';
-  /** Gates restarted, upgraded or drained; hosts cleaned for remove. */
-  readonly done: number;
-  /** Hosts whose new gate (or, for remove, whose cleaning) failed, with why. */
-  readonly failed: readonly { host: string; message: string }[];
-  /** Calls that were running on the gates taken out of use (they finish on them before those close). */
-  readonly running: number;
-  /** upgrade: the build the new gates run; remove: gate processes stopped on the hosts. */
-  readonly build?: string;
-  readonly stopped?: number;
-  /** remove: hosts left alone (a local connection: its ~/.ftl is the controller's own). */
-  readonly skipped?: readonly string[];
-}
+export type { GateInfo, GateReport } from './gate-report.js';
 
 /** How long a new gate may take to open in a restart or an upgrade. */
 const REOPEN_MS = 60_000;
