@@ -169,6 +169,7 @@ export function makeDotContext(
         `record   ${core.recorder === undefined ? 'off' : core.recorder.file}`,
         `json     ${s.json.on ? 'on' : 'off'}`,
         '',
+        `ftl's settings files: ${core.configFiles.length === 0 ? '(none: ~/.ftl/config.yml, ./.ftl.yml)' : core.configFiles.join(', ')}`,
         `Ansible's configuration: ${core.settings.configFile ?? '(no ansible.cfg)'}`,
         ...settingRows(core.settings.shown),
       ].join('\n');

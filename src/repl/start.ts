@@ -9,6 +9,7 @@ import { interactive, type AskHooks } from './interactive.js';
 import { confirmAsker } from './confirm.js';
 import { piped } from './piped.js';
 import { shared } from './shared.js';
+import { withFtlConfig } from '../run/ftl-config.js';
 
 export interface ReplOptions extends AutomationOptions, UpFrontOptions {
   json?: boolean;
@@ -50,11 +51,13 @@ export async function runRepl(opts: ReplOptions = {}): Promise<number> {
       hooks.interrupt();
     },
   });
-  const given = await askUpFront(opts, read);
+  // The settings files first: their guard stands in for the terminal's default.
+  const settled = withFtlConfig(opts);
+  const given = await askUpFront(settled, read);
   const book = new PasswordBook(read, { ssh: given.sshPassword, become: given.becomePassword });
   // The blast-radius guard is on by default where someone can answer it: a terminal.
-  const guard = opts.guard ?? (input.isTTY === true ? 10 : false);
-  const ftl = await automation({ ...opts, ...given, guard, askPassword: book.ask });
+  const guard = settled.guard ?? (input.isTTY === true ? 10 : false);
+  const ftl = await automation({ ...settled, ...given, guard, askPassword: book.ask });
   const s = shared(ftl, output, opts.json === true);
   try {
     if (input.isTTY === true && s.core.safety.confirm !== true) {

@@ -96,6 +96,13 @@ export interface AutomationOptions extends GateProviderOptions, SafetyOptions {
   observe?: boolean;
   /** A file to record every call in (JSON lines) for ftl replay (--record). */
   record?: string;
+  /**
+   * ftl's settings files (~/.ftl/config.yml, then ./.ftl.yml or FTL_CONFIG): read unless
+   * false. Options given here win over them.
+   */
+  config?: false;
+  /** The settings files that were read (set by ftl; .settings shows them). */
+  configFiles?: readonly string[];
   /** A module index already loaded (the REPL shares one). */
   modules?: ModuleIndex;
 }

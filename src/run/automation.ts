@@ -14,13 +14,16 @@ import { SessionSecrets } from './session-secrets.js';
 import { DEFAULT_STATE_FILE, hostOfEntry, StateFile } from './state-file.js';
 import { loadProject } from './project.js';
 import { resolveGateModules } from './gate-modules.js';
+import { withFtlConfig } from './ftl-config.js';
 import { NatsCaller } from '../nats/caller.js';
 
 export type { AutomationOptions } from './automation-options.js';
 export type { Ftl } from './ftl-types.js';
 
 /** `import { automation } from 'ftl'`: the same object the REPL gives, for scripts. */
-export async function automation(opts: AutomationOptions = {}): Promise<Ftl> {
+export async function automation(given: AutomationOptions = {}): Promise<Ftl> {
+  // ftl's settings files under the options given (a bad file stops here, before anything starts).
+  const opts = withFtlConfig(given);
   if (opts.askVaultPass === true && opts.vaultPassword === undefined) {
     throw new UsageError('FTL_USAGE', 'askVaultPass asks on the terminal, which only the ftl command does', { hint: 'give automation() vaultPassword or vaultPasswordFiles' });
   }

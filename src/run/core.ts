@@ -117,6 +117,8 @@ export class FtlCore implements ProxyCore {
   private connectionVars: { version: number; done: Promise<Map<string, string>> } | undefined;
   /** Where each setting came from (command line, ANSIBLE_*, ansible.cfg, default): `.settings`. */
   readonly settings: ProjectSettings;
+  /** ftl's settings files this session read (~/.ftl/config.yml, ./.ftl.yml). */
+  readonly configFiles: readonly string[];
   /** Events from gates (file changes, metrics) for every consumer: ftl.events(), ftl.listen(), .watch, .top. */
   readonly events = new EventHub();
   /** The watches and metrics streams running on hosts. */
@@ -133,6 +135,7 @@ export class FtlCore implements ProxyCore {
     extras: CoreExtras = {},
   ) {
     this.settings = settings ?? applyAnsibleConfig(opts, undefined);
+    this.configFiles = opts.configFiles ?? [];
     this.named = extras.named ?? new SessionSecrets(secrets);
     this.state = extras.state;
     this.persistAll = extras.persistAll ?? false;
