@@ -13,6 +13,16 @@ import type { Lab } from '../../src/lab/lab.js';
 // nats-server started here on a free port; the caller is automation({ nats }) in this process.
 const KEY = 'test key for sealing nats calls';
 
+function hasNatsServer(): boolean {
+  try {
+    execFileSync('nats-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -98,7 +108,7 @@ function whenRunning(n: number): { onProgress: (p: { running: readonly unknown[]
   };
 }
 
-describe('NATS: a caller and three ftl workers over one lab', { timeout: 240_000 }, () => {
+describe('NATS: a caller and three ftl workers over one lab', { timeout: 240_000, skip: hasNatsServer() ? false : 'SKIPPED LOUDLY: nats-server is not installed (apt-get install nats-server)' }, () => {
   let lab: Lab;
   let release: () => void = () => undefined;
   let labDone: Promise<void>;
