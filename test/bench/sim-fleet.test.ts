@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { automation } from '../../src/index.js';
+import { isAlive } from '../../src/lab/procs.js';
 import { startSimFleet, SIM_GROUP } from '../../bench/sim/fleet.js';
 
 const HOSTS = 30;
@@ -17,15 +18,6 @@ const dir = mkdtempSync(join(tmpdir(), 'ftl-sim-test-'));
 after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('simulated fleet', { timeout: 600_000 }, () => {
   it('answers ping and a command on every host, then stops without a trace', async () => {
@@ -56,7 +48,7 @@ describe('simulated fleet', { timeout: 600_000 }, () => {
     } finally {
       await fleet.stop();
     }
-    for (const pid of fleet.pids) assert.equal(alive(pid), false, `server process ${String(pid)} is still running`);
+    for (const pid of fleet.pids) assert.equal(isAlive(pid), false, `server process ${String(pid)} is still running`);
   });
 
   it('shows its failure rate as failed hosts, uploads the gate where it is missing, and goes on answering', async () => {
@@ -88,6 +80,6 @@ describe('simulated fleet', { timeout: 600_000 }, () => {
     } finally {
       await fleet.stop();
     }
-    for (const pid of fleet.pids) assert.equal(alive(pid), false, `server process ${String(pid)} is still running`);
+    for (const pid of fleet.pids) assert.equal(isAlive(pid), false, `server process ${String(pid)} is still running`);
   });
 });
