@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { RunProgress } from '../base/types.js';
+import { PROGRESS_SLOWEST, type RunProgress } from '../base/types.js';
 
 /** Width of what the line shows; emoji-free so that length is columns. */
 function fit(line: string, columns: number): string {
@@ -17,8 +17,8 @@ export function progressText(p: RunProgress, columns: number, extra = ''): strin
   const failed = p.counts.failed + p.counts.unreachable;
   const bad = failed > 0 ? `, ${failed} failed` : '';
   const slow = p.running.slice(0, 3).map((r) => `${r.host} ${(r.elapsedMs / 1000).toFixed(1)} s`);
-  const more = p.running.length > 3 ? ` +${p.running.length - 3}` : '';
-  const running = p.running.length > 0 ? ` · running ${slow.join(', ')}${more}` : '';
+  const more = p.runningCount > slow.length ? ` +${String(p.runningCount - slow.length)}` : '';
+  const running = slow.length > 0 ? ` · running ${slow.join(', ')}${more}` : '';
   return fit(`${head}${bad}${running}${extra}  (Ctrl-C cancels)`, columns);
 }
 
@@ -31,7 +31,11 @@ export function combine(all: readonly RunProgress[]): RunProgress | undefined {
   return {
     total: all.reduce((n, p) => n + p.total, 0),
     done: all.reduce((n, p) => n + p.done, 0),
-    running: all.flatMap((p) => p.running).sort((a, b) => b.elapsedMs - a.elapsedMs),
+    running: all
+      .flatMap((p) => p.running)
+      .sort((a, b) => b.elapsedMs - a.elapsedMs)
+      .slice(0, PROGRESS_SLOWEST),
+    runningCount: all.reduce((n, p) => n + p.runningCount, 0),
     counts,
   };
 }

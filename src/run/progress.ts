@@ -1,4 +1,4 @@
-import { HOST_STATUSES, type HostStatus, type RunProgress } from '../base/types.js';
+import { HOST_STATUSES, PROGRESS_SLOWEST, type HostStatus, type RunProgress } from '../base/types.js';
 
 /** Tracks which hosts of a call are running and how the finished ones ended. */
 export class ProgressTracker {
@@ -25,7 +25,13 @@ export class ProgressTracker {
 
   snapshot(): RunProgress {
     const t = this.now();
-    const running = [...this.started].map(([host, at]) => ({ host, elapsedMs: t - at })).sort((a, b) => b.elapsedMs - a.elapsedMs);
-    return { total: this.total, done: this.done, running, counts: { ...this.counts } };
+    // The map keeps start order and drops finished hosts, so its first entries are the slowest:
+    // no sort, and no walk over every running host for each event.
+    const running: { host: string; elapsedMs: number }[] = [];
+    for (const [host, at] of this.started) {
+      if (running.length === PROGRESS_SLOWEST) break;
+      running.push({ host, elapsedMs: t - at });
+    }
+    return { total: this.total, done: this.done, running, runningCount: this.started.size, counts: { ...this.counts } };
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** One key line of a known_hosts file. */
@@ -114,31 +114,56 @@ interface FileEntry {
 }
 
 /**
- * A known_hosts file parsed once while its text stays the same (it is read again each time,
- * which is cheap; timestamps are too coarse to tell two quick writes apart): entries whose
- * host field is plain names are found by name; hashed ones and patterns are tried in turn,
- * once per name. A fleet connects to every host at once, and parsing and matching the whole
- * file for each would grow with hosts times lines.
+ * A known_hosts file parsed once while it stays the same: entries whose host field is plain
+ * names are found by name; hashed ones and patterns are tried in turn, once per name. A fleet
+ * connects to every host at once, and parsing and matching the whole file for each would grow
+ * with hosts times lines; so would reading it: 10,000 connections reading a 10,000-line file
+ * twice each cost the controller more than their key exchanges. So a lookup stats the file and
+ * reads it again only when its identity, size or times moved, or when it was written so close
+ * to our read that a second write in the same timestamp tick could hide (git's "racy clean"
+ * rule): then the text itself is compared, as before.
  */
 interface ParsedFile {
   readonly text: string;
+  /** ino, size, mtime and ctime (ns) when read; '' when it must be read again next time. */
+  readonly stamp: string;
   readonly byName: Map<string, FileEntry[]>;
   readonly others: FileEntry[];
   readonly lookups: Map<string, FileEntry[]>;
 }
 
+/** Writes this close (ns) before our read may share a timestamp with a later write. */
+const RACY_NS = 2_000_000_000n;
+
+function stampOf(file: string): { stamp: string; racy: boolean } | undefined {
+  try {
+    const st = statSync(file, { bigint: true });
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const newest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+    return { stamp: `${String(st.ino)}:${String(st.size)}:${String(st.mtimeNs)}:${String(st.ctimeNs)}`, racy: now - newest < RACY_NS };
+  } catch {
+    return undefined;
+  }
+}
+
 const parsedFiles = new Map<string, ParsedFile>();
 
 function parsedFile(file: string): ParsedFile | undefined {
+  const known = parsedFiles.get(file);
+  const st = stampOf(file);
+  if (known !== undefined && st !== undefined && known.stamp !== '' && known.stamp === st.stamp) return known;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  const known = parsedFiles.get(file);
-  if (known?.text === text) return known;
-  const p: ParsedFile = { text, byName: new Map(), others: [], lookups: new Map() };
+  const stamp = st === undefined || st.racy ? '' : st.stamp;
+  if (known?.text === text) {
+    if (known.stamp !== stamp) parsedFiles.set(file, { ...known, stamp });
+    return parsedFiles.get(file);
+  }
+  const p: ParsedFile = { text, stamp, byName: new Map(), others: [], lookups: new Map() };
   parseKnownHosts(text).forEach((entry, order) => {
     const e: FileEntry = { file, entry, order };
     const names = entry.hostField.split(',');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -148,4 +148,24 @@ test("an ED25519 host gets ssh2's own list (undefined), so its connections share
   writeFileSync(file, [`[10.0.0.2]:2222 ssh-ed25519 ${b64(blob('ssh-ed25519', 'a'))}`, `[10.0.0.3]:2222 ssh-rsa ${b64(blob('ssh-rsa', 'b'))}`, ''].join('\n'));
   assert.equal(hostKeyAlgorithms(target({ knownHostsFiles: [file] })), undefined);
   assert.deepEqual(hostKeyAlgorithms(target({ host: '10.0.0.3', knownHostsFiles: [file] }))?.slice(0, 4), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
+});
+
+test('a known_hosts file rewritten in place is seen at once, even with the same size in the same second, and an edit to an old file too', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'known_hosts');
+  const a = blob('ssh-ed25519', 'key-aaaa');
+  const b = blob('ssh-ed25519', 'key-bbbb');
+  writeFileSync(file, `web01 ssh-ed25519 ${b64(a)}\n`);
+  assert.deepEqual(checkHostKey([file], 'web01', 22, a), { kind: 'known' });
+  // Same length, same tick: only the text tells the two apart (the file is "racy").
+  writeFileSync(file, `web01 ssh-ed25519 ${b64(b)}\n`);
+  assert.deepEqual(checkHostKey([file], 'web01', 22, b), { kind: 'known' }, 'the rewritten key is the one checked');
+  assert.equal(checkHostKey([file], 'web01', 22, a).kind, 'changed');
+  // Older than the racy window: looked up by its stat, and a later edit still shows.
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(file, old, old);
+  assert.equal(checkHostKey([file], 'web01', 22, a).kind, 'changed');
+  writeFileSync(file, `web01 ssh-ed25519 ${b64(a)}\n`);
+  utimesSync(file, old, new Date(Date.now() - 30_000));
+  assert.deepEqual(checkHostKey([file], 'web01', 22, a), { kind: 'known' }, 'another mtime means another file: read again');
 });
