@@ -1,3 +1,5 @@
+import { onAbort } from './abort-fanout.js';
+
 /**
  * One settle point for work that may end by its own answer, a deadline or an abort
  * signal, whichever comes first. The timer and the abort listener are cleared once,
@@ -26,12 +28,13 @@ export function deadline<T>(start: (s: Settler<T>) => void, opts: DeadlineOption
   return new Promise<T>((resolvePromise, rejectPromise) => {
     let done = false;
     let timer: NodeJS.Timeout | undefined;
+    let stopListening: (() => void) | undefined;
     const { signal } = opts;
     const finish = (): boolean => {
       if (done) return false;
       done = true;
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
       opts.cleanup?.();
       return true;
     };
@@ -47,14 +50,14 @@ export function deadline<T>(start: (s: Settler<T>) => void, opts: DeadlineOption
         return done;
       },
     };
-    function onAbort(): void {
+    function abortNow(): void {
       settler.reject(opts.onAbort?.() ?? signal?.reason ?? new Error('aborted'));
     }
     if (signal?.aborted === true) {
-      onAbort();
+      abortNow();
       return;
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal !== undefined) stopListening = onAbort(signal, abortNow);
     const ms = opts.ms;
     if (ms !== undefined && ms > 0 && Number.isFinite(ms)) {
       timer = setTimeout(() => {

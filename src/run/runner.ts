@@ -3,6 +3,7 @@ import { FtlError, HOST_STATUS_OF_ERROR, InventoryError, describeError } from '.
 import { SecretValues } from '../base/secrets.js';
 import { refusalFor } from '../inventory/facts.js';
 import { mapLimit } from '../base/limit.js';
+import { startPacer } from '../base/pacer.js';
 import { ProgressTracker } from './progress.js';
 import { Rollout, type RolloutOptions } from './batches.js';
 import { RunResult } from './result.js';
@@ -144,6 +145,9 @@ export async function runOnHosts(
     return { host, status: 'skipped', result: { skipped: true, msg: `not started: ${why}`, changed: false }, startedMs: now() - t0, durationMs: 0 };
   };
   const runHost = async (host: string): Promise<HostResult> => {
+    // Thousands of hosts start in slices of the event loop, so keypresses and replies get through.
+    const turn = startPacer.turn();
+    if (turn !== undefined) await turn;
     const r = await runHostOnce(host);
     opts.onHostResult?.(r);
     return r;

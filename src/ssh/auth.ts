@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
@@ -32,11 +33,32 @@ function readIdentity(file: string): ParsedKey | string {
   try {
     const parsed = ssh2.utils.parseKey(readFileSync(file));
     const one = Array.isArray(parsed) ? (parsed as ParsedKey[])[0] : parsed;
-    key = one === undefined ? 'not a key ssh2 can read' : one instanceof Error ? (/passphrase/i.test(one.message) ? 'encrypted; add it to ssh-agent' : 'not a key ssh2 can read') : one;
+    key = one === undefined ? 'not a key ssh2 can read' : one instanceof Error ? (/passphrase/i.test(one.message) ? 'encrypted; add it to ssh-agent' : 'not a key ssh2 can read') : signingWithKeyObject(one);
   } catch (e) {
     key = `unreadable: ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
   }
   identities.set(file, { stamp, key });
+  return key;
+}
+
+/**
+ * ssh2 keeps a private key as PEM text and hands that text to crypto.sign for every
+ * signature, so OpenSSL decodes the key again each time: about 1.5 ms, fifteen times the
+ * ED25519 signature itself, paid once per host on a fleet's first call. The key is decoded
+ * once here and the KeyObject put where ssh2 keeps the PEM; ssh2 only passes that value to
+ * crypto.sign or Sign.sign (both take a KeyObject) and compares it with null. If ssh2's
+ * layout is not the one expected, the key is left as ssh2 made it.
+ */
+function signingWithKeyObject(key: ParsedKey): ParsedKey {
+  const holder = key as unknown as Record<symbol, unknown>;
+  const slot = Object.getOwnPropertySymbols(key).find((s) => s.description === 'Private key PEM');
+  const pem = slot === undefined ? undefined : holder[slot];
+  if (slot === undefined || typeof pem !== 'string') return key;
+  try {
+    holder[slot] = createPrivateKey(pem);
+  } catch {
+    // ssh2 reads this key and OpenSSL does not: keep ssh2's own way.
+  }
   return key;
 }
 

@@ -43,3 +43,26 @@ test('hosts sharing a key file share one parsed key; a changed file is read agai
   assert.equal(plan.methods.length, 0);
   assert.deepEqual(plan.tried, [`key ${file} (not a key ssh2 can read)`]);
 });
+
+test('a shared key signs as ssh2 would (ED25519, RSA, ECDSA): the signature verifies with its public key', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ftl-identity-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const data = Buffer.from('session id and userauth request');
+  const pairs = { ed25519: ssh2.utils.generateKeyPairSync('ed25519'), rsa: ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }), ecdsa: ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) };
+  for (const [type, pair] of Object.entries(pairs)) {
+    const file = join(dir, `id_${type}`);
+    writeFileSync(file, pair.private, { mode: 0o600 });
+    const key = keyOf(target(`h-${type}`, [file])) as { sign(d: Buffer, algo?: string): Buffer | Error; isPrivateKey(): boolean };
+    assert.ok(key.isPrivateKey(), `${type}: still a private key to ssh2`);
+    const sig = key.sign(data);
+    assert.ok(Buffer.isBuffer(sig), `${type}: signs (${sig instanceof Error ? sig.message : ''})`);
+    const pub = ssh2.utils.parseKey(pair.public);
+    assert.ok(!(pub instanceof Error));
+    assert.equal(pub.verify(data, sig), true, `${type}: the signature verifies`);
+    const plain = ssh2.utils.parseKey(pair.private);
+    assert.ok(!(plain instanceof Error));
+    if (type !== 'ecdsa') assert.deepEqual(sig, plain.sign(data), `${type}: the same bytes as ssh2's own key object signs`);
+  }
+});
