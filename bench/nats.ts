@@ -3,49 +3,20 @@
  * real nats-server against one controller, on the same lab of real sshd hosts: the first
  * call of a session (gates started) and warm pings (median of K). Figures, never assertions.
  * Needs nats-server (Debian package nats-server) and a built package (npm run build).
- * The simulated fleet (bench/sim, thousands of hosts) is not wired in yet: see docs/scale.md.
+ * On the simulated fleet (bench/sim, thousands of hosts): bench/nats-sim.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { labUp } from '../src/lab/lab.js';
 import { automation, type Ftl } from '../src/run/automation.js';
-import { ROOT } from './drivers.js';
+import { startFtlWorkers, startNatsServer, stopFtlWorkers, type FtlWorker } from './nats-procs.js';
 
 const { values: opt } = parseArgs({ options: { hosts: { type: 'string', default: '30' }, calls: { type: 'string', default: '20' } } });
 const HOSTS = Number(opt.hosts);
 const CALLS = Number(opt.calls);
-const BIN = join(ROOT, 'bin', 'ftl.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => {
-        resolve(typeof a === 'object' && a !== null ? a.port : 0);
-      });
-    });
-  });
-}
-
-function startWorker(url: string, inventory: string, k: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker', '--nats', url, '-i', inventory, '--shard', `${String(k)}/3`, '--name', `w${String(k)}`, '--no-audit'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-      if (err.includes('ready\n')) resolve(child);
-    });
-    child.once('exit', () => {
-      reject(new Error(`worker ${String(k)}: ${err}`));
-    });
-  });
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -70,16 +41,14 @@ async function measure(ftl: Ftl): Promise<{ first: number; warm: number; ok: num
 
 const dir = mkdtempSync(join(tmpdir(), 'ftl-bench-nats-'));
 const lab = await labUp({ count: HOSTS, dir: join(dir, 'lab'), ownHomes: true, groups: [{ name: 'bench', count: HOSTS }] });
-const port = await freePort();
-const url = `nats://127.0.0.1:${String(port)}`;
-const server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-const workers: ChildProcess[] = [];
+const server = await startNatsServer();
+let workers: FtlWorker[] = [];
 try {
   const one = await automation({ inventory: lab.inventoryPath, audit: false, stateFile: false });
   const local = await measure(one);
   await one.close();
-  workers.push(...(await Promise.all([1, 2, 3].map((k) => startWorker(url, lab.inventoryPath, k)))));
-  const caller = await automation({ inventory: lab.inventoryPath, nats: url, audit: false, stateFile: false });
+  workers = await startFtlWorkers({ url: server.url, inventory: lab.inventoryPath, count: 3 });
+  const caller = await automation({ inventory: lab.inventoryPath, nats: server.url, audit: false, stateFile: false });
   const remote = await measure(caller);
   await caller.close();
   const row = (name: string, m: { first: number; warm: number; ok: number }): string => `| ${name} | ${String(HOSTS)} | ${m.first.toFixed(0)} ms | ${m.warm.toFixed(1)} ms | ${String(m.ok)} |`;
@@ -88,8 +57,8 @@ try {
   console.log(row('one controller', local));
   console.log(row('3 NATS workers (caller + nats-server + 3 ftl worker)', remote));
 } finally {
-  for (const w of workers) w.kill('SIGTERM');
-  server.kill('SIGTERM');
+  await stopFtlWorkers(workers);
+  await server.stop();
   await lab.down();
   rmSync(dir, { recursive: true, force: true });
 }

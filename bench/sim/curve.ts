@@ -47,11 +47,20 @@ export interface SimCurveOptions {
   command?: string;
 }
 
-function runController(req: Record<string, unknown>, timeoutMs: number): Promise<Omit<SimPoint, 'serverRssMb' | 'serverProcesses'>> {
+/** What controller.mjs prints: its figures, with those only some runs read (nats-sim.ts). */
+export type ControllerFigures = Omit<SimPoint, 'serverRssMb' | 'serverProcesses'> & {
+  firstOk: number;
+  /** Hosts ok summed over the warm calls. */
+  warmOk: number;
+  watched: { pid: number; firstCpuMs: number; warmCpuMs: number; openRssMb: number; afterRssMb: number }[];
+};
+
+/** Runs controller.mjs (on dist/) in a process of its own with one request; its figures. */
+export function runController(req: Record<string, unknown>, timeoutMs: number): Promise<ControllerFigures> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--expose-gc', CONTROLLER, JSON.stringify(req)], { timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (err, stdout, stderr) => {
       const line = stdout.trim().split('\n').pop() ?? '';
-      if (line.startsWith('{')) resolve(JSON.parse(line) as Omit<SimPoint, 'serverRssMb' | 'serverProcesses'>);
+      if (line.startsWith('{')) resolve(JSON.parse(line) as ControllerFigures);
       else reject(new Error(`the controller failed${err === null ? '' : ` (${err.message.split('\n')[0] ?? ''})`}: ${stderr.trim().slice(-800)}`));
     });
   });

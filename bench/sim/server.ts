@@ -4,7 +4,9 @@
  * (127.S.x.y, see simAddress) on one shared port, one listening socket per address, all
  * handed to one ssh2 Server. Each endpoint answers what ftl runs over SSH
  * (the probe, the upload, the gate start, kills) plausibly, and then the gate protocol from
- * a fake gate in this process, with a configurable latency and failure rate.
+ * a fake gate in this process, with a configurable latency and failure rate. A command or
+ * shell call of `sleep N` (N up to 60 s) is answered N seconds late, so tests can catch a
+ * call in flight (and cancel it, or kill the controller that made it).
  *
  * Started by fleet.ts with one JSON argument (ServerConfig); says {ready} on IPC once every
  * port listens, answers {stats} requests, and ends on {stop} or when its parent goes.
@@ -103,6 +105,17 @@ function moduleResult(index: number, name: string, args: Record<string, unknown>
   }
 }
 
+/** The longest `sleep N` honoured: enough to catch a call in flight, never a hang. */
+const MAX_SLEEP_MS = 60_000;
+
+/** How long a command or shell call of `sleep N` takes on a real host: N seconds (0 for anything else). */
+function sleepMs(name: string, args: Record<string, unknown>): number {
+  if (name !== 'command' && name !== 'shell') return 0;
+  const cmd = typeof args.cmd === 'string' ? args.cmd : typeof args._raw_params === 'string' ? args._raw_params : Array.isArray(args.argv) ? args.argv.map(String).join(' ') : '';
+  const n = /^\s*sleep\s+(\d+(?:\.\d+)?)\s*$/.exec(cmd)?.[1];
+  return n === undefined ? 0 : Math.min(MAX_SLEEP_MS, Number(n) * 1000);
+}
+
 /** A fake gate on one exec channel: frames in, frames out, replies after the configured latency. */
 function fakeGate(channel: ServerChannel, index: number, gateHash: string): void {
   stats.gates++;
@@ -127,7 +140,7 @@ function fakeGate(channel: ServerChannel, index: number, gateHash: string): void
     }
     channel.end();
   };
-  const later = (id: number | undefined, fn: () => void): void => {
+  const later = (id: number | undefined, fn: () => void, extraMs = 0): void => {
     if (id === undefined) {
       fn();
       return;
@@ -135,7 +148,7 @@ function fakeGate(channel: ServerChannel, index: number, gateHash: string): void
     const t = setTimeout(() => {
       pending.delete(id);
       fn();
-    }, delay());
+    }, delay() + extraMs);
     pending.set(id, t);
   };
   const onMessage = (m: GateMessage): void => {
@@ -185,7 +198,7 @@ function fakeGate(channel: ServerChannel, index: number, gateHash: string): void
           const result = failed ? { failed: true, changed: false, msg: `simulated failure on ${hostName(index)}` } : moduleResult(index, name, args);
           if (m.type === 'FTLModule') send('FTLModuleResult', { result }, m.id);
           else send('ModuleResult', result, m.id);
-        });
+        }, sleepMs(name, args));
         return;
       }
       default:
