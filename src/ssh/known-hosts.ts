@@ -132,15 +132,21 @@ interface ParsedFile {
   readonly lookups: Map<string, FileEntry[]>;
 }
 
-/** Writes this close (ns) before our read may share a timestamp with a later write. */
-const RACY_NS = 2_000_000_000n;
+/**
+ * Writes this close (ns) before our read may share a timestamp with a later write: file
+ * times on Linux move in clock ticks of 1 to 10 ms, so 100 ms covers them; a filesystem that
+ * keeps whole seconds (its times end in zero nanoseconds) gets two seconds.
+ */
+const RACY_NS = 100_000_000n;
+const RACY_COARSE_NS = 2_000_000_000n;
 
 function stampOf(file: string): { stamp: string; racy: boolean } | undefined {
   try {
     const st = statSync(file, { bigint: true });
     const now = BigInt(Date.now()) * 1_000_000n;
     const newest = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
-    return { stamp: `${String(st.ino)}:${String(st.size)}:${String(st.mtimeNs)}:${String(st.ctimeNs)}`, racy: now - newest < RACY_NS };
+    const window = newest % 1_000_000_000n === 0n ? RACY_COARSE_NS : RACY_NS;
+    return { stamp: `${String(st.ino)}:${String(st.size)}:${String(st.mtimeNs)}:${String(st.ctimeNs)}`, racy: now - newest < window };
   } catch {
     return undefined;
   }
