@@ -32,8 +32,19 @@ const { values: opt } = parseArgs({
     nats: { type: 'string', default: '10000' },
     skip: { type: 'string', default: '' },
     'no-write': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+if (opt.help) {
+  console.log(`npm run bench:scale [-- options]   issue 18's figures from one run, into BENCHMARKS.md
+  --lab 10,50        lab sizes for the paired cold rounds (ftl run, clush, ansible)   --runs 3   rounds per size
+  --big 200          first call and warm ping on this many lab hosts (0: skip)
+  --sim LIST         simulated fleet sizes (default 100,1000,5000,10000)
+  --nats LIST        sizes for three NATS workers against one controller (default 10000)
+  --skip PARTS       any of ${PARTS.join(', ')}
+  --no-write         print only`);
+  process.exit(0);
+}
 const sizes = (s: string): number[] => s.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const skip = new Set(opt.skip.split(',').map((s) => s.trim()).filter(Boolean));
 for (const s of skip) {
