@@ -39,8 +39,9 @@ function ansiblePython(): string {
   throw new Error('ansible-inventory is not on PATH: install ansible-core');
 }
 
-export function runAnsibleClis(calls: readonly AnsibleCliCall[]): Promise<AnsibleCliResult[]> {
-  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_DEPRECATION_WARNINGS: 'False' };
+/** env: for all the commands alike (ansible reads its settings once, when it starts). */
+export function runAnsibleClis(calls: readonly AnsibleCliCall[], extraEnv: NodeJS.ProcessEnv = {}): Promise<AnsibleCliResult[]> {
+  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_DEPRECATION_WARNINGS: 'False', ...extraEnv };
   return new Promise((resolve, reject) => {
     const child = execFile(ansiblePython(), [SCRIPT], { env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (err, stdout, stderr) => {
       if (err !== null) {
