@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Ftl } from '../../src/run/automation.js';
-import { normalise, runAnsibleCalls, type AnsibleCall, type AnsibleResult, type NormaliseOptions } from '../helpers/ansible.js';
+import { normalise, runAnsibleCalls, runAnsiblePlays, type AnsibleCall, type AnsibleResult, type NormaliseOptions } from '../helpers/ansible.js';
 
 export interface ActionStep extends AnsibleCall {
   label: string;
@@ -43,6 +43,24 @@ export async function compareSteps(ftl: Ftl, host: string, steps: readonly Actio
   }
   await flush();
   reset();
+  return ftlSteps(ftl, host, steps, theirs, o);
+}
+
+/**
+ * The same as compareSteps on each host in turn, with Ansible's side for all hosts in one
+ * ansible-playbook run (a play per host). Steps without before hooks or vars.
+ */
+export async function compareStepsOnHosts(ftl: Ftl, hosts: readonly string[], stepsOf: (host: string) => readonly ActionStep[], reset: () => void, o: CompareOptions = {}): Promise<void> {
+  const plays = hosts.map((host) => ({ host, calls: stepsOf(host) }));
+  if (plays.some((p) => p.calls.some((s) => s.before !== undefined || s.vars !== undefined))) throw new Error('compareStepsOnHosts: steps with before or vars need compareSteps');
+  reset();
+  const theirs = await runAnsiblePlays(plays, o.inventory === undefined ? {} : { inventory: o.inventory });
+  reset();
+  for (const [n, p] of plays.entries()) await ftlSteps(ftl, p.host, p.calls, theirs[n] ?? [], o);
+}
+
+/** Runs the steps through ftl, comparing each result with Ansible's. */
+async function ftlSteps(ftl: Ftl, host: string, steps: readonly ActionStep[], theirs: readonly AnsibleResult[], o: CompareOptions): Promise<AnsibleResult[]> {
   const ours: AnsibleResult[] = [];
   for (const [i, s] of steps.entries()) {
     s.before?.();

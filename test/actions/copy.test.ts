@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { automation, type Ftl } from '../../src/run/automation.js';
 import { withLab } from '../helpers/lab.js';
-import { compareSteps, type ActionStep } from './compare.js';
+import { compareSteps, compareStepsOnHosts, type ActionStep } from './compare.js';
 
 // Paths that differ by design: the temp file the new content was sent through (src, and
 // the diff's after_header for content), and a backup's name (pid and time).
@@ -122,21 +122,23 @@ describe('copy to lab hosts over SSH', () => {
         mkdirSync(join(dir, 'src', 'tree', 'sub'), { recursive: true });
         writeFileSync(join(dir, 'src', 'tree', 'a.txt'), 'a\n');
         writeFileSync(join(dir, 'src', 'tree', 'sub', 'b.bin'), Buffer.from([0, 255, 128, 10]));
-        for (const host of ['lab01', 'lab02']) {
-          const dest = (p: string): string => join(dir, `out-${host}`, p);
-          const reset = (): void => {
+        const hosts = ['lab01', 'lab02'];
+        const dest = (host: string, p: string): string => join(dir, `out-${host}`, p);
+        const reset = (): void => {
+          for (const host of hosts) {
             rmSync(join(dir, `out-${host}`), { recursive: true, force: true });
             mkdirSync(join(dir, `out-${host}`));
-          };
-          const steps: ActionStep[] = [
-            { label: `${host}: a file`, module: 'copy', args: { src: join(dir, 'src', 'tree', 'a.txt'), dest: dest('a.txt'), mode: '0600' } },
-            { label: `${host}: the file again`, module: 'copy', args: { src: join(dir, 'src', 'tree', 'a.txt'), dest: dest('a.txt'), mode: '0600' } },
-            { label: `${host}: a tree`, module: 'copy', args: { src: join(dir, 'src', 'tree'), dest: dest('t') } },
-            { label: `${host}: the tree again`, module: 'copy', args: { src: join(dir, 'src', 'tree'), dest: dest('t') } },
-          ];
-          await compareSteps(ftl, host, steps.map((s) => ({ ...s, normalise: TEMP })), reset, { inventory: lab.inventoryPath });
-          assert.deepEqual(readFileSync(dest('t/tree/sub/b.bin')), Buffer.from([0, 255, 128, 10]));
-        }
+          }
+        };
+        const steps = (host: string): ActionStep[] => [
+          { label: `${host}: a file`, module: 'copy', args: { src: join(dir, 'src', 'tree', 'a.txt'), dest: dest(host, 'a.txt'), mode: '0600' } },
+          { label: `${host}: the file again`, module: 'copy', args: { src: join(dir, 'src', 'tree', 'a.txt'), dest: dest(host, 'a.txt'), mode: '0600' } },
+          { label: `${host}: a tree`, module: 'copy', args: { src: join(dir, 'src', 'tree'), dest: dest(host, 't') } },
+          { label: `${host}: the tree again`, module: 'copy', args: { src: join(dir, 'src', 'tree'), dest: dest(host, 't') } },
+        ];
+        // Ansible's side for both hosts in one ansible-playbook run.
+        await compareStepsOnHosts(ftl, hosts, (host) => steps(host).map((s) => ({ ...s, normalise: TEMP })), reset, { inventory: lab.inventoryPath });
+        for (const host of hosts) assert.deepEqual(readFileSync(dest(host, 't/tree/sub/b.bin')), Buffer.from([0, 255, 128, 10]), host);
       } finally {
         await ftl.close();
         rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { automation, type Ftl } from '../../src/run/automation.js';
 import type { AnsibleResult } from '../helpers/ansible.js';
 import { withLab } from '../helpers/lab.js';
-import { compareSteps, type ActionStep } from './compare.js';
+import { compareSteps, compareStepsOnHosts, type ActionStep } from './compare.js';
 import { coreOf } from '../../src/run/ftl-object.js';
 
 /** Python's splitlines, to recompute lines after normalising text. */
@@ -138,17 +138,17 @@ describe('fetch, raw and script on lab hosts over SSH', () => {
         const reset = (): void => {
           rmSync(join(dir, 'fetched'), { recursive: true, force: true });
         };
-        for (const host of ['lab01', 'lab02']) {
-          const steps: ActionStep[] = [
-            { label: `${host}: fetch`, module: 'fetch', args: { src: join(dir, 'remote.txt'), dest: join(dir, 'fetched') } },
-            { label: `${host}: fetch again`, module: 'fetch', args: { src: join(dir, 'remote.txt'), dest: join(dir, 'fetched') } },
-            { label: `${host}: raw`, module: 'raw', args: { _raw_params: 'echo "raw on $(hostname)"; exit 0' } },
-            { label: `${host}: raw failing`, module: 'raw', args: { _raw_params: 'echo nope; exit 5' } },
-            { label: `${host}: script`, module: 'script', args: { _raw_params: `${join(dir, 'script.sh')} arg` } },
-          ];
-          await compareSteps(ftl, host, steps, reset, { inventory: lab.inventoryPath, fix: noTerminal });
-          assert.ok(existsSync(join(dir, 'fetched', host, dir, 'remote.txt')), `fetched into dest/${host}/<path>`);
-        }
+        const hosts = ['lab01', 'lab02'];
+        const steps = (host: string): ActionStep[] => [
+          { label: `${host}: fetch`, module: 'fetch', args: { src: join(dir, 'remote.txt'), dest: join(dir, 'fetched') } },
+          { label: `${host}: fetch again`, module: 'fetch', args: { src: join(dir, 'remote.txt'), dest: join(dir, 'fetched') } },
+          { label: `${host}: raw`, module: 'raw', args: { _raw_params: 'echo "raw on $(hostname)"; exit 0' } },
+          { label: `${host}: raw failing`, module: 'raw', args: { _raw_params: 'echo nope; exit 5' } },
+          { label: `${host}: script`, module: 'script', args: { _raw_params: `${join(dir, 'script.sh')} arg` } },
+        ];
+        // Ansible's side for both hosts in one ansible-playbook run (each host fetches into its own dest/<host>).
+        await compareStepsOnHosts(ftl, hosts, steps, reset, { inventory: lab.inventoryPath, fix: noTerminal });
+        for (const host of hosts) assert.ok(existsSync(join(dir, 'fetched', host, dir, 'remote.txt')), `fetched into dest/${host}/<path>`);
         // Without a terminal, stderr stays apart from stdout (Ansible's ssh -tt merges them).
         const r = await ftl.run('lab01', 'raw', 'echo out; echo err >&2');
         assert.deepEqual([r.host('lab01')?.stdout, r.host('lab01')?.stderr], ['out\n', 'err\n']);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { automation, type Ftl } from '../../src/run/automation.js';
 import { ftl as ftlCli } from '../helpers/ftl.js';
 import { withLab } from '../helpers/lab.js';
-import { compareSteps, type ActionStep } from './compare.js';
+import { compareSteps, compareStepsOnHosts, type ActionStep } from './compare.js';
 
 // By design: Ansible renders into a local temp file and names it as the diff's new side
 // (ftl names the template); the file sent to the host and a backup have temp names.
@@ -119,16 +119,15 @@ describe('template on lab hosts over SSH, with inventory variables', () => {
         writeFileSync(join(dir, 'host.j2'), 'host={{ inventory_hostname }} site={{ site }} role={{ role | default("replica") }} weight={{ weight | default(1) * 2 }}\ngroups={{ group_names | join(",") }} all={{ groups["all"] | length }} first={{ hostvars["lab01"].role | default("none") }}\n');
         const ftl = await automation({ inventory: inv });
         try {
-          for (const host of ['lab01', 'lab02']) {
-            const steps: ActionStep[] = [
-              { label: `${host}: rendered`, module: 'template', args: { src: join(dir, 'host.j2'), dest: join(dir, `out-${host}`) }, diff: true },
-              { label: `${host}: again`, module: 'template', args: { src: join(dir, 'host.j2'), dest: join(dir, `out-${host}`) } },
-            ];
-            const reset = (): void => {
-              rmSync(join(dir, `out-${host}`), { force: true });
-            };
-            await compareSteps(ftl, host, steps.map((s) => ({ ...s, normalise: NORMALISE })), reset, { inventory: inv });
-          }
+          const steps = (host: string): ActionStep[] => [
+            { label: `${host}: rendered`, module: 'template', args: { src: join(dir, 'host.j2'), dest: join(dir, `out-${host}`) }, diff: true },
+            { label: `${host}: again`, module: 'template', args: { src: join(dir, 'host.j2'), dest: join(dir, `out-${host}`) } },
+          ];
+          const reset = (): void => {
+            for (const host of ['lab01', 'lab02']) rmSync(join(dir, `out-${host}`), { force: true });
+          };
+          // Ansible's side for both hosts in one ansible-playbook run.
+          await compareStepsOnHosts(ftl, ['lab01', 'lab02'], (host) => steps(host).map((s) => ({ ...s, normalise: NORMALISE })), reset, { inventory: inv });
           assert.equal(readFileSync(join(dir, 'out-lab01'), 'utf8'), 'host=lab01 site=lab-site role=primary weight=20\ngroups=lab all=2 first=primary\n');
           assert.equal(readFileSync(join(dir, 'out-lab02'), 'utf8'), 'host=lab02 site=lab-site role=replica weight=2\ngroups=lab all=2 first=primary\n');
         } finally {

@@ -60,9 +60,9 @@ function parseJsonCallback(out: string): JsonCallbackOutput {
   return JSON.parse(out.slice(start)) as JsonCallbackOutput;
 }
 
-function hostResult(parsed: JsonCallbackOutput, task: number, host: string): AnsibleResult {
-  const r = parsed.plays[0]?.tasks[task]?.hosts[host];
-  if (r === undefined) throw new Error(`ansible gave no result for task ${String(task)} on ${host}`);
+function hostResult(parsed: JsonCallbackOutput, task: number, host: string, play = 0): AnsibleResult {
+  const r = parsed.plays[play]?.tasks[task]?.hosts[host];
+  if (r === undefined) throw new Error(`ansible gave no result for task ${String(task)} of play ${String(play)} on ${host}`);
   return r;
 }
 
@@ -77,7 +77,16 @@ export async function runAnsible(host: string, module: string, args: Record<stri
  * check_mode/diff), results in call order. About one ansible start-up for all of them.
  */
 export async function runAnsibleCalls(host: string, calls: readonly AnsibleCall[], opts: AnsibleOptions = {}): Promise<AnsibleResult[]> {
-  const tasks = calls.map((c, i) => ({
+  const [results] = await runAnsiblePlays([{ host, calls }], opts);
+  return results ?? [];
+}
+
+/**
+ * Plays one after the other (each its calls on its host) in one ansible-playbook run:
+ * one start-up for several hosts. Results per play, in call order.
+ */
+export async function runAnsiblePlays(plays: readonly { host: string; calls: readonly AnsibleCall[] }[], opts: AnsibleOptions = {}): Promise<AnsibleResult[][]> {
+  const tasks = (calls: readonly AnsibleCall[]): Record<string, unknown>[] => calls.map((c, i) => ({
     name: `call ${String(i)}`,
     [c.module]: c.args,
     ignore_errors: true,
@@ -88,11 +97,12 @@ export async function runAnsibleCalls(host: string, calls: readonly AnsibleCall[
   try {
     const book = join(dir, 'calls.yml');
     // JSON is YAML; module args stay exactly as given (no YAML 1.1 surprises).
-    writeFileSync(book, JSON.stringify([{ hosts: host, gather_facts: false, tasks }]));
-    const playArgs = commonArgs(host, { ...opts, check: false, diff: false });
+    writeFileSync(book, JSON.stringify(plays.map((p) => ({ hosts: p.host, gather_facts: false, tasks: tasks(p.calls) }))));
+    const hosts = [...new Set(plays.map((p) => p.host))];
+    const playArgs = commonArgs(hosts.length === 1 ? (hosts[0] ?? '') : hosts.join(','), { ...opts, check: false, diff: false });
     const out = await run('ansible-playbook', [...playArgs, book], { ...ORACLE_ENV, ...opts.env }, 300_000, [0, 2, 4]);
     const parsed = parseJsonCallback(out);
-    return calls.map((_, i) => hostResult(parsed, i, host));
+    return plays.map((p, n) => p.calls.map((_, i) => hostResult(parsed, i, p.host, n)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Inventory } from '../../src/inventory/index.js';
-import { limited, run } from '../helpers/exec.js';
+import { runAnsibleClis, type AnsibleCliCall, type AnsibleCliResult } from '../helpers/ansible-cli.js';
 import { ftl } from '../helpers/ftl.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
@@ -66,16 +66,61 @@ function parsePythonJson(text: string): unknown {
   return JSON.parse(out);
 }
 
+const CASES = [
+  ...Object.entries(SOURCES).map(([what, srcs]) => ({ what, srcs, extra: [] as string[] })),
+  ...Object.entries(WITH_EXTRA_VARS).map(([what, c]) => ({ what, ...c })),
+];
+const HOST_ARGS = ['-i', join(FIX, 'pyyaml/inv.yml'), '-e', 'extra=1', '--host', 'h2'];
+
+const PATTERNS = [
+  'all', '*', 'webservers', 'web01', 'web*', '~web0[12]', 'webservers:dbservers', 'webservers,dbservers', 'prod:&webservers', 'prod:!webservers',
+  'prod:!web01', '!webservers', '&dbservers', 'webservers[0]', 'webservers[1:2]', 'webservers[-1]', 'dbservers:replicas', 'db*:!db2', 'solo', 'localhost',
+  'web0?', 'prod:!dbservers:&web*', 'ungrouped',
+];
+const INI_PATTERNS = ['c', 'a:&b', 'c:!a', 'h*', '~h[12]', 'c[1:]', 'web', 'web:db:!db-x', 'db[a:c]', 'db*', 'stack[-2]', 'solo,web3.example.com'];
+const INI_INVENTORIES = ['multi/inv.ini', 'ini/hosts.ini'];
+
+const listCall = (srcs: string[], extra: string[]): AnsibleCliCall => ({ cli: 'ansible-inventory', args: [...iArgs(srcs), ...extra, '--list'] });
+const graphCall = (srcs: string[]): AnsibleCliCall => ({ cli: 'ansible-inventory', args: [...iArgs(srcs), '--graph'] });
+const hostsCall = (pattern: string, inventory: string): AnsibleCliCall => ({ cli: 'ansible', args: [pattern, '-i', join(FIX, inventory), '--list-hosts'] });
+
+/**
+ * Every ansible command of this file, run once in one Python process (see ansible-cli.ts):
+ * an `ansible` or `ansible-inventory` start-up costs about a second of CPU each.
+ */
+let oracle: Promise<Map<string, AnsibleCliResult>> | undefined;
+function theirs(call: AnsibleCliCall): Promise<AnsibleCliResult> {
+  const keyOf = (c: AnsibleCliCall): string => JSON.stringify(c);
+  oracle ??= (async () => {
+    const calls = [
+      ...CASES.flatMap((c) => [listCall(c.srcs, c.extra), graphCall(c.srcs)]),
+      { cli: 'ansible-inventory' as const, args: HOST_ARGS },
+      ...PATTERNS.map((p) => hostsCall(p, 'basic/inventory.yml')),
+      ...INI_INVENTORIES.flatMap((inv) => INI_PATTERNS.map((p) => hostsCall(p, inv))),
+    ];
+    const results = await runAnsibleClis(calls);
+    return new Map(calls.map((c, i) => [keyOf(c), results[i] as AnsibleCliResult]));
+  })();
+  return oracle.then((m) => {
+    const r = m.get(keyOf(call));
+    if (r === undefined) throw new Error(`no oracle result for ${keyOf(call)}`);
+    return r;
+  });
+}
+
+/** What `ansible-inventory ARGS` printed; it must have succeeded. */
+async function ansibleInventory(call: AnsibleCliCall): Promise<string> {
+  const r = await theirs(call);
+  assert.equal(r.code, 0, `ansible-inventory ${call.args.join(' ')} exited ${String(r.code)}`);
+  return r.stdout;
+}
+
 describe('inventories read as ansible-inventory reads them', () => {
-  const cases = [
-    ...Object.entries(SOURCES).map(([what, srcs]) => ({ what, srcs, extra: [] as string[] })),
-    ...Object.entries(WITH_EXTRA_VARS).map(([what, c]) => ({ what, ...c })),
-  ];
-  for (const { what, srcs, extra } of cases) {
+  for (const { what, srcs, extra } of CASES) {
     it(what, async () => {
       const [list, graph, ours, ourGraph] = await Promise.all([
-        run('ansible-inventory', [...iArgs(srcs), ...extra, '--list']),
-        run('ansible-inventory', [...iArgs(srcs), '--graph']),
+        ansibleInventory(listCall(srcs, extra)),
+        ansibleInventory(graphCall(srcs)),
         ftl(['inventory', ...iArgs(srcs), ...extra, '--list']),
         ftl(['inventory', ...iArgs(srcs), '--graph']),
       ]);
@@ -85,22 +130,17 @@ describe('inventories read as ansible-inventory reads them', () => {
     });
   }
   it('one host with --host, -e included', async () => {
-    const args = ['-i', join(FIX, 'pyyaml/inv.yml'), '-e', 'extra=1', '--host', 'h2'];
-    const [theirs, ours] = await Promise.all([run('ansible-inventory', args), ftl(['inventory', ...args])]);
+    const [theirsOut, ours] = await Promise.all([ansibleInventory({ cli: 'ansible-inventory', args: HOST_ARGS }), ftl(['inventory', ...HOST_ARGS])]);
     assert.equal(ours.code, 0, ours.stderr);
-    assert.deepEqual(parsePythonJson(ours.stdout), parsePythonJson(theirs));
+    assert.deepEqual(parsePythonJson(ours.stdout), parsePythonJson(theirsOut));
   });
 });
 
-const PATTERNS = [
-  'all', '*', 'webservers', 'web01', 'web*', '~web0[12]', 'webservers:dbservers', 'webservers,dbservers', 'prod:&webservers', 'prod:!webservers',
-  'prod:!web01', '!webservers', '&dbservers', 'webservers[0]', 'webservers[1:2]', 'webservers[-1]', 'dbservers:replicas', 'db*:!db2', 'solo', 'localhost',
-  'web0?', 'prod:!dbservers:&web*', 'ungrouped',
-];
-
+/** The hosts `ansible PATTERN -i INVENTORY --list-hosts` lists; none when it fails (no match). */
 async function ansibleHosts(pattern: string, inventory = 'basic/inventory.yml'): Promise<string[]> {
-  const out = await run('ansible', [pattern, '-i', join(FIX, inventory), '--list-hosts']).catch(() => '');
-  return out
+  const r = await theirs(hostsCall(pattern, inventory));
+  if (r.code !== 0) return [];
+  return r.stdout
     .split('\n')
     .slice(1)
     .map((l) => l.trim())
@@ -129,7 +169,7 @@ describe('hosts added and removed in a session', () => {
 describe('host patterns match what `ansible PATTERN --list-hosts` lists', () => {
   it('for every operator', async () => {
     const inv = await Inventory.load([join(FIX, 'basic/inventory.yml')]);
-    const theirs = await limited(PATTERNS, 2, (p) => ansibleHosts(p));
+    const listed = await Promise.all(PATTERNS.map((p) => ansibleHosts(p)));
     PATTERNS.forEach((p, i) => {
       let ours: string[];
       try {
@@ -137,18 +177,16 @@ describe('host patterns match what `ansible PATTERN --list-hosts` lists', () => 
       } catch {
         ours = [];
       }
-      assert.deepEqual(ours, theirs[i], `pattern ${p}`);
+      assert.deepEqual(ours, listed[i], `pattern ${p}`);
     });
   });
 });
 
-const INI_PATTERNS = ['c', 'a:&b', 'c:!a', 'h*', '~h[12]', 'c[1:]', 'web', 'web:db:!db-x', 'db[a:c]', 'db*', 'stack[-2]', 'solo,web3.example.com'];
-
 describe('host patterns on INI inventories', () => {
   it('match ansible too', async () => {
-    for (const inventory of ['multi/inv.ini', 'ini/hosts.ini']) {
+    for (const inventory of INI_INVENTORIES) {
       const inv = await Inventory.load([join(FIX, inventory)]);
-      const theirs = await limited(INI_PATTERNS, 2, (p) => ansibleHosts(p, inventory));
+      const listed = await Promise.all(INI_PATTERNS.map((p) => ansibleHosts(p, inventory)));
       INI_PATTERNS.forEach((p, i) => {
         let ours: string[];
         try {
@@ -156,7 +194,7 @@ describe('host patterns on INI inventories', () => {
         } catch {
           ours = [];
         }
-        assert.deepEqual(ours, theirs[i], `pattern ${p} on ${inventory}`);
+        assert.deepEqual(ours, listed[i], `pattern ${p} on ${inventory}`);
       });
     }
   });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../helpers/exec.js';
+import { runAnsibleClis, type AnsibleCliResult } from '../helpers/ansible-cli.js';
 import { ftl } from '../helpers/ftl.js';
 
 let dir: string;
@@ -87,30 +87,48 @@ const CASES: Record<string, () => string[]> = {
 
 const ENV = { ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False' };
 
-before(() => {
+const HOST_ARGS = (): string[] => ['--host', 'app2', '-i', join(dir, 'mixed')];
+/** Each case's sources, and what ansible-inventory printed for every command of this file. */
+const sources = new Map<string, string[]>();
+const theirs = new Map<string, AnsibleCliResult>();
+
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ftl-plugin-inv-'));
+  for (const [name, make] of Object.entries(CASES)) sources.set(name, make());
+  // All in one Python process (see ansible-cli.ts): an ansible-inventory start-up costs about a second of CPU.
+  const calls = [...sources.entries()].map(([name, srcs]) => [name, ['--list', ...srcs.flatMap((s) => ['-i', s])]] as const);
+  const all = [...calls, ['--host', HOST_ARGS()] as const];
+  const results = await runAnsibleClis(all.map(([, args]) => ({ cli: 'ansible-inventory' as const, args })), ENV);
+  all.forEach(([name], i) => theirs.set(name, results[i] as AnsibleCliResult));
 });
+
+/** What ansible-inventory printed for the case; it must have succeeded. */
+function ansibleInventory(name: string): string {
+  const r = theirs.get(name);
+  assert.ok(r !== undefined, `no ansible-inventory result for ${name}`);
+  assert.equal(r.code, 0, `ansible-inventory for ${name} exited ${String(r.code)}`);
+  return r.stdout;
+}
 
 after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('inventory plugins: ftl inventory --list equals ansible-inventory --list', { timeout: 300_000 }, () => {
-  for (const [name, make] of Object.entries(CASES)) {
+  for (const name of Object.keys(CASES)) {
     it(name, async () => {
-      const sources = make();
-      const iArgs = sources.flatMap((s) => ['-i', s]);
-      const [ours, theirs] = await Promise.all([ftl(['inventory', '--list', ...iArgs], { env: ENV, cwd: dir }), run('ansible-inventory', ['--list', ...iArgs], ENV)]);
+      const iArgs = (sources.get(name) ?? []).flatMap((s) => ['-i', s]);
+      const ours = await ftl(['inventory', '--list', ...iArgs], { env: ENV, cwd: dir });
       assert.equal(ours.code, 0, ours.stderr);
-      assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(theirs));
+      assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(ansibleInventory(name)));
     });
   }
 
   it('--host and patterns see the plugin-built groups and variables', async () => {
     const d = join(dir, 'mixed');
-    const [ours, theirs] = await Promise.all([ftl(['inventory', '--host', 'app2', '-i', d], { env: ENV }), run('ansible-inventory', ['--host', 'app2', '-i', d], ENV)]);
+    const ours = await ftl(['inventory', ...HOST_ARGS()], { env: ENV });
     assert.equal(ours.code, 0, ours.stderr);
-    assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(theirs));
+    assert.deepEqual(JSON.parse(ours.stdout), JSON.parse(ansibleInventory('--host')));
     const r = await ftl(['run', '-i', d, 'role_cache:&heavy', 'ping', '--check', '--json', '-c', 'local'], { env: ENV });
     // Hosts exist only through the plugins: the pattern resolves to the constructed groups.
     assert.match(r.stdout + r.stderr, /cache1/);
