@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { ensureGate } from '../src/gate/pyz.js';
@@ -112,4 +113,10 @@ export async function benchLineinfileFloor(log: (s: string) => void, calls = 40,
     `lineinfile, warm, same machine: through the gate ${out.gateMs.toFixed(1)} ms (gate CPU ${out.gateCpuMs.toFixed(1)} ms/call) · bare fork of a warm interpreter ${out.forkMs.toFixed(1)} ms (CPU ${out.forkCpuMs.toFixed(1)} ms/call) · ratio ${(out.gateMs / out.forkMs).toFixed(2)}x wall, ${(out.gateCpuMs / out.forkCpuMs).toFixed(2)}x CPU`,
   );
   return out;
+}
+
+// Standalone: `npm run build && node --import tsx bench/lineinfile-floor.ts [calls] [rounds]`.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [calls, rounds] = process.argv.slice(2).map(Number);
+  await benchLineinfileFloor((s) => { console.log(s); }, calls || undefined, rounds || undefined);
 }

@@ -71,7 +71,7 @@ def prepare_job(data):
     except modlib.MissingSource as e:
         raise ModuleNotFound("%s (%s is not on this host)" % (name, e))
     params = json.dumps({"ANSIBLE_MODULE_ARGS": data.get("module_args") or {}})
-    return {"fqn": fqn, "lib": lib, "cwd": _workdir(), "params": params}
+    return {"fqn": fqn, "lib": lib, "digest": digest, "cwd": _workdir(), "params": params}
 
 
 def run_ansible_module(data, ctx):

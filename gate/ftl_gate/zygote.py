@@ -19,10 +19,18 @@ A job runs as AnsiballZ runs a module: `lib` first on sys.path, args in
 basic._ANSIBLE_ARGS, the module run by runpy as `__main__` with _module_fqn and
 _modlib_path set (respawn needs them). run_fresh() runs one job in a new interpreter,
 for gates that cannot fork.
+
+The zygote keeps the compiled code of the modules it has run (a few, keyed by the
+module file's content hash, `digest` in the job), so a child runs the module without
+finding, reading and compiling it again (compiling lineinfile costs more than the rest
+of its call when no .pyc can be written). Source it compiles must hash to the job's
+digest, so a cached code object is exactly the module the controller sent, whatever
+happens to the file later.
 """
 import array
 import atexit
 import gc
+import hashlib
 import json
 import os
 import select
@@ -49,7 +57,12 @@ IDLE_PRELOAD = (
     "ansible.module_utils.facts.timeout",
     "ansible.module_utils.common.respawn",
 )
+# Standard modules the zygote itself uses in every child: imported once, before the first fork.
+CHILD_PRELOAD = ("runpy", "random", "importlib.util")
 JOB_FDS_WAIT_S = 30.0
+# Compiled modules kept: a handful covers a play's modules; each costs the zygote (and the
+# page tables every fork copies) its size.
+CODE_CACHE_SIZE = 32
 
 
 def _send(obj):
@@ -66,6 +79,56 @@ def _import(name):
     # The zygote's objects stay out of the children's garbage collections: a collection
     # touching them would copy every page of the zygote into each child.
     gc.freeze()
+
+
+class _CodeCache:
+    """Compiled module code, keyed by the source file's path and content hash (least recently used goes first)."""
+
+    def __init__(self, size=CODE_CACHE_SIZE):
+        self.size = size
+        self.codes = {}
+
+    def get(self, job):
+        """The job's module compiled, or None (the child then finds and compiles it as runpy does)."""
+        path = module_file(job)
+        digest = job.get("digest")
+        if path is None or not isinstance(digest, str):
+            return None
+        key = (path, digest)
+        code = self.codes.pop(key, None)
+        if code is None:
+            code = _compile(path, digest)
+            if code is None:
+                return None
+            while len(self.codes) >= self.size:
+                del self.codes[next(iter(self.codes))]
+            gc.freeze()  # as for imports: the children's collections leave it alone
+        self.codes[key] = code
+        return code
+
+
+def module_file(job):
+    """Where the job's module is: lib laid out as packages (modlib.lib_dir), so its dotted name is its path."""
+    fqn = job.get("fqn")
+    lib = job.get("lib")
+    if not isinstance(fqn, str) or not isinstance(lib, str):
+        return None
+    return os.path.join(lib, *fqn.split(".")) + ".py"
+
+
+def _compile(path, digest):
+    """As SourceFileLoader compiles a module, from bytes that hash to digest (modlib's hash); None when they do not or it cannot."""
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError:
+        return None
+    if hashlib.sha256(source).hexdigest()[:16] != digest:
+        return None
+    try:
+        return compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None  # the child compiles it again and fails as Ansible would show it
 
 
 def _recv_fds(sock):
@@ -95,6 +158,7 @@ class _Zygote:
         os.set_blocking(self.rsig, False)
         os.set_blocking(self.wsig, False)
         self.idle = list(IDLE_PRELOAD)
+        self.codes = _CodeCache()
 
     def serve(self):
         """Runs until the gate goes; in a forked child, returns the child's job."""
@@ -155,6 +219,7 @@ class _Zygote:
                 os.close(fd)
             _send({"id": job_id, "error": "the call's pipes did not arrive with it"})
             return None
+        job["code"] = self.codes.get(job)
         try:
             pid = os.fork()
         except OSError as e:
@@ -215,14 +280,26 @@ def run_job(job):
         import ansible  # lib's own (a gate without module_utils)
     if ansible is not None and os.path.join(lib, "ansible") not in ansible.__path__:
         ansible.__path__.insert(0, os.path.join(lib, "ansible"))
-    sys.argv = [os.path.join(lib, *fqn.split(".")) + ".py"]
+    path = module_file(job)
+    sys.argv = [path]
     try:
         from ansible.module_utils import basic
 
         basic._ANSIBLE_ARGS = params
     except ImportError:
         pass  # a module that needs no module_utils (it reads its args on stdin) still runs
-    runpy.run_module(fqn, init_globals=dict(_module_fqn=fqn, _modlib_path=lib), run_name="__main__", alter_sys=True)
+    init_globals = dict(_module_fqn=fqn, _modlib_path=lib)
+    code = job.get("code")
+    if code is not None and hasattr(runpy, "_run_module_code"):
+        # What run_module does once it has the code: the parent packages imported, the
+        # module run as __main__ with the spec the path finder gives a source file.
+        import importlib.util
+
+        __import__(fqn.rpartition(".")[0])
+        spec = importlib.util.spec_from_file_location(fqn, path)
+        runpy._run_module_code(code, init_globals, "__main__", spec)
+    else:
+        runpy.run_module(fqn, init_globals=init_globals, run_name="__main__", alter_sys=True)
     # AnsiballZ fails a module that returns instead of exiting; ftl (as FTL2) takes the
     # JSON such a script printed, and a script that printed none still fails as MODULE FAILURE.
     sys.exit(0)
@@ -259,6 +336,8 @@ def main():
     except BaseException as e:
         _send({"error": "cannot import %s: %s: %s" % (name, type(e).__name__, e)})
         sys.exit(3)
+    for name in CHILD_PRELOAD:
+        _import(name)
     gc.freeze()
     _send({"ready": True, "pid": os.getpid()})
     job = _Zygote(sock).serve()
