@@ -85,7 +85,7 @@ def run_ansible_module(data, ctx):
 def _execute(job, ctx):
     # A zygote found dead while sending is replaced once; then the call runs without one.
     for _attempt in range(2):
-        z = zygote_client.get(module_env(), _workdir())
+        z = zygote_client.get(module_env, job["cwd"])
         if z is None:
             break
         try:
