@@ -33,6 +33,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -49,13 +50,19 @@ PRELOAD = (
     "ansible.module_utils.common.sys_info",
     "ansible.module_utils.six",
 )
-# Imported one at a time while no call is waiting: heavier ones that many modules use.
-IDLE_PRELOAD = (
-    "ansible.module_utils.urls",
-    "ansible.module_utils.facts.default_collectors",
-    "ansible.module_utils.facts.ansible_collector",
-    "ansible.module_utils.facts.timeout",
-    "ansible.module_utils.common.respawn",
+# Heavier ones that some modules use, imported (before the fork) once a module whose
+# files name them is to run: (what the files say, what the zygote then imports). Not
+# before: every module_utils the zygote holds makes each fork (and each child's exit)
+# dearer for every module, ~1 ms per call for these on a small VM (lineinfile, file,
+# copy... do not use them). Ansible's own module_utils import these only from each
+# other, so a module's own files (and its collection's module_utils, in lib) tell.
+ON_DEMAND = (
+    (re.compile(r"module_utils(\.|\s+import\s+(\(\s*)?([\w\s,]*,\s*)?)urls\b"), ("ansible.module_utils.urls",)),
+    (
+        re.compile(r"module_utils(\.|\s+import\s+(\(\s*)?([\w\s,]*,\s*)?)facts\b"),
+        ("ansible.module_utils.facts.default_collectors", "ansible.module_utils.facts.ansible_collector", "ansible.module_utils.facts.timeout"),
+    ),
+    (re.compile(r"module_utils\.common(\.|\s+import\s+(\(\s*)?([\w\s,]*,\s*)?)respawn\b"), ("ansible.module_utils.common.respawn",)),
 )
 # Standard modules the zygote itself uses in every child: imported once, before the first fork.
 CHILD_PRELOAD = ("runpy", "random", "importlib.util")
@@ -97,6 +104,7 @@ class _CodeCache:
         key = (path, digest)
         code = self.codes.pop(key, None)
         if code is None:
+            _import_wanted(job.get("lib"))
             code = _compile(path, digest)
             if code is None:
                 return None
@@ -105,6 +113,26 @@ class _CodeCache:
             gc.freeze()  # as for imports: the children's collections leave it alone
         self.codes[key] = code
         return code
+
+
+def _import_wanted(lib):
+    """The ON_DEMAND module_utils that the files of a lib dir name, imported here (once: they stay)."""
+    wanted = [names for pattern, names in ON_DEMAND if any(n not in sys.modules for n in names)]
+    if not wanted or not isinstance(lib, str):
+        return
+    for root, _dirs, files in os.walk(lib):
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            for pattern, names in ON_DEMAND:
+                if any(n not in sys.modules for n in names) and pattern.search(text):
+                    for n in names:
+                        _import(n)
 
 
 def module_file(job):
@@ -157,7 +185,6 @@ class _Zygote:
         self.rsig, self.wsig = os.pipe()
         os.set_blocking(self.rsig, False)
         os.set_blocking(self.wsig, False)
-        self.idle = list(IDLE_PRELOAD)
         self.codes = _CodeCache()
 
     def serve(self):
@@ -167,11 +194,7 @@ class _Zygote:
         signal.set_wakeup_fd(self.wsig)
         buf = bytearray()
         while True:
-            timeout = 0 if self.idle else None
-            ready, _, _ = select.select([0, self.rsig], [], [], timeout)
-            if not ready:
-                _import(self.idle.pop(0))
-                continue
+            ready, _, _ = select.select([0, self.rsig], [], [])
             if self.rsig in ready:
                 self._reap()
             if 0 in ready:

@@ -139,6 +139,18 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     assert.match(String(a.file), /\/lib\/[0-9a-f]{16}\/ansible\/modules\/ftl_probe\.py$/);
   });
 
+  it('imports module_utils.urls into the zygote only once a module that uses it runs', async () => {
+    const own = await openModuleGate({ zygote: true }); // a zygote no other module has run in
+    try {
+      assert.equal((await own.call('ftl_probe', { mark: 'no urls' })).urls_loaded, false, 'not before');
+      assert.equal((await own.call('ftl_urls', {})).preloaded, true, 'imported before the fork of the module that uses it');
+      assert.equal((await own.call('ftl_probe', { mark: 'urls' })).urls_loaded, true, 'and kept');
+      assert.equal((await fresh.call('ftl_urls', {})).preloaded, false, 'a new interpreter imports it itself');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('runs calls at the same time', async () => {
     const meet = join(dir, 'meet');
     mkdirSync(meet);
