@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { ensureGate } from '../src/gate/pyz.js';
@@ -20,7 +21,9 @@ const PYTHON = '/usr/bin/python3';
  * The floor: a Python that has imported Ansible's lineinfile (and so its module_utils)
  * forks; the child runs the module's main() on the same arguments and exits; the parent
  * waits. What a call costs with nothing between the request and the module: no framing,
- * no thread, no reply. Prints the median wall time and the children's CPU per call, in ms.
+ * no thread, no reply. Prints the median wall time and the children's CPU per call, in ms,
+ * and the parent's own CPU per call (the fork itself, the wait: ~1 ms here, which the
+ * gate's figure counts in its zygote).
  */
 const FLOOR = `
 import json, os, resource, sys, time
@@ -42,12 +45,14 @@ def once():
 for _ in range(5): once()
 times = []
 r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+p0 = time.process_time()
 for _ in range(n):
     t0 = time.perf_counter(); once(); times.append((time.perf_counter() - t0) * 1000)
+p1 = time.process_time()
 r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
 times.sort()
 cpu = ((r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)) * 1000 / n
-print(json.dumps({"median": times[n // 2], "cpu": cpu}))
+print(json.dumps({"median": times[n // 2], "cpu": cpu, "parent": (p1 - p0) * 1000 / n}))
 `;
 
 export interface FloorFigures {
@@ -57,6 +62,8 @@ export interface FloorFigures {
   /** A bare fork of a warm interpreter running the module: wall ms per call (median), CPU per call of the children. */
   forkMs: number;
   forkCpuMs: number;
+  /** The floor's parent (its side of the fork, the wait), CPU per call: the floor's children plus this is the whole of a bare fork. */
+  forkParentCpuMs: number;
 }
 
 /** Warm lineinfile through a local gate and as a bare fork, in the same run and on the same machine (alternating rounds). */
@@ -78,6 +85,7 @@ export async function benchLineinfileFloor(log: (s: string) => void, calls = 40,
   const gc: number[] = [];
   const f: number[] = [];
   const fc: number[] = [];
+  const fp: number[] = [];
   try {
     const sentHashes = new Set<string>();
     const once = async (): Promise<void> => {
@@ -99,17 +107,24 @@ export async function benchLineinfileFloor(log: (s: string) => void, calls = 40,
       g.push(summarise(times).median);
       gc.push((c1 - c0) / calls);
       const { stdout } = await run(PYTHON, ['-c', FLOOR, JSON.stringify(args), String(calls)], { env: { ...process.env, PYTHONPATH: join(index.ansibleDir ?? '', '..') } });
-      const floor = JSON.parse(stdout) as { median: number; cpu: number };
+      const floor = JSON.parse(stdout) as { median: number; cpu: number; parent: number };
       f.push(floor.median);
       fc.push(floor.cpu);
+      fp.push(floor.parent);
     }
   } finally {
     await s.close();
     rmSync(work, { recursive: true, force: true });
   }
-  const out = { gateMs: summarise(g).median, gateCpuMs: summarise(gc).median, forkMs: summarise(f).median, forkCpuMs: summarise(fc).median };
+  const out = { gateMs: summarise(g).median, gateCpuMs: summarise(gc).median, forkMs: summarise(f).median, forkCpuMs: summarise(fc).median, forkParentCpuMs: summarise(fp).median };
   log(
-    `lineinfile, warm, same machine: through the gate ${out.gateMs.toFixed(1)} ms (gate CPU ${out.gateCpuMs.toFixed(1)} ms/call) · bare fork of a warm interpreter ${out.forkMs.toFixed(1)} ms (CPU ${out.forkCpuMs.toFixed(1)} ms/call) · ratio ${(out.gateMs / out.forkMs).toFixed(2)}x wall, ${(out.gateCpuMs / out.forkCpuMs).toFixed(2)}x CPU`,
+    `lineinfile, warm, same machine: through the gate ${out.gateMs.toFixed(1)} ms (gate CPU ${out.gateCpuMs.toFixed(1)} ms/call) · bare fork of a warm interpreter ${out.forkMs.toFixed(1)} ms (CPU ${out.forkCpuMs.toFixed(1)} ms/call in the children, ${out.forkParentCpuMs.toFixed(1)} in the parent) · ratio ${(out.gateMs / out.forkMs).toFixed(2)}x wall, ${(out.gateCpuMs / out.forkCpuMs).toFixed(2)}x CPU (children), ${(out.gateCpuMs / (out.forkCpuMs + out.forkParentCpuMs)).toFixed(2)}x CPU (children and parent)`,
   );
   return out;
+}
+
+// Standalone: `npm run build && node --import tsx bench/lineinfile-floor.ts [calls] [rounds]`.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [calls, rounds] = process.argv.slice(2).map(Number);
+  await benchLineinfileFloor((s) => { console.log(s); }, calls || undefined, rounds || undefined);
 }

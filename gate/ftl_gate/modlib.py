@@ -22,8 +22,16 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+import time
 
 _cache_dir = None
+# lib dir -> the stat fingerprint of its files when they last hashed right (see _lib_intact).
+_verified = {}
+_verified_lock = threading.Lock()
+# A file changed less than this long ago may change again within the same timestamp tick
+# without its times moving (as git's "racily clean" entries): its fingerprint is not kept.
+RACY_S = 2.0
 
 # `ansible/__init__.py` of a lib dir. It runs only in a fresh interpreter that puts the
 # lib dir first on sys.path (a module respawned under another Python, as
@@ -162,7 +170,7 @@ def lib_dir(fqn, module_file, module_digest, utils):
     for rel, digest in utils:
         sources[rel] = (util_path(digest), digest)
     if os.path.isdir(final):
-        if _lib_intact(final, sources):
+        if _lib_intact(final, sources, remember=True):
             return final
         _set_aside(root, final)
     for rel, (src, digest) in sources.items():
@@ -205,16 +213,49 @@ def _init_content(pkg):
     return BRIDGE if pkg == "ansible" else b""
 
 
-def _lib_intact(lib, sources):
-    """Every file the set is made of holds its content: sources by hash, the packages' own __init__ files as written."""
-    for rel, (_src, digest) in sources.items():
-        if not _holds(os.path.join(lib, rel), digest):
-            return False
+def _lib_intact(lib, sources, remember=False):
+    """Every file the set is made of holds its content: sources by hash, the packages' own __init__ files as written.
+
+    Checked before every call (a damaged or edited lib dir is rebuilt, never run). With
+    remember, the files' stat fingerprint is kept once they have hashed right, and a later
+    call whose fingerprint is the same skips reading and hashing them: a file cannot
+    change content without changing its fingerprint. Writing it moves its mtime and
+    ctime; replacing it changes its inode and ctime; and ctime cannot be set back from
+    user space (utime sets it to now). Files changed within RACY_S of the check are
+    hashed every time, as a write within the same timestamp tick would not move it.
+    """
+    paths = [(os.path.join(lib, rel), digest, None) for rel, (_src, digest) in sources.items()]
     for pkg in _packages(sources):
         rel = pkg + "/__init__.py"
-        if rel not in sources and not _holds_bytes(os.path.join(lib, rel), _init_content(pkg)):
+        if rel not in sources:
+            paths.append((os.path.join(lib, rel), None, _init_content(pkg)))
+    key = (lib, tuple(sorted(sources.items())))
+    if remember:
+        seen = _fingerprint(p for p, _d, _c in paths)
+        if seen is None:
             return False
+        with _verified_lock:
+            if _verified.get(key) == seen:
+                return True
+    for path, digest, content in paths:
+        if not (_holds(path, digest) if digest is not None else _holds_bytes(path, content)):
+            return False
+    if remember and time.time() - max(max(st[3], st[4]) for st in seen) / 1e9 > RACY_S:
+        with _verified_lock:
+            _verified[key] = seen
     return True
+
+
+def _fingerprint(paths):
+    """Per file: device, inode, size, mtime and ctime (ns); None when one is not there."""
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        out.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(out)
 
 
 def _set_aside(root, path):

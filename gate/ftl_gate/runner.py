@@ -71,7 +71,7 @@ def prepare_job(data):
     except modlib.MissingSource as e:
         raise ModuleNotFound("%s (%s is not on this host)" % (name, e))
     params = json.dumps({"ANSIBLE_MODULE_ARGS": data.get("module_args") or {}})
-    return {"fqn": fqn, "lib": lib, "cwd": _workdir(), "params": params}
+    return {"fqn": fqn, "lib": lib, "digest": digest, "cwd": _workdir(), "params": params}
 
 
 def run_ansible_module(data, ctx):
@@ -85,7 +85,7 @@ def run_ansible_module(data, ctx):
 def _execute(job, ctx):
     # A zygote found dead while sending is replaced once; then the call runs without one.
     for _attempt in range(2):
-        z = zygote_client.get(module_env(), _workdir())
+        z = zygote_client.get(module_env, job["cwd"])
         if z is None:
             break
         try:

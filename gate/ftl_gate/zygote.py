@@ -19,12 +19,21 @@ A job runs as AnsiballZ runs a module: `lib` first on sys.path, args in
 basic._ANSIBLE_ARGS, the module run by runpy as `__main__` with _module_fqn and
 _modlib_path set (respawn needs them). run_fresh() runs one job in a new interpreter,
 for gates that cannot fork.
+
+The zygote keeps the compiled code of the modules it has run (a few, keyed by the
+module file's content hash, `digest` in the job), so a child runs the module without
+finding, reading and compiling it again (compiling lineinfile costs more than the rest
+of its call when no .pyc can be written). Source it compiles must hash to the job's
+digest, so a cached code object is exactly the module the controller sent, whatever
+happens to the file later.
 """
 import array
 import atexit
 import gc
+import hashlib
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -41,15 +50,26 @@ PRELOAD = (
     "ansible.module_utils.common.sys_info",
     "ansible.module_utils.six",
 )
-# Imported one at a time while no call is waiting: heavier ones that many modules use.
-IDLE_PRELOAD = (
-    "ansible.module_utils.urls",
-    "ansible.module_utils.facts.default_collectors",
-    "ansible.module_utils.facts.ansible_collector",
-    "ansible.module_utils.facts.timeout",
-    "ansible.module_utils.common.respawn",
+# Heavier ones that some modules use, imported (before the fork) once a module whose
+# files name them is to run: (what the files say, what the zygote then imports). Not
+# before: every module_utils the zygote holds makes each fork (and each child's exit)
+# dearer for every module, ~1 ms per call for these on a small VM (lineinfile, file,
+# copy... do not use them). Ansible's own module_utils import these only from each
+# other, so a module's own files (and its collection's module_utils, in lib) tell.
+ON_DEMAND = (
+    (re.compile(r"module_utils(\.|\s+import\s+(\(\s*)?([\w\s,]*,\s*)?)urls\b"), ("ansible.module_utils.urls",)),
+    (
+        re.compile(r"module_utils(\.|\s+import\s+(\(\s*)?([\w\s,]*,\s*)?)facts\b"),
+        ("ansible.module_utils.facts.default_collectors", "ansible.module_utils.facts.ansible_collector", "ansible.module_utils.facts.timeout"),
+    ),
+    (re.compile(r"module_utils\.common(\.|\s+import\s+(\(\s*)?([\w\s,]*,\s*)?)respawn\b"), ("ansible.module_utils.common.respawn",)),
 )
+# Standard modules the zygote itself uses in every child: imported once, before the first fork.
+CHILD_PRELOAD = ("runpy", "random", "importlib.util")
 JOB_FDS_WAIT_S = 30.0
+# Compiled modules kept: a handful covers a play's modules; each costs the zygote (and the
+# page tables every fork copies) its size.
+CODE_CACHE_SIZE = 32
 
 
 def _send(obj):
@@ -66,6 +86,77 @@ def _import(name):
     # The zygote's objects stay out of the children's garbage collections: a collection
     # touching them would copy every page of the zygote into each child.
     gc.freeze()
+
+
+class _CodeCache:
+    """Compiled module code, keyed by the source file's path and content hash (least recently used goes first)."""
+
+    def __init__(self, size=CODE_CACHE_SIZE):
+        self.size = size
+        self.codes = {}
+
+    def get(self, job):
+        """The job's module compiled, or None (the child then finds and compiles it as runpy does)."""
+        path = module_file(job)
+        digest = job.get("digest")
+        if path is None or not isinstance(digest, str):
+            return None
+        key = (path, digest)
+        code = self.codes.pop(key, None)
+        if code is None:
+            _import_wanted(job.get("lib"))
+            code = _compile(path, digest)
+            if code is None:
+                return None
+            while len(self.codes) >= self.size:
+                del self.codes[next(iter(self.codes))]
+            gc.freeze()  # as for imports: the children's collections leave it alone
+        self.codes[key] = code
+        return code
+
+
+def _import_wanted(lib):
+    """The ON_DEMAND module_utils that the files of a lib dir name, imported here (once: they stay)."""
+    wanted = [names for pattern, names in ON_DEMAND if any(n not in sys.modules for n in names)]
+    if not wanted or not isinstance(lib, str):
+        return
+    for root, _dirs, files in os.walk(lib):
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            for pattern, names in ON_DEMAND:
+                if any(n not in sys.modules for n in names) and pattern.search(text):
+                    for n in names:
+                        _import(n)
+
+
+def module_file(job):
+    """Where the job's module is: lib laid out as packages (modlib.lib_dir), so its dotted name is its path."""
+    fqn = job.get("fqn")
+    lib = job.get("lib")
+    if not isinstance(fqn, str) or not isinstance(lib, str):
+        return None
+    return os.path.join(lib, *fqn.split(".")) + ".py"
+
+
+def _compile(path, digest):
+    """As SourceFileLoader compiles a module, from bytes that hash to digest (modlib's hash); None when they do not or it cannot."""
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError:
+        return None
+    if hashlib.sha256(source).hexdigest()[:16] != digest:
+        return None
+    try:
+        return compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None  # the child compiles it again and fails as Ansible would show it
 
 
 def _recv_fds(sock):
@@ -94,7 +185,7 @@ class _Zygote:
         self.rsig, self.wsig = os.pipe()
         os.set_blocking(self.rsig, False)
         os.set_blocking(self.wsig, False)
-        self.idle = list(IDLE_PRELOAD)
+        self.codes = _CodeCache()
 
     def serve(self):
         """Runs until the gate goes; in a forked child, returns the child's job."""
@@ -103,11 +194,7 @@ class _Zygote:
         signal.set_wakeup_fd(self.wsig)
         buf = bytearray()
         while True:
-            timeout = 0 if self.idle else None
-            ready, _, _ = select.select([0, self.rsig], [], [], timeout)
-            if not ready:
-                _import(self.idle.pop(0))
-                continue
+            ready, _, _ = select.select([0, self.rsig], [], [])
             if self.rsig in ready:
                 self._reap()
             if 0 in ready:
@@ -155,6 +242,7 @@ class _Zygote:
                 os.close(fd)
             _send({"id": job_id, "error": "the call's pipes did not arrive with it"})
             return None
+        job["code"] = self.codes.get(job)
         try:
             pid = os.fork()
         except OSError as e:
@@ -215,14 +303,26 @@ def run_job(job):
         import ansible  # lib's own (a gate without module_utils)
     if ansible is not None and os.path.join(lib, "ansible") not in ansible.__path__:
         ansible.__path__.insert(0, os.path.join(lib, "ansible"))
-    sys.argv = [os.path.join(lib, *fqn.split(".")) + ".py"]
+    path = module_file(job)
+    sys.argv = [path]
     try:
         from ansible.module_utils import basic
 
         basic._ANSIBLE_ARGS = params
     except ImportError:
         pass  # a module that needs no module_utils (it reads its args on stdin) still runs
-    runpy.run_module(fqn, init_globals=dict(_module_fqn=fqn, _modlib_path=lib), run_name="__main__", alter_sys=True)
+    init_globals = dict(_module_fqn=fqn, _modlib_path=lib)
+    code = job.get("code")
+    if code is not None and hasattr(runpy, "_run_module_code"):
+        # What run_module does once it has the code: the parent packages imported, the
+        # module run as __main__ with the spec the path finder gives a source file.
+        import importlib.util
+
+        __import__(fqn.rpartition(".")[0])
+        spec = importlib.util.spec_from_file_location(fqn, path)
+        runpy._run_module_code(code, init_globals, "__main__", spec)
+    else:
+        runpy.run_module(fqn, init_globals=init_globals, run_name="__main__", alter_sys=True)
     # AnsiballZ fails a module that returns instead of exiting; ftl (as FTL2) takes the
     # JSON such a script printed, and a script that printed none still fails as MODULE FAILURE.
     sys.exit(0)
@@ -259,6 +359,8 @@ def main():
     except BaseException as e:
         _send({"error": "cannot import %s: %s: %s" % (name, type(e).__name__, e)})
         sys.exit(3)
+    for name in CHILD_PRELOAD:
+        _import(name)
     gc.freeze()
     _send({"ready": True, "pid": os.getpid()})
     job = _Zygote(sock).serve()

@@ -215,7 +215,8 @@ _unavailable = None
 
 
 def get(env, cwd):
-    """The running zygote (started or replaced now if needed), or None: run calls without one."""
+    """The running zygote (started or replaced now if needed), or None: run calls without one.
+    env: a function giving the zygote's environment, called only when one is started."""
     global _zygote, _unavailable
     with _lock:
         if _unavailable is not None:
@@ -229,7 +230,7 @@ def get(env, cwd):
             _unavailable = "FTL_GATE_NO_ZYGOTE=1"
             return None
         try:
-            _zygote = Zygote(env, cwd)
+            _zygote = Zygote(env(), cwd)
         except (ZygoteUnavailable, OSError) as e:
             _zygote = None
             _unavailable = str(e)

@@ -6,10 +6,12 @@
  * the module the controller sent.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnLocalGate } from '../../src/gate/local.js';
 import { ensureGate } from '../../src/gate/pyz.js';
 import { GateClient } from '../../src/gate/client.js';
@@ -85,5 +87,45 @@ describe('module files kept on the host are checked by hash', { timeout: 120_000
     truncateSync(files(join(modules, 'lib'), 'ping.py')[0] ?? copy, 10);
     assert.equal((await ping()).ping, 'intact');
     assert.equal(resent, 2);
+  });
+
+  it('a lib dir checked by its files\' stat once they have hashed right still catches an edit that keeps size and mtime', async () => {
+    // No zygote: a new interpreter runs the file as it is on disk (a zygote runs the copy it compiled).
+    const own = mkdtempSync(join(tmpdir(), 'ftl-module-cache-stat-'));
+    const build = await ensureGate({ cacheDir: join(own, 'gates'), extra: await gatePayload() });
+    const g = await GateClient.open(spawnLocalGate(build.path, { python: PYTHON, env: { ...process.env, HOME: own, FTL_GATE_NO_ZYGOTE: '1' } }), { host: 'localhost' });
+    try {
+      const index = await fixtureIndex();
+      const found = index.resolve('ansible.builtin.ping');
+      assert.ok(found !== undefined);
+      const sent = new Set<string>();
+      const ping = async (): Promise<unknown> => {
+        const req = buildModuleRequest({ ...found, native: false }, { data: 'intact' }, { check: false, diff: false, verbosity: 0, sentHashes: sent });
+        const reply = await g.request(req.type, req.data, { timeoutMs: 60_000 });
+        assert.equal(reply.type, 'ModuleResult', JSON.stringify(reply.data));
+        return reply.data.ping;
+      };
+      assert.equal(await ping(), 'intact');
+      // Files changed in the last 2 s are hashed at every call: wait until the fingerprint is kept.
+      await sleep(2500);
+      assert.equal(await ping(), 'intact');
+      assert.equal(await ping(), 'intact');
+      const [copy] = files(join(own, '.ftl', 'modules', 'lib'), 'ping.py');
+      assert.ok(copy !== undefined);
+      const original = readFileSync(copy);
+      const before = statSync(copy, { bigint: true });
+      const head = 'import json, sys\nprint(json.dumps({"ping": "tampered"}))\nsys.exit(0)\n#';
+      writeFileSync(copy, head + 'x'.repeat(original.length - head.length - 1) + '\n');
+      // The mtime set back to the nanosecond (node's utimes rounds it).
+      execFileSync(PYTHON, ['-c', 'import os, sys; os.utime(sys.argv[1], ns=(int(sys.argv[2]), int(sys.argv[3])))', copy, String(before.atimeNs), String(before.mtimeNs)]);
+      const now = statSync(copy, { bigint: true });
+      assert.equal(now.size, before.size);
+      assert.equal(now.ino, before.ino);
+      assert.equal(now.mtimeNs, before.mtimeNs, 'same inode, size and mtime: only ctime tells');
+      assert.equal(await ping(), 'intact');
+    } finally {
+      await g.close();
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });

@@ -129,6 +129,26 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
       'the same keys from a new interpreter',
     );
     assert.equal(f.cwd, a.cwd);
+    // The zygote runs the module's code compiled once (kept by content hash): it must look
+    // to the module as runpy's run of the file does (the lib dir is the same content, same path).
+    for (const key of ['main_is_this', 'file', 'argv0', 'cached', 'package', 'spec', 'loader_name', 'code_file']) {
+      assert.deepEqual(a[key], f[key], `${key} as in a new interpreter`);
+      assert.deepEqual(b[key], f[key], `${key} as in a new interpreter, from the compiled copy`);
+    }
+    assert.equal(a.main_is_this, true);
+    assert.match(String(a.file), /\/lib\/[0-9a-f]{16}\/ansible\/modules\/ftl_probe\.py$/);
+  });
+
+  it('imports module_utils.urls into the zygote only once a module that uses it runs', async () => {
+    const own = await openModuleGate({ zygote: true }); // a zygote no other module has run in
+    try {
+      assert.equal((await own.call('ftl_probe', { mark: 'no urls' })).urls_loaded, false, 'not before');
+      assert.equal((await own.call('ftl_urls', {})).preloaded, true, 'imported before the fork of the module that uses it');
+      assert.equal((await own.call('ftl_probe', { mark: 'urls' })).urls_loaded, true, 'and kept');
+      assert.equal((await fresh.call('ftl_urls', {})).preloaded, false, 'a new interpreter imports it itself');
+    } finally {
+      await own.close();
+    }
   });
 
   it('runs calls at the same time', async () => {
