@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { complete } from '../src/repl/completer.js';
@@ -11,16 +11,15 @@ import { ms, summarise } from './stats.js';
 import { coreOf } from '../src/run/ftl-object.js';
 
 const FTL_BIN = join(import.meta.dirname, '..', 'bin', 'ftl.js');
-const RUNS = 10;
 
 /**
  * From `ftl` starting to its prompt on the screen, in a real pseudo-terminal (util-linux
  * `script`), then Ctrl-D. Everything a person waits for: node, loading ftl, the inventory
  * and the module index (warm: the first run is not counted).
  */
-function toPrompt(args: readonly string[], home: string, prompt: string): Promise<number> {
+function toPrompt(bin: string, args: readonly string[], home: string, prompt: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const cmd = [process.execPath, FTL_BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const cmd = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     const t0 = performance.now();
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, HOME: home, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -44,12 +43,89 @@ function toPrompt(args: readonly string[], home: string, prompt: string): Promis
   });
 }
 
-async function measure(label: string, args: readonly string[], home: string, prompt: string, log: (line: string) => void): Promise<void> {
-  await toPrompt(args, home, prompt);
+export interface StartupOptions {
+  /** bin/ftl.js of the build to measure (another worktree's, for a before/after). */
+  bin?: string;
+  runs?: number;
+}
+
+interface Case {
+  label: string;
+  args: readonly string[];
+  prompt: string;
+  /** Run before each start: 'cold' removes the inventory parse cache. */
+  before?: () => void;
+  note: string;
+}
+
+async function measure(c: Case, home: string, opts: StartupOptions, log: (line: string) => void): Promise<void> {
+  const bin = opts.bin ?? FTL_BIN;
+  const runs = opts.runs ?? 10;
+  c.before?.();
+  await toPrompt(bin, c.args, home, c.prompt);
   const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) times.push(await toPrompt(args, home, prompt));
+  const load: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    c.before?.();
+    load.push(loadavg()[0] ?? 0);
+    times.push(await toPrompt(bin, c.args, home, c.prompt));
+  }
   const s = summarise(times);
-  log(`repl start-up to the prompt, ${label}: median ${ms(s.median)}, best ${ms(Math.min(...times))}, worst ${ms(Math.max(...times))} (${String(RUNS)} runs in a pty, warm module index; target under 400 ms)`);
+  const l = summarise(load);
+  log(`repl start-up to the prompt, ${c.label}: median ${ms(s.median)}, best ${ms(Math.min(...times))}, worst ${ms(Math.max(...times))} (${String(runs)} runs in a pty, ${c.note}; load average ${l.median.toFixed(1)}, ${Math.min(...load).toFixed(1)} to ${Math.max(...load).toFixed(1)})`);
+}
+
+/**
+ * A 1,000-host YAML inventory as people write them: 20 groups of 50 hosts with their own
+ * variables, group_vars for all and each group, host_vars for 100 hosts.
+ */
+export function writeFleetInventory(dir: string): string {
+  let y = 'all:\n  vars:\n    ansible_user: deploy\n  children:\n';
+  for (let g = 0; g < 20; g++) {
+    y += `    group${String(g)}:\n      vars:\n        tier: ${String(g % 3)}\n      hosts:\n`;
+    for (let h = 0; h < 50; h++) {
+      const i = g * 50 + h;
+      y += `        web${String(i).padStart(4, '0')}:\n          ansible_host: 10.0.${String(i >> 8)}.${String(i & 255)}\n          idx: ${String(i)}\n`;
+    }
+  }
+  mkdirSync(join(dir, 'group_vars'), { recursive: true });
+  mkdirSync(join(dir, 'host_vars'), { recursive: true });
+  const inventory = join(dir, 'inventory.yml');
+  writeFileSync(inventory, y);
+  writeFileSync(join(dir, 'group_vars', 'all.yml'), 'ntp: pool.ntp.org\nusers:\n  - alice\n  - bob\n');
+  for (let g = 0; g < 20; g++) writeFileSync(join(dir, 'group_vars', `group${String(g)}.yml`), `zone: z${String(g)}\nport: ${String(8000 + g)}\n`);
+  for (let i = 0; i < 100; i++) writeFileSync(join(dir, 'host_vars', `web${String(i).padStart(4, '0')}.yml`), `rack: r${String(i % 7)}\n`);
+  return inventory;
+}
+
+/** From `ftl` to its prompt: localhost, and the 1,000-host inventory with a warm and a cold parse cache. */
+export async function benchReplStartup(log: (line: string) => void, opts: StartupOptions = {}): Promise<void> {
+  try {
+    execFileSync('script', ['-V'], { stdio: 'ignore' });
+  } catch {
+    log('repl start-up: skipped: needs `script` from util-linux for a pseudo-terminal');
+    return;
+  }
+  const home = mkdtempSync(join(tmpdir(), 'ftl-bench-repl-'));
+  try {
+    const inventory = writeFleetInventory(join(home, 'fleet'));
+    const cases: Case[] = [
+      { label: 'localhost', args: [], prompt: 'ftl localhost(1)> ', note: 'warm module index; target under 400 ms' },
+      { label: '1,000-host YAML inventory with group_vars/host_vars', args: ['-i', inventory], prompt: 'ftl all(1000)> ', note: 'warm module index and inventory parse cache; target under 300 ms' },
+      {
+        label: '1,000-host YAML inventory, first start (no parse cache)',
+        args: ['-i', inventory],
+        prompt: 'ftl all(1000)> ',
+        before: () => {
+          rmSync(join(home, '.ftl', 'cache', 'inventory'), { recursive: true, force: true });
+        },
+        note: 'warm module index, the parse cache removed before each',
+      },
+    ];
+    for (const c of cases) await measure(c, home, opts, log);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 /** Tab completion on the real module index (thousands of names): the first Tab builds the name tree, later ones reuse it. */
@@ -88,21 +164,5 @@ async function benchCompletion(log: (line: string) => void): Promise<void> {
 
 export async function benchRepl(log: (line: string) => void): Promise<void> {
   await benchCompletion(log);
-  try {
-    execFileSync('script', ['-V'], { stdio: 'ignore' });
-  } catch {
-    log('repl start-up: skipped: needs `script` from util-linux for a pseudo-terminal');
-    return;
-  }
-  const home = mkdtempSync(join(tmpdir(), 'ftl-bench-repl-'));
-  try {
-    await measure('localhost', [], home, 'ftl localhost(1)> ', log);
-    const hosts: Record<string, unknown> = {};
-    for (let i = 0; i < 1000; i++) hosts[`web${String(i).padStart(4, '0')}`] = { ansible_host: `10.0.${String(i >> 8)}.${String(i & 255)}` };
-    const inventory = join(home, 'inventory.yml');
-    writeFileSync(inventory, JSON.stringify({ all: { children: { web: { hosts } } } }));
-    await measure('1,000-host inventory', ['-i', inventory], home, 'ftl all(1000)> ', log);
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
+  await benchReplStartup(log);
 }

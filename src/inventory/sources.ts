@@ -8,6 +8,7 @@ import { iniValue } from './py-literal.js';
 import { pythonKeys, pythonShapes, pyyamlTags } from './pyyaml.js';
 import { expandHostPattern } from './ranges.js';
 import { isVaultText, VaultedValue } from './vault.js';
+import type { InventoryFile } from './parse-cache.js';
 
 const YAML_EXTS = new Set(['', '.yml', '.yaml', '.json']);
 // Ansible's INVENTORY_IGNORE_EXTS default for files in an inventory directory.
@@ -57,6 +58,16 @@ export function readYaml(text: string, file: string): unknown {
   return pythonShapes(doc.toJS({ maxAliasCount: -1 }));
 }
 
+/** How inventory and vars files are read: plainly, or through the parse cache (parse-cache.ts). */
+export type ReadFile = (path: string) => InventoryFile;
+
+/** A file read and parsed with no cache. */
+export function readPlain(path: string): InventoryFile {
+  const text = readFileSync(path, 'utf8');
+  let data: { value: unknown } | undefined;
+  return { path, text, data: () => (data ??= { value: readYaml(text, path) }).value };
+}
+
 function isObject(v: unknown): v is Vars {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -93,8 +104,8 @@ function yamlGroup(inv: InventoryData, name: string, data: unknown, file: string
   }
 }
 
-export function loadYamlInventory(inv: InventoryData, text: string, file: string): void {
-  const data = readYaml(text, file);
+/** A YAML (or JSON) inventory file's data, as readYaml gives it, into the inventory. */
+export function loadYamlInventory(inv: InventoryData, data: unknown, file: string): void {
   if (data === null || data === undefined) return;
   if (!isObject(data)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file} is not an inventory: it should be a mapping of groups`);
   for (const [group, body] of Object.entries(data)) yamlGroup(inv, group, body, file);
@@ -250,7 +261,7 @@ function isExecutable(path: string): boolean {
 }
 
 /** One -i source: a file (by kind) or a directory of them; a comma list of hosts. */
-export function loadSource(inv: InventoryData, source: string): void {
+export function loadSource(inv: InventoryData, source: string, read: ReadFile = readPlain): void {
   if (!source.includes('/') && source.includes(',')) {
     for (const h of source.split(',').map((s) => s.trim()).filter((s) => s !== '')) inv.addHost('ungrouped', h);
     return;
@@ -266,7 +277,7 @@ export function loadSource(inv: InventoryData, source: string): void {
       if (name === 'group_vars' || name === 'host_vars' || name.startsWith('.')) continue;
       if (DIR_IGNORE_EXTS.some((e) => name.endsWith(e))) continue;
       const full = join(source, name);
-      loadSource(inv, full);
+      loadSource(inv, full, read);
     }
     return;
   }
@@ -275,22 +286,23 @@ export function loadSource(inv: InventoryData, source: string): void {
     loadScriptInventory(inv, source);
     return;
   }
-  const text = readFileSync(source, 'utf8');
+  const file = read(source);
+  const text = file.text;
   if (isVaultText(text)) {
     throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `inventory source ${source} is a vault-encrypted file, which ftl does not read`, {
       hint: 'encrypt the values instead (ansible-vault encrypt_string), or whole files under group_vars/host_vars',
     });
   }
   if (ext === '.yml' || ext === '.yaml' || ext === '.json') {
-    loadYamlInventory(inv, text, source);
+    loadYamlInventory(inv, file.data(), source);
     return;
   }
   if (YAML_EXTS.has(ext)) {
     // No extension: YAML when it reads as a mapping of groups, INI otherwise, as Ansible tries them.
     try {
-      const data = readYaml(text, source);
+      const data = file.data();
       if (isObject(data)) {
-        loadYamlInventory(inv, text, source);
+        loadYamlInventory(inv, data, source);
         return;
       }
     } catch (e) {
