@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,17 +13,58 @@ import { coreOf } from '../src/run/ftl-object.js';
 const FTL_BIN = join(import.meta.dirname, '..', 'bin', 'ftl.js');
 
 /**
+ * CPU time (user + system, ms) of a process's descendants so far, reaped children included:
+ * what ftl spent to get to its prompt, which a loaded machine stretches far less than the
+ * wall time. From /proc; undefined where there is none.
+ */
+function cpuOfDescendants(root: number): number | undefined {
+  let names: string[];
+  try {
+    names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const n of names) {
+    try {
+      // Fields after the command name (which may hold spaces): state ppid ... utime(14) stime cutime cstime.
+      const text = readFileSync(`/proc/${n}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let ticks = 0;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop();
+    for (const [child, st] of stats) {
+      if (st.ppid !== pid) continue;
+      ticks += st.ticks;
+      todo.push(child);
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** Linux's USER_HZ: what /proc/PID/stat counts CPU time in. */
+const CLOCK_TICKS = 100;
+
+/**
  * From `ftl` starting to its prompt on the screen, in a real pseudo-terminal (util-linux
  * `script`), then Ctrl-D. Everything a person waits for: node, loading ftl, the inventory
- * and the module index (warm: the first run is not counted).
+ * and the module index (warm: the first run is not counted). Also the CPU time ftl's
+ * processes spent to get there.
  */
-function toPrompt(bin: string, args: readonly string[], home: string, prompt: string): Promise<number> {
+function toPrompt(bin: string, args: readonly string[], home: string, prompt: string): Promise<{ wall: number; cpu: number | undefined }> {
   return new Promise((resolve, reject) => {
     const cmd = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     const t0 = performance.now();
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, HOME: home, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let at: number | undefined;
+    let cpu: number | undefined;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`no prompt within 60 s; the screen said: ${out.slice(-300)}`));
@@ -32,20 +73,26 @@ function toPrompt(bin: string, args: readonly string[], home: string, prompt: st
       out += b.toString('utf8');
       if (at === undefined && out.includes(prompt)) {
         at = performance.now() - t0;
+        cpu = child.pid === undefined ? undefined : cpuOfDescendants(child.pid);
         child.stdin.write('\x04');
       }
     });
     child.once('close', () => {
       clearTimeout(timer);
       if (at === undefined) reject(new Error(`ftl ended before its prompt: ${out.slice(-300)}`));
-      else resolve(at);
+      else resolve({ wall: at, cpu });
     });
   });
 }
 
 export interface StartupOptions {
-  /** bin/ftl.js of the build to measure (another worktree's, for a before/after). */
+  /** bin/ftl.js of the build to measure (default this checkout's). */
   bin?: string;
+  /**
+   * Another build's bin/ftl.js (the commit before) measured in the same rounds, taking turns
+   * with `bin`: on a loaded machine only such paired figures compare.
+   */
+  against?: string;
   runs?: number;
 }
 
@@ -59,20 +106,42 @@ interface Case {
 }
 
 async function measure(c: Case, home: string, opts: StartupOptions, log: (line: string) => void): Promise<void> {
-  const bin = opts.bin ?? FTL_BIN;
+  const bins = [opts.bin ?? FTL_BIN, ...(opts.against === undefined ? [] : [opts.against])];
   const runs = opts.runs ?? 10;
-  c.before?.();
-  await toPrompt(bin, c.args, home, c.prompt);
-  const times: number[] = [];
+  for (const bin of bins) {
+    c.before?.();
+    await toPrompt(bin, c.args, home, c.prompt);
+  }
+  const times = bins.map((): number[] => []);
+  const cpus = bins.map((): number[] => []);
   const load: number[] = [];
   for (let i = 0; i < runs; i++) {
-    c.before?.();
     load.push(loadavg()[0] ?? 0);
-    times.push(await toPrompt(bin, c.args, home, c.prompt));
+    // Taking turns, first one then the other, so neither always follows the other.
+    const order = i % 2 === 0 ? bins.map((_, k) => k) : bins.map((_, k) => bins.length - 1 - k);
+    for (const k of order) {
+      c.before?.();
+      const r = await toPrompt(bins[k] ?? '', c.args, home, c.prompt);
+      times[k]?.push(r.wall);
+      if (r.cpu !== undefined) cpus[k]?.push(r.cpu);
+    }
   }
-  const s = summarise(times);
   const l = summarise(load);
-  log(`repl start-up to the prompt, ${c.label}: median ${ms(s.median)}, best ${ms(Math.min(...times))}, worst ${ms(Math.max(...times))} (${String(runs)} runs in a pty, ${c.note}; load average ${l.median.toFixed(1)}, ${Math.min(...load).toFixed(1)} to ${Math.max(...load).toFixed(1)})`);
+  const loadText = `load average ${l.median.toFixed(1)}, ${Math.min(...load).toFixed(1)} to ${Math.max(...load).toFixed(1)}`;
+  times.forEach((t, k) => {
+    const s = summarise(t);
+    const which = bins.length === 1 ? '' : k === 0 ? ' [this build]' : ` [${opts.against ?? ''}]`;
+    const cpu = cpus[k] ?? [];
+    const cpuText = cpu.length === 0 ? '' : `; CPU to the prompt median ${ms(summarise(cpu).median)}`;
+    log(`repl start-up to the prompt, ${c.label}${which}: median ${ms(s.median)}, best ${ms(Math.min(...t))}, worst ${ms(Math.max(...t))}${cpuText} (${String(runs)} runs in a pty, ${c.note}; ${loadText})`);
+  });
+  const [mine, other] = times;
+  if (mine !== undefined && other !== undefined) {
+    const ratios = mine.map((t, i) => (other[i] ?? Number.NaN) / t);
+    const [myCpu, otherCpu] = cpus;
+    const cpuRatio = myCpu !== undefined && otherCpu !== undefined && myCpu.length === runs && otherCpu.length === runs ? `, ${summarise(myCpu.map((t, i) => (otherCpu[i] ?? Number.NaN) / t)).median.toFixed(2)}x its CPU` : '';
+    log(`  paired: the other build takes ${summarise(ratios).median.toFixed(2)}x this build's time${cpuRatio} (median of ${String(runs)} rounds)`);
+  }
 }
 
 /**

@@ -208,6 +208,16 @@ export class ModuleIndex {
     return [...[...this.byShort.keys()].sort(), ...[...this.byFqcn.keys()].filter((n) => n.includes('.')).sort()];
   }
 
+  /**
+   * How many collections are installed (namespace/name directories), without walking
+   * their modules: what the REPL's banner shows, before its prompt.
+   */
+  collectionCount(): number {
+    const names = new Set<string>();
+    for (const dir of this.collectionDirs) for (const ns of safeDirs(dir)) for (const coll of safeDirs(join(dir, ns))) names.add(`${ns}.${coll}`);
+    return names.size;
+  }
+
   collections(): string[] {
     return [...new Set([...this.withCollections().byFqcn.values()].map((m) => m.collection).filter((c) => c !== ''))].sort();
   }
