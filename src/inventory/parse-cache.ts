@@ -72,16 +72,25 @@ export interface ParseCacheOptions {
 let stampMemo: string | null | undefined;
 
 /**
- * What identifies this build: ftl's version, the size and mtime of the code running
- * (a rebuild changes them) and the yaml package's version. null when it cannot be told.
+ * What identifies this build: ftl's version, the size, mtime and inode of every code file
+ * next to this one (dist/chunks/*.js in the package, where the parser is bundled;
+ * src/inventory/*.ts from source: the parser's own files), and the yaml package's
+ * version. A rebuild or a reinstall changes it. null when it cannot be told.
  */
 function buildStamp(): string | null {
   if (stampMemo !== undefined) return stampMemo;
   try {
-    const self = statSync(fileURLToPath(import.meta.url), { bigint: true });
+    const dir = dirname(fileURLToPath(import.meta.url));
+    const code = readdirSync(dir)
+      .filter((n) => n.endsWith('.js') || n.endsWith('.ts'))
+      .sort()
+      .map((n) => {
+        const st = statSync(join(dir, n), { bigint: true });
+        return `${n}:${String(st.size)}:${String(st.mtimeNs)}:${String(st.ino)}`;
+      });
     const yamlEntry = createRequire(import.meta.url).resolve('yaml');
     const yamlPkg = JSON.parse(readFileSync(join(dirname(yamlEntry), '..', 'package.json'), 'utf8')) as { version?: unknown };
-    stampMemo = [packageVersion(), String(self.size), String(self.mtimeNs), String(yamlPkg.version)].join(':');
+    stampMemo = createHash('sha256').update([packageVersion(), String(yamlPkg.version), ...code].join('\n')).digest('hex');
   } catch {
     stampMemo = null;
   }
