@@ -37,6 +37,17 @@ describe('ftl with its inventory parse cache, through the real CLI', () => {
         utimesSync(file, st.atime, st.mtime);
       }
       assert.deepEqual(await host('web007'), { ansible_host: '10.0.9.7', port: 9090 });
+      // Several ftl processes starting at once on a changed inventory: each writes its entry by renaming a
+      // complete file into place, so all read the same and what is left is whole.
+      writeFileSync(inv, readFileSync(inv, 'utf8').replace('10.0.0.8\n', '10.0.8.8\n'));
+      const outs = await Promise.all([1, 2, 3, 4].map(() => ftl(['inventory', '-i', inv, '--list'], { env, cwd: dir })));
+      for (const o of outs) {
+        assert.equal(o.code, 0, o.stderr);
+        assert.equal(o.stdout, outs[0]?.stdout);
+      }
+      assert.match(outs[0]?.stdout ?? '', /"10\.0\.8\.8"/);
+      assert.deepEqual(readdirSync(cache).filter((n) => !n.endsWith('.json')), [], 'no temporary file left');
+      for (const n of readdirSync(cache)) JSON.parse(readFileSync(join(cache, n), 'utf8'));
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

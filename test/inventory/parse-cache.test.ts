@@ -240,6 +240,48 @@ describe('the inventory parse cache', () => {
     }
   });
 
+  it('what the cache gives back is what parsing gives, for every YAML feature an inventory uses (anchors, merge keys, tags, PyYAML scalars)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftl-parse-cache-'));
+    try {
+      const text = [
+        'base: &base { port: 80, proto: tcp }',
+        'web:',
+        '  <<: *base',
+        '  port: 8080',
+        "tpl: !unsafe '{{ not templated }}'",
+        'omap: !!omap [ {a: 1}, {b: 2} ]',
+        'set: !!set { x, y }',
+        'when: 2001-12-14t21:59:43.10-05:00',
+        'day: 2002-12-14',
+        'octal: 0644',
+        'sexa: 1:20',
+        'words: [yes, No, on, off, y, n, ~, null]',
+        'floats: [1.5, 1e3, 6.8523015e+5]',
+        '1.0: float key',
+        '~: null key',
+        'str: !!str 123',
+        'long: >',
+        '  folded',
+        '  text',
+      ].join('\n');
+      writeFileSync(join(dir, 'vars.yml'), `${text}\n`);
+      const parsed: string[] = [];
+      const cache = new ParseCache(readYaml, {
+        dir: join(dir, 'cache'),
+        minBytes: 0,
+        onParse: (f) => {
+          parsed.push(f);
+        },
+      });
+      const fresh = readYaml(`${text}\n`, join(dir, 'vars.yml'));
+      assert.deepEqual(cache.read(join(dir, 'vars.yml')).data(), fresh);
+      assert.deepEqual(cache.read(join(dir, 'vars.yml')).data(), fresh);
+      assert.equal(parsed.length, 1, 'the second read came from the cache');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parseCache: false reads every file with no cache', async () => {
     const p = project();
     try {
