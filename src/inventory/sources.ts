@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { isScalar, LineCounter, parseDocument, visit, type Document, type ScalarTag } from 'yaml';
+import type { Document, ScalarTag } from 'yaml';
+import { yaml } from '../base/yaml.js';
 import { InventoryError } from '../base/errors.js';
 import type { InventoryData } from './model.js';
 import { iniValue } from './py-literal.js';
@@ -34,9 +35,10 @@ export function readYaml(text: string, file: string): unknown {
     // not JSON: YAML then
   }
   let doc: Document;
-  const lines = new LineCounter();
+  const y = yaml();
+  const lines = new y.LineCounter();
   try {
-    doc = parseDocument(text, { version: '1.1', customTags: pyyamlTags([vaultTag(file)]), merge: true, prettyErrors: true, uniqueKeys: false, lineCounter: lines });
+    doc = y.parseDocument(text, { version: '1.1', customTags: pyyamlTags([vaultTag(file)]), merge: true, prettyErrors: true, uniqueKeys: false, lineCounter: lines });
   } catch (e) {
     if (e instanceof InventoryError) throw e;
     throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
@@ -50,9 +52,9 @@ export function readYaml(text: string, file: string): unknown {
   }
   pythonKeys(doc);
   // Where each vaulted value is, for the errors that name it.
-  visit(doc, {
+  y.visit(doc, {
     Scalar(_, node) {
-      if (isScalar(node) && node.value instanceof VaultedValue && node.range !== undefined && node.range !== null) node.value.line = lines.linePos(node.range[0]).line;
+      if (y.isScalar(node) && node.value instanceof VaultedValue && node.range !== undefined && node.range !== null) node.value.line = lines.linePos(node.range[0]).line;
     },
   });
   return pythonShapes(doc.toJS({ maxAliasCount: -1 }));
