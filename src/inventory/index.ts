@@ -7,7 +7,8 @@ import { dataFromAnsible, pluginReason, type AnsibleInventoryLoader } from './an
 import { hostFacts, type ConnectionDefaults, type HostFacts } from './facts.js';
 import { InventoryData } from './model.js';
 import { evaluatePattern } from './patterns.js';
-import { loadSource } from './sources.js';
+import { ParseCache, type ParseCacheOptions } from './parse-cache.js';
+import { loadSource, readPlain, readYaml, type ReadFile } from './sources.js';
 import { varsFileNames, varsFilesFor, varsFor, varsFromText, readVarsFile } from './vars-files.js';
 import { extraVarsLayers, findVaulted, isVaultText, replaceVaulted, stringsIn, vaultError, VaultedValue, type SecretSink, type VaultDecrypt, type VaultItem } from './vault.js';
 
@@ -56,6 +57,11 @@ export interface InventoryLoadOptions {
    * encrypted files are still decrypted: their variables are shown). Default true.
    */
   decryptValues?: boolean | undefined;
+  /**
+   * Parsed files kept between starts (parse-cache.ts), by default under ~/.ftl/cache/inventory;
+   * false: every file is parsed.
+   */
+  parseCache?: ParseCacheOptions | false | undefined;
 }
 
 /** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
@@ -71,6 +77,8 @@ export class Inventory {
   private readonly varsFileData = new Map<string, Record<string, unknown>>();
   /** Whether any `!vault` value was read: only then are variables searched for placeholders. */
   private vaulted = false;
+  /** How vars files are read: through the parse cache when the load has one. */
+  private readFile: ReadFile = readPlain;
 
   private constructor(
     private readonly data: InventoryData,
@@ -100,9 +108,11 @@ export class Inventory {
     }
     const data = new InventoryData();
     const bases: string[] = [];
+    const cache = opts.parseCache === false ? undefined : new ParseCache(readYaml, opts.parseCache);
+    const readFile: ReadFile = cache === undefined ? readPlain : (p) => cache.read(p);
     for (const s of sources) {
       const path = s.includes(',') && !s.includes('/') ? s : resolvePath(opts.cwd ?? process.cwd(), s);
-      loadSource(data, path);
+      loadSource(data, path, readFile);
       if (path !== s || !s.includes(',')) {
         try {
           bases.push(statSync(path).isDirectory() ? path : dirname(path));
@@ -121,6 +131,7 @@ export class Inventory {
       }
     }
     const inv = new Inventory(data, bases, opts.extraVars, opts.connectionDefaults);
+    inv.readFile = readFile;
     await inv.decryptVault(opts);
     return inv;
   }
@@ -196,7 +207,7 @@ export class Inventory {
 
   /** A vars file's variables: from the load when it held vaulted values, else read now. */
   private readVars(path: string): Record<string, unknown> {
-    return this.varsFileData.get(path) ?? readVarsFile(path);
+    return this.varsFileData.get(path) ?? readVarsFile(path, this.readFile);
   }
 
   /** What tasks see: the plaintext of each vaulted value. */

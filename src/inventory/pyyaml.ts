@@ -5,7 +5,8 @@
  * string (PyYAML wants a dot and a signed exponent), dates come out as ISO text the way
  * ansible-inventory prints them, and only certain casings of yes/no/null count.
  */
-import { isScalar, visit, type Document, type ScalarTag, type Tags } from 'yaml';
+import type { Document, ScalarTag, Tags } from 'yaml';
+import { yaml } from '../base/yaml.js';
 
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const TRUE_WORDS = new Set(['yes', 'true', 'on']);
@@ -133,10 +134,10 @@ export function pyFloatRepr(n: number): string {
  * make it ""), a float key keeps its float form ("1.0", not "1").
  */
 export function pythonKeys(doc: Document): void {
-  visit(doc, {
+  yaml().visit(doc, {
     Pair(_, pair) {
       const key = pair.key;
-      if (!isScalar(key)) return;
+      if (!yaml().isScalar(key)) return;
       if (key.value === null) key.value = 'null';
       else if (key.format === FLOAT_FORMAT && typeof key.value === 'number') key.value = pyFloatRepr(key.value);
     },

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { isScalar, LineCounter, parseDocument, visit, type Document, type ScalarTag } from 'yaml';
+import type { Document, ScalarTag } from 'yaml';
+import { yaml } from '../base/yaml.js';
 import { InventoryError } from '../base/errors.js';
 import type { InventoryData } from './model.js';
 import { iniValue } from './py-literal.js';
 import { pythonKeys, pythonShapes, pyyamlTags } from './pyyaml.js';
 import { expandHostPattern } from './ranges.js';
 import { isVaultText, VaultedValue } from './vault.js';
+import type { InventoryFile } from './parse-cache.js';
 
 const YAML_EXTS = new Set(['', '.yml', '.yaml', '.json']);
 // Ansible's INVENTORY_IGNORE_EXTS default for files in an inventory directory.
@@ -33,9 +35,10 @@ export function readYaml(text: string, file: string): unknown {
     // not JSON: YAML then
   }
   let doc: Document;
-  const lines = new LineCounter();
+  const y = yaml();
+  const lines = new y.LineCounter();
   try {
-    doc = parseDocument(text, { version: '1.1', customTags: pyyamlTags([vaultTag(file)]), merge: true, prettyErrors: true, uniqueKeys: false, lineCounter: lines });
+    doc = y.parseDocument(text, { version: '1.1', customTags: pyyamlTags([vaultTag(file)]), merge: true, prettyErrors: true, uniqueKeys: false, lineCounter: lines });
   } catch (e) {
     if (e instanceof InventoryError) throw e;
     throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
@@ -49,12 +52,22 @@ export function readYaml(text: string, file: string): unknown {
   }
   pythonKeys(doc);
   // Where each vaulted value is, for the errors that name it.
-  visit(doc, {
+  y.visit(doc, {
     Scalar(_, node) {
-      if (isScalar(node) && node.value instanceof VaultedValue && node.range !== undefined && node.range !== null) node.value.line = lines.linePos(node.range[0]).line;
+      if (y.isScalar(node) && node.value instanceof VaultedValue && node.range !== undefined && node.range !== null) node.value.line = lines.linePos(node.range[0]).line;
     },
   });
   return pythonShapes(doc.toJS({ maxAliasCount: -1 }));
+}
+
+/** How inventory and vars files are read: plainly, or through the parse cache (parse-cache.ts). */
+export type ReadFile = (path: string) => InventoryFile;
+
+/** A file read and parsed with no cache. */
+export function readPlain(path: string): InventoryFile {
+  const text = readFileSync(path, 'utf8');
+  let data: { value: unknown } | undefined;
+  return { path, text, data: () => (data ??= { value: readYaml(text, path) }).value };
 }
 
 function isObject(v: unknown): v is Vars {
@@ -93,8 +106,8 @@ function yamlGroup(inv: InventoryData, name: string, data: unknown, file: string
   }
 }
 
-export function loadYamlInventory(inv: InventoryData, text: string, file: string): void {
-  const data = readYaml(text, file);
+/** A YAML (or JSON) inventory file's data, as readYaml gives it, into the inventory. */
+export function loadYamlInventory(inv: InventoryData, data: unknown, file: string): void {
   if (data === null || data === undefined) return;
   if (!isObject(data)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${file} is not an inventory: it should be a mapping of groups`);
   for (const [group, body] of Object.entries(data)) yamlGroup(inv, group, body, file);
@@ -250,7 +263,7 @@ function isExecutable(path: string): boolean {
 }
 
 /** One -i source: a file (by kind) or a directory of them; a comma list of hosts. */
-export function loadSource(inv: InventoryData, source: string): void {
+export function loadSource(inv: InventoryData, source: string, read: ReadFile = readPlain): void {
   if (!source.includes('/') && source.includes(',')) {
     for (const h of source.split(',').map((s) => s.trim()).filter((s) => s !== '')) inv.addHost('ungrouped', h);
     return;
@@ -266,7 +279,7 @@ export function loadSource(inv: InventoryData, source: string): void {
       if (name === 'group_vars' || name === 'host_vars' || name.startsWith('.')) continue;
       if (DIR_IGNORE_EXTS.some((e) => name.endsWith(e))) continue;
       const full = join(source, name);
-      loadSource(inv, full);
+      loadSource(inv, full, read);
     }
     return;
   }
@@ -275,22 +288,23 @@ export function loadSource(inv: InventoryData, source: string): void {
     loadScriptInventory(inv, source);
     return;
   }
-  const text = readFileSync(source, 'utf8');
+  const file = read(source);
+  const text = file.text;
   if (isVaultText(text)) {
     throw new InventoryError('FTL_INVENTORY_UNSUPPORTED', `inventory source ${source} is a vault-encrypted file, which ftl does not read`, {
       hint: 'encrypt the values instead (ansible-vault encrypt_string), or whole files under group_vars/host_vars',
     });
   }
   if (ext === '.yml' || ext === '.yaml' || ext === '.json') {
-    loadYamlInventory(inv, text, source);
+    loadYamlInventory(inv, file.data(), source);
     return;
   }
   if (YAML_EXTS.has(ext)) {
     // No extension: YAML when it reads as a mapping of groups, INI otherwise, as Ansible tries them.
     try {
-      const data = readYaml(text, source);
+      const data = file.data();
       if (isObject(data)) {
-        loadYamlInventory(inv, text, source);
+        loadYamlInventory(inv, data, source);
         return;
       }
     } catch (e) {

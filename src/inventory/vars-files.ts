@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InventoryError } from '../base/errors.js';
-import { readYaml } from './sources.js';
+import { readPlain, readYaml, type ReadFile } from './sources.js';
 
 const EXTS = ['', '.yml', '.yaml', '.json'];
 
@@ -9,14 +9,18 @@ type Vars = Record<string, unknown>;
 
 /** A vars file's text as variables: a mapping, or nothing. */
 export function varsFromText(text: string, path: string): Vars {
-  const data = readYaml(text, path);
+  return varsFromData(readYaml(text, path), path);
+}
+
+/** A vars file's data (as readYaml gives it) as variables. */
+function varsFromData(data: unknown, path: string): Vars {
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new InventoryError('FTL_INVENTORY_SYNTAX', `${path} must hold a mapping of variables`);
   return data as Vars;
 }
 
-export function readVarsFile(path: string): Vars {
-  return varsFromText(readFileSync(path, 'utf8'), path);
+export function readVarsFile(path: string, read: ReadFile = readPlain): Vars {
+  return varsFromData(read(path).data(), path);
 }
 
 function filesIn(dir: string): string[] {

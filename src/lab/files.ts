@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { yaml } from '../base/yaml.js';
 import { UsageError } from '../base/errors.js';
 
 /** One lab host as recorded in <dir>/lab.json. */
@@ -164,5 +164,5 @@ export function labInventory(spec: LabSpec): string {
     groups.length === 1 && groups[0] === undefined
       ? { lab: { hosts: hostsOf(undefined), vars } }
       : { all: { vars, children: Object.fromEntries(groups.map((g) => [g ?? 'lab', { hosts: hostsOf(g) }])) } };
-  return `# Written by ftl lab up; ftl lab down removes it.\n${stringify(doc, { lineWidth: 0 })}`;
+  return `# Written by ftl lab up; ftl lab down removes it.\n${yaml().stringify(doc, { lineWidth: 0 })}`;
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, delimiter, join, resolve as resolvePath } from 'node:path';
 import Fuse from 'fuse.js';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../base/yaml.js';
 import { UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
 import { probeAnsible, type AnsibleEnv } from './ansible-env.js';
@@ -183,7 +183,7 @@ export class ModuleIndex {
     if (this.ansible.ansibleDir !== undefined) {
       try {
         const text = readFileSync(join(this.ansible.ansibleDir, 'config', 'ansible_builtin_runtime.yml'), 'utf8');
-        const doc = parseYaml(text) as { plugin_routing?: { modules?: Record<string, Record<string, Record<string, unknown> | string | undefined>> } };
+        const doc = yaml().parse(text) as { plugin_routing?: { modules?: Record<string, Record<string, Record<string, unknown> | string | undefined>> } };
         for (const [short, route] of Object.entries(doc.plugin_routing?.modules ?? {})) {
           const to = typeof route.redirect === 'string' ? route.redirect : undefined;
           const dep = route.deprecation;
@@ -206,6 +206,16 @@ export class ModuleIndex {
   names(): string[] {
     this.withCollections();
     return [...[...this.byShort.keys()].sort(), ...[...this.byFqcn.keys()].filter((n) => n.includes('.')).sort()];
+  }
+
+  /**
+   * How many collections are installed (namespace/name directories), without walking
+   * their modules: what the REPL's banner shows, before its prompt.
+   */
+  collectionCount(): number {
+    const names = new Set<string>();
+    for (const dir of this.collectionDirs) for (const ns of safeDirs(dir)) for (const coll of safeDirs(join(dir, ns))) names.add(`${ns}.${coll}`);
+    return names.size;
   }
 
   collections(): string[] {

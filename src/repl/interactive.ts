@@ -27,13 +27,19 @@ export interface AskHooks {
   interrupt(): void;
 }
 
+/**
+ * The line before the first prompt. It names the collections, not the modules: counting
+ * modules walks every collection's files (~7,500 with Debian's ansible), which is done
+ * once the prompt is up (completion), not before it.
+ */
 export function banner(s: Shared): string {
   const inv = s.core.inventory;
   const mods = s.core.modules;
   const hosts = inv.hostNames.length;
   const what = hosts === 0 ? 'no inventory: localhost only (ftl.local)' : `${hosts} host${hosts === 1 ? '' : 's'} in ${inv.groupNames.length} groups`;
+  const collections = mods.ansibleAvailable ? mods.collectionCount() : 0;
   const ansible = mods.ansibleAvailable
-    ? `${mods.names().length} modules (ansible-core ${mods.ansibleVersion ?? '?'})`
+    ? `ansible-core ${mods.ansibleVersion ?? '?'}${collections === 0 ? '' : ` and ${String(collections)} collection${collections === 1 ? '' : 's'}`}`
     : 'native modules only: apt-get install ansible-core for every Ansible module';
   return `ftl ${packageVersion()} · ${what} · ${ansible}\nTry ftl.${hosts === 0 ? 'local' : 'here'}.ping() · .help · Tab completes · Ctrl-C cancels a call · Ctrl-D leaves`;
 }

@@ -4,6 +4,7 @@ import { SecretValues } from '../base/secrets.js';
 import { Warnings } from '../base/warnings.js';
 import type { PasswordRequest } from '../base/passwords.js';
 import { AnsibleWorker } from '../hosts/ansible-worker.js';
+import { probeAnsible } from '../modules/ansible-env.js';
 import { ModuleIndex } from '../modules/index.js';
 import { GateProvider } from '../hosts/gates.js';
 import type { AutomationOptions } from './automation-options.js';
@@ -13,6 +14,7 @@ import type { Ftl } from './ftl-types.js';
 import { SessionSecrets } from './session-secrets.js';
 import { DEFAULT_STATE_FILE, hostOfEntry, StateFile } from './state-file.js';
 import { loadProject } from './project.js';
+import { hasAnsibleConfig } from './project-config.js';
 import { resolveGateModules } from './gate-modules.js';
 import { withFtlConfig } from './ftl-config.js';
 import { NatsCaller } from '../nats/caller.js';
@@ -30,6 +32,9 @@ export async function automation(given: AutomationOptions = {}): Promise<Ftl> {
   const warnings = opts.warnings ?? new Warnings();
   // Started only on first need: ansible.cfg, a plugin inventory, vault values, {{ }}, a non-native module.
   const worker = new AnsibleWorker({ warnings });
+  // The module index's probe of the controller's Python (~50 ms, another process) runs while the
+  // inventory is read, when no Ansible configuration can change what it probes; ModuleIndex.load finds it done.
+  if (opts.modules === undefined && !hasAnsibleConfig(process.env, process.cwd())) void probeAnsible(process.env);
   try {
     // Every password the session is given or asks for is a secret to mask wherever it shows;
     // so is every value decrypted from the vault.

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { yaml } from '../base/yaml.js';
 import { UsageError } from '../base/errors.js';
 import { closest } from '../base/suggest.js';
 import type { AutomationOptions } from './automation-options.js';
@@ -88,8 +88,9 @@ export function readFtlConfigFile(file: string): Partial<AutomationOptions> {
   } catch (e) {
     throw new UsageError('FTL_USAGE', `${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { hint: 'make it readable, or unset FTL_CONFIG' });
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', lineCounter: lines, prettyErrors: false });
+  const y = yaml();
+  const lines = new y.LineCounter();
+  const doc = y.parseDocument(text, { version: '1.1', lineCounter: lines, prettyErrors: false });
   const err = doc.errors[0];
   if (err !== undefined) {
     const line = lines.linePos(err.pos[0]).line;

@@ -6,7 +6,7 @@
  * person running the playbook supplies (-e, a vault file), listed in the header.
  */
 import { writeFileSync } from 'node:fs';
-import { Document } from 'yaml';
+import { yaml } from '../base/yaml.js';
 import { FtlError, UsageError } from '../base/errors.js';
 import { MASK } from '../base/secrets.js';
 import type { AuditEntry } from './audit.js';
@@ -149,7 +149,7 @@ export function sessionPlaybook(entries: readonly AuditEntry[], session: string,
     tasks.push(task);
   });
   // YAML 1.1 as Ansible reads it: yes, on, 0644 stay strings only when quoted.
-  const doc = new Document(plays, { version: '1.1' });
+  const doc = new (yaml().Document)(plays, { version: '1.1' });
   const body = doc.toString({ lineWidth: 0 });
   const first = calls[0];
   const last = calls[calls.length - 1];

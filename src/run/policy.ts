@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse } from 'yaml';
+import { yaml } from '../base/yaml.js';
 import { PolicyError } from '../base/errors.js';
 import { fnmatch, isGlob } from '../base/fnmatch.js';
 
@@ -82,7 +82,7 @@ function ruleOf(raw: unknown, file: string, index: number): PolicyRule {
 function rulesOfFile(file: string): PolicyRule[] {
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, 'utf8'));
+    doc = yaml().parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw bad(file, e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e));
   }
