@@ -327,14 +327,22 @@ async function main(): Promise<void> {
       ...all.flatMap((t) => [renderMarkdown(t), '']),
       ...(micro.length > 0 ? ['### Other figures', '', ...micro.map((m) => `- ${m}`), ''] : []),
       ...(profiles.length > 0 ? ['### Profiles', '', '```', ...profiles, '```', ''] : []),
-      // The simulated fleet's section comes from its own run (--only sim): kept as it stands.
+      // The simulated fleet's and the scale sections come from their own runs (--only sim, bench:scale): kept as they stand.
       ...(existsSync(path) && keptSimSection(readFileSync(path, 'utf8')) !== '' ? [keptSimSection(readFileSync(path, 'utf8')), ''] : []),
+      ...(existsSync(path) && keptScaleSection(readFileSync(path, 'utf8')) !== '' ? [keptScaleSection(readFileSync(path, 'utf8')), ''] : []),
       keptAnalysis(path),
       '',
     ].join('\n');
     writeFileSync(path, md);
     log(`wrote ${path}`);
   }
+}
+
+/** bench:scale's section as it stands in BENCHMARKS.md text, markers included ('' when there is none). */
+function keptScaleSection(text: string): string {
+  const a = text.indexOf('<!-- scale:start -->');
+  const b = text.indexOf('<!-- scale:end -->');
+  return a >= 0 && b > a ? text.slice(a, b + '<!-- scale:end -->'.length) : '';
 }
 
 await main();
