@@ -167,14 +167,16 @@ test('Ctrl-C during ftl lab up stops the hosts already started', { timeout: 120_
   const parent = mkdtempSync(join(tmpdir(), 'ftl-lab-int-'));
   const dir = join(parent, 'lab');
   try {
-    const child = spawn(process.execPath, [FTL_BIN, 'lab', 'up', '12', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // 40 hosts start in three batches (16 at a time): when the first host's pid file shows, two
+    // batches are still to come however fast this machine is (12 hosts in one batch raced it).
+    const child = spawn(process.execPath, [FTL_BIN, 'lab', 'up', '40', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr.on('data', (b: Buffer) => (output += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     // Interrupt once the first host has started, while others are still to come.
     const until = Date.now() + 60_000;
-    while (!existsSync(join(dir, 'lab01', 'sshd.pid')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (!existsSync(join(dir, 'lab01', 'sshd.pid')) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGINT');
     const code = await exited;
     assert.notEqual(code, 0, output);

@@ -17,6 +17,7 @@ import { isAlive } from '../../src/lab/procs.js';
 import { parseShard, shardHosts } from '../../src/nats/shard.js';
 import { hasNatsServer, startFtlWorkers, startNatsServer, stopFtlWorkers, type FtlWorker, type NatsServer } from '../../bench/nats-procs.js';
 import { startSimFleet, SIM_GROUP, type SimFleet } from '../../bench/sim/fleet.js';
+import { whenRunning } from '../helpers/when-running.js';
 
 const HOSTS = 30;
 /** The call a worker is killed in: long enough to be caught in flight, short enough for the budget. */
@@ -24,17 +25,6 @@ const SLEEP_S = 8;
 /** The killed call's per-host timeout: the lost hosts must come back well before it. */
 const TIMEOUT_S = 40;
 
-/** Resolves when the call's progress shows n hosts running (the workers acked them). */
-function whenRunning(n: number): { onProgress: (p: { running: readonly unknown[] }) => void; running: Promise<void> } {
-  let go: () => void = () => undefined;
-  const running = new Promise<void>((r) => (go = r));
-  return {
-    onProgress: (p) => {
-      if (p.running.length >= n) go();
-    },
-    running,
-  };
-}
 
 /** Resolves once check() holds, looking every 100 ms; rejects after ms, saying what it waited for. */
 async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {

@@ -8,6 +8,7 @@ import { FTL_BIN } from '../helpers/ftl.js';
 import { automation, type Ftl } from '../../src/run/automation.js';
 import { parseShard, shardHosts } from '../../src/nats/shard.js';
 import type { Lab } from '../../src/lab/lab.js';
+import { whenRunning } from '../helpers/when-running.js';
 
 // Three `ftl worker`s (the built bin/ftl.js, as a user runs them) over one lab, behind a real
 // nats-server started here on a free port; the caller is automation({ nats }) in this process.
@@ -96,17 +97,6 @@ function on(f: Ftl, name: string): NonNullable<Ftl[string]> {
   return t;
 }
 
-/** Resolves when the call's progress shows every given host running (the workers took it). */
-function whenRunning(n: number): { onProgress: (p: { running: readonly unknown[] }) => void; running: Promise<void> } {
-  let go: () => void = () => undefined;
-  const running = new Promise<void>((r) => (go = r));
-  return {
-    onProgress: (p) => {
-      if (p.running.length >= n) go();
-    },
-    running,
-  };
-}
 
 describe('NATS: a caller and three ftl workers over one lab', { timeout: 240_000, skip: hasNatsServer() ? false : 'SKIPPED LOUDLY: nats-server is not installed (apt-get install nats-server)' }, () => {
   let lab: Lab;
