@@ -88,16 +88,47 @@ function matchList(names: readonly string[], pattern: string): string[] {
   return names.filter((n) => n === pattern);
 }
 
-function enumerate(src: PatternSource, pattern: string): string[] {
+/**
+ * The inventory's names as sets, made once per pattern on first need: a NATS worker is sent
+ * its thousands of hosts as one comma list, and matching each plain name by a walk over
+ * every host and group made that quadratic.
+ */
+class NameSets {
+  private hosts: Set<string> | undefined;
+  private groups: Set<string> | undefined;
+  constructor(readonly src: PatternSource) {}
+  host(name: string): boolean {
+    this.hosts ??= new Set(this.src.hostNames());
+    return this.hosts.has(name);
+  }
+  group(name: string): boolean {
+    this.groups ??= new Set(this.src.groupNames());
+    return this.groups.has(name);
+  }
+  knownHosts(): Set<string> {
+    this.hosts ??= new Set(this.src.hostNames());
+    return this.hosts;
+  }
+}
+
+const GLOB_OR_RE = /^~|[*?[]/;
+
+function enumerate(names: NameSets, pattern: string): string[] {
+  const src = names.src;
   if (pattern === 'all' || pattern === '*') return src.allHosts();
   if (isFolded(pattern)) {
-    const known = new Set(src.hostNames());
+    const known = names.knownHosts();
     return [...new Set(expandHosts(pattern).flatMap((h) => (known.has(h) ? [h] : (src.implicit(h) ?? []))))];
   }
+  const plain = !GLOB_OR_RE.test(pattern);
   const results: string[] = [];
-  const groups = matchList(src.groupNames(), pattern);
+  const groups = plain ? (names.group(pattern) ? [pattern] : []) : matchList(src.groupNames(), pattern);
   for (const g of groups) results.push(...src.hostsOfGroup(g));
-  if (groups.length === 0 || pattern.startsWith('~') || /[.?*[]/.test(pattern)) results.push(...matchList(src.hostNames(), pattern));
+  if (groups.length === 0 || pattern.startsWith('~') || /[.?*[]/.test(pattern)) {
+    if (plain) {
+      if (names.host(pattern)) results.push(pattern);
+    } else results.push(...matchList(src.hostNames(), pattern));
+  }
   if (results.length === 0) {
     const implicit = src.implicit(pattern);
     if (implicit !== undefined) results.push(implicit);
@@ -114,9 +145,9 @@ function subscript(pattern: string): { expr: string; slice: [number, number | un
   return { expr: m[1] ?? pattern, slice: [start, m[4] === '' || m[4] === undefined ? -1 : Number(m[4])] };
 }
 
-function matchOne(src: PatternSource, pattern: string): string[] {
+function matchOne(names: NameSets, pattern: string): string[] {
   const { expr, slice } = subscript(pattern);
-  const hosts = enumerate(src, expr);
+  const hosts = enumerate(names, expr);
   if (slice === undefined || hosts.length === 0) return hosts;
   const norm = (i: number): number => (i < 0 ? hosts.length + i : i);
   const [a, b] = slice;
@@ -133,17 +164,23 @@ export function evaluatePattern(src: PatternSource, pattern: string): string[] {
   const regular = terms.filter((t) => !t.startsWith('&') && !t.startsWith('!'));
   // Only intersections and exclusions: they apply to all hosts, as in Ansible.
   const ordered = [...(regular.length === 0 ? ['all'] : regular), ...terms.filter((t) => t.startsWith('&')), ...terms.filter((t) => t.startsWith('!'))];
+  const names = new NameSets(src);
   let hosts: string[] = [];
+  // Kept with hosts while plain terms add to them (intersections and exclusions come after all of those).
+  const seen = new Set<string>();
   for (const term of ordered) {
     if (term.startsWith('!')) {
-      const out = new Set(matchOne(src, term.slice(1)));
+      const out = new Set(matchOne(names, term.slice(1)));
       hosts = hosts.filter((h) => !out.has(h));
     } else if (term.startsWith('&')) {
-      const keep = new Set(matchOne(src, term.slice(1)));
+      const keep = new Set(matchOne(names, term.slice(1)));
       hosts = hosts.filter((h) => keep.has(h));
     } else {
-      const seen = new Set(hosts);
-      for (const h of matchOne(src, term)) if (!seen.has(h)) hosts.push(h);
+      for (const h of matchOne(names, term)) {
+        if (seen.has(h)) continue;
+        seen.add(h);
+        hosts.push(h);
+      }
     }
   }
   return hosts;

@@ -15,6 +15,17 @@ const src: PatternSource = {
 };
 
 describe('host patterns', () => {
+  it('a list of thousands of names (what a NATS worker is sent) keeps its order, drops repeats and names it does not know, then applies & and !', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `h${String(i).padStart(5, '0')}`);
+    const big: PatternSource = { groupNames: () => ['all', 'odd'], hostNames: () => many, hostsOfGroup: (g) => (g === 'odd' ? many.filter((_, i) => i % 2 === 1) : many), allHosts: () => many, implicit: () => undefined };
+    const asked = [...many].reverse();
+    const pattern = [...asked, 'h00007', 'nosuch', 'odd'].join(',');
+    const got = evaluatePattern(big, pattern);
+    assert.equal(got.length, 5000);
+    assert.deepEqual(got.slice(0, 2), ['h04999', 'h04998'], 'in the order written');
+    assert.deepEqual(evaluatePattern(big, `${asked.slice(0, 10).join(',')},&odd,!h04999`), ['h04997', 'h04995', 'h04993', 'h04991']);
+  });
+
   it('any host text results print (folded) is a target that gives those hosts back', () => {
     const lists = [['lab01', 'lab02'], ['lab01', 'lab02', 'lab03', 'lab07'], ['lab01', 'lab03', 'web1', 'web2'], ['db1', 'web10', 'web2'], ['n08', 'n9', 'n10'], ['10.0.0.1', '10.0.0.2'], ['lab02', 'localhost']];
     for (const list of lists) {
