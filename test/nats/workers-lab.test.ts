@@ -1,10 +1,9 @@
 // @tier full
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { withLab } from '../helpers/lab.js';
-import { FTL_BIN } from '../helpers/ftl.js';
+import { hasNatsServer, startFtlWorkers, startNatsServer, stopFtlWorkers, type FtlWorker, type NatsServer } from '../../bench/nats-procs.js';
 import { automation, type Ftl } from '../../src/run/automation.js';
 import { parseShard, shardHosts } from '../../src/nats/shard.js';
 import type { Lab } from '../../src/lab/lab.js';
@@ -13,73 +12,6 @@ import { whenRunning } from '../helpers/when-running.js';
 // Three `ftl worker`s (the built bin/ftl.js, as a user runs them) over one lab, behind a real
 // nats-server started here on a free port; the caller is automation({ nats }) in this process.
 const KEY = 'test key for sealing nats calls';
-
-function hasNatsServer(): boolean {
-  try {
-    execFileSync('nats-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => {
-        resolve(typeof a === 'object' && a !== null ? a.port : 0);
-      });
-    });
-  });
-}
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = tcpConnect(port, '127.0.0.1', () => {
-        c.end();
-        resolve(true);
-      });
-      c.once('error', () => {
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nats-server did not listen on ${String(port)} within ${String(ms)} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Starts `ftl worker` and resolves once it says it is ready (its stderr). */
-function startWorker(url: string, inventory: string, k: number, log: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [FTL_BIN, 'worker', '--nats', url, '-i', inventory, '--shard', `${String(k)}/3`, '--name', `w${String(k)}`, '--heartbeat', '0.5'], {
-    env: { ...process.env, NO_COLOR: '1', FTL_NATS_KEY: KEY },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => {
-      reject(new Error(`worker w${String(k)} not ready in 60 s: ${err}`));
-    }, 60_000);
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
-      log.push(b.toString('utf8'));
-      if (/ready\n/.test(err)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker w${String(k)} exited (${String(code)}): ${err}`));
-    });
-  });
-}
 
 /** The hosts' `sleep 29.37` processes now (pgrep exits 1 when there is none). */
 function sleeps(): number {
@@ -102,18 +34,15 @@ describe('NATS: a caller and three ftl workers over one lab', { timeout: 240_000
   let lab: Lab;
   let release: () => void = () => undefined;
   let labDone: Promise<void>;
-  let server: ChildProcess;
+  let server: NatsServer;
   let url: string;
-  const workers: ChildProcess[] = [];
-  const log: string[] = [];
+  let workers: FtlWorker[] = [];
   let ftl: Ftl;
   let hosts: string[];
 
   before(async () => {
-    const port = await freePort();
-    url = `nats://127.0.0.1:${String(port)}`;
-    server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitForPort(port, 10_000);
+    server = await startNatsServer();
+    url = server.url;
     let up: (l: Lab) => void = () => undefined;
     const ready = new Promise<Lab>((r) => (up = r));
     labDone = withLab(6, async (l) => {
@@ -122,14 +51,15 @@ describe('NATS: a caller and three ftl workers over one lab', { timeout: 240_000
     });
     lab = await Promise.race([ready, labDone.then(() => Promise.reject(new Error('lab ended')))]);
     hosts = lab.hosts.map((h) => h.name);
-    workers.push(...(await Promise.all([1, 2, 3].map((k) => startWorker(url, lab.inventoryPath, k, log)))));
+    // The built bin/ftl.js, as a user runs it; ready when each says so on stderr.
+    workers = await startFtlWorkers({ url, inventory: lab.inventoryPath, count: 3, heartbeatS: 0.5, env: { FTL_NATS_KEY: KEY } });
     ftl = await automation({ inventory: lab.inventoryPath, nats: url, natsKey: KEY, audit: false, stateFile: false });
   });
 
   after(async () => {
     await ftl.close();
-    for (const w of workers) w.kill('SIGKILL');
-    server.kill('SIGKILL');
+    await stopFtlWorkers(workers);
+    await server.stop();
     release();
     await labDone;
   });
@@ -206,7 +136,7 @@ describe('NATS: a caller and three ftl workers over one lab', { timeout: 240_000
     const w = whenRunning(hosts.length);
     const call = on(ftl, 'lab').command({ cmd: 'sleep 5' }, { timeout: 60, onProgress: w.onProgress });
     await w.running;
-    workers[1]?.kill('SIGKILL');
+    workers[1]?.child.kill('SIGKILL');
     const r = await call;
     assert.deepEqual(r.unreachable.sort(), [...lost].sort(), JSON.stringify(r.hosts));
     assert.deepEqual(r.changed.sort(), [...others].sort(), JSON.stringify(r.hosts));
