@@ -8,17 +8,12 @@ import { buildGateZip, ensureGate, gateSourceDir, type GateBuild } from '../../s
 import { spawnLocalGate } from '../../src/gate/local.js';
 import { GateClient } from '../../src/gate/client.js';
 import { GatePool } from '../../src/gate/pool.js';
+import { isAlive } from '../../src/lab/procs.js';
 
 const SLEEPER = Buffer.from('import json, os, sys, time\nargs = json.load(sys.stdin)["ANSIBLE_MODULE_ARGS"]\nif args.get("pidfile"):\n    open(args["pidfile"], "w").write(str(os.getpid()))\ntime.sleep(args["s"])\nprint(json.dumps({"slept": args["s"], "changed": False}))\n').toString('base64');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Running, not a zombie waiting to be reaped. */
+const alive = isAlive;
 
 describe('the gate on this machine', () => {
   let dir: string;

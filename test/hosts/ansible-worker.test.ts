@@ -17,6 +17,7 @@ import type { AnsibleWorker, HostsScope } from '../../src/hosts/ansible-worker.j
 import { automation, type Ftl } from '../../src/run/automation.js';
 import { run } from '../helpers/exec.js';
 import { coreOf } from '../../src/run/ftl-object.js';
+import { isAlive } from '../../src/lab/procs.js';
 
 const INVENTORY = `
 all:
@@ -180,14 +181,7 @@ describe('the Ansible worker with ansible-core', { timeout: 600_000 }, () => {
     const pid = (await coreOf(other).gates.ansible.hello()).pid;
     assert.ok(typeof pid === 'number');
     await other.close();
-    const alive = (): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
+    const alive = (): boolean => isAlive(pid);
     for (let i = 0; i < 100 && alive(); i++) await new Promise((res) => setTimeout(res, 100));
     assert.equal(alive(), false, `worker ${String(pid)} still running after close()`);
   });

@@ -3,7 +3,7 @@
  * (never the gate's native ones), as the controller calls it: the request built by
  * buildModuleRequest, sources sent once, the reply read by interpretReply.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { GateClient } from '../../src/gate/client.js';
 import { ModuleIndex } from '../../src/modules/index.js';
 import { buildModuleRequest, interpretReply } from '../../src/modules/request.js';
 import { gatePayload } from '../../src/hosts/gate-build.js';
+import { isAlive } from '../../src/lab/procs.js';
 
 /** Test modules (ftl_probe, ftl_crash, ...): FTL_MODULE_PATH for ftl, ANSIBLE_LIBRARY for ansible. */
 export const FIXTURE_MODULES = fileURLToPath(new URL('./fixtures/modules', import.meta.url));
@@ -82,15 +83,4 @@ export async function openModuleGate(opts: { zygote: boolean }): Promise<ModuleG
 }
 
 /** Alive and not a zombie waiting to be reaped. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+export const alive = isAlive;

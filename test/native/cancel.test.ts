@@ -5,15 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openNativeGate, type NativeGate } from './native-gate.js';
+import { isAlive } from '../../src/lab/procs.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Running, not a zombie waiting to be reaped. */
+const alive = isAlive;
 
 async function waitFor(what: string, test: () => boolean, ms = 30_000): Promise<void> {
   const until = Date.now() + ms;

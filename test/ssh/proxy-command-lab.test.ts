@@ -13,6 +13,7 @@ import { labUp, type Lab } from '../../src/lab/lab.js';
 import { sshGLookup } from '../../src/ssh/config.js';
 import { ftl, jsonLines } from '../helpers/ftl.js';
 import { labGates, pingThrough } from './fixture.js';
+import { isAlive } from '../../src/lab/procs.js';
 
 /** A TCP relay as nc would be: stdin to the address, the address to stdout; it logs its pid and the words it was given. */
 const RELAY = `
@@ -40,14 +41,8 @@ function relayRuns(log: string): RelayRun[] {
     .map((l) => JSON.parse(l) as RelayRun);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Running, not a zombie waiting to be reaped. */
+const alive = isAlive;
 
 async function gone(pids: readonly number[]): Promise<boolean> {
   const until = Date.now() + 15_000;
