@@ -133,6 +133,9 @@ function localRunner(noise = ''): RemoteRunner {
       c.on('close', (code) => {
         resolve({ code, signal: undefined, stdout, stderr });
       });
+      // A command that never reads stdin may exit before the write lands (EPIPE): as over SSH,
+      // what it did not read is dropped, and its exit code says how it went.
+      c.stdin.on('error', () => undefined);
       c.stdin.end(stdin === undefined ? undefined : Buffer.from(stdin));
     });
 }
