@@ -26,6 +26,8 @@ function localRunner(env: NodeJS.ProcessEnv = process.env): RemoteRunner {
       c.on('close', (code) => {
         resolve({ code, signal: undefined, stdout, stderr });
       });
+      // A command that never reads stdin may exit first (EPIPE): dropped, as over SSH.
+      c.stdin.on('error', () => undefined);
       c.stdin.end(stdin === undefined ? undefined : Buffer.from(stdin));
     });
 }
