@@ -97,17 +97,16 @@ class NameSets {
   private hosts: Set<string> | undefined;
   private groups: Set<string> | undefined;
   constructor(readonly src: PatternSource) {}
-  host(name: string): boolean {
+  knownHosts(): Set<string> {
     this.hosts ??= new Set(this.src.hostNames());
-    return this.hosts.has(name);
+    return this.hosts;
+  }
+  host(name: string): boolean {
+    return this.knownHosts().has(name);
   }
   group(name: string): boolean {
     this.groups ??= new Set(this.src.groupNames());
     return this.groups.has(name);
-  }
-  knownHosts(): Set<string> {
-    this.hosts ??= new Set(this.src.hostNames());
-    return this.hosts;
   }
 }
 
