@@ -99,7 +99,7 @@ export async function runAnsiblePlays(plays: readonly { host: string; calls: rea
     // JSON is YAML; module args stay exactly as given (no YAML 1.1 surprises).
     writeFileSync(book, JSON.stringify(plays.map((p) => ({ hosts: p.host, gather_facts: false, tasks: tasks(p.calls) }))));
     const hosts = [...new Set(plays.map((p) => p.host))];
-    const playArgs = commonArgs(hosts.length === 1 ? (hosts[0] ?? '') : hosts.join(','), { ...opts, check: false, diff: false });
+    const playArgs = commonArgs(hosts.join(','), { ...opts, check: false, diff: false });
     const out = await run('ansible-playbook', [...playArgs, book], { ...ORACLE_ENV, ...opts.env }, 300_000, [0, 2, 4]);
     const parsed = parseJsonCallback(out);
     return plays.map((p, n) => p.calls.map((_, i) => hostResult(parsed, i, p.host, n)));
