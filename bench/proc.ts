@@ -34,7 +34,7 @@ function cmdline(pid: number): string {
 }
 
 /** Children of every thread of a process (/proc/PID/task/TID/children). */
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   const out: number[] = [];
   let tasks: string[];
   try {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -7,6 +7,7 @@ import { complete } from '../src/repl/completer.js';
 import { CoreCompletionSource } from '../src/repl/completion-source.js';
 import { DOT_COMMANDS, type DotContext } from '../src/repl/dot-commands.js';
 import { automation } from '../src/run/automation.js';
+import { childrenOf, ProcessGroup } from './proc.js';
 import { ms, summarise } from './stats.js';
 import { coreOf } from '../src/run/ftl-object.js';
 
@@ -15,41 +16,11 @@ const FTL_BIN = join(import.meta.dirname, '..', 'bin', 'ftl.js');
 /**
  * CPU time (user + system, ms) of a process's descendants so far, reaped children included:
  * what ftl spent to get to its prompt, which a loaded machine stretches far less than the
- * wall time. From /proc; undefined where there is none.
+ * wall time. From /proc.
  */
-function cpuOfDescendants(root: number): number | undefined {
-  let names: string[];
-  try {
-    names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return undefined;
-  }
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const n of names) {
-    try {
-      // Fields after the command name (which may hold spaces): state ppid ... utime(14) stime cutime cstime.
-      const text = readFileSync(`/proc/${n}/stat`, 'utf8');
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(n), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  let ticks = 0;
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.pop();
-    for (const [child, st] of stats) {
-      if (st.ppid !== pid) continue;
-      ticks += st.ticks;
-      todo.push(child);
-    }
-  }
-  return (ticks * 1000) / CLOCK_TICKS;
+function cpuOfDescendants(root: number): number {
+  return new ProcessGroup(childrenOf(root)).cpuMs();
 }
-
-/** Linux's USER_HZ: what /proc/PID/stat counts CPU time in. */
-const CLOCK_TICKS = 100;
 
 /**
  * From `ftl` starting to its prompt on the screen, in a real pseudo-terminal (util-linux
