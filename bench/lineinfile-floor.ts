@@ -64,10 +64,17 @@ export interface FloorFigures {
   forkCpuMs: number;
   /** The floor's parent (its side of the fork, the wait), CPU per call: the floor's children plus this is the whole of a bare fork. */
   forkParentCpuMs: number;
+  /**
+   * Gate CPU over the floor's, per round (each round's gate calls next to its floor run),
+   * median over the rounds: against the floor's children, and against children and parent.
+   * Steadier than a ratio of medians on a machine whose speed drifts during the run.
+   */
+  ratioChildren: number;
+  ratioWhole: number;
 }
 
 /** Warm lineinfile through a local gate and as a bare fork, in the same run and on the same machine (alternating rounds). */
-export async function benchLineinfileFloor(log: (s: string) => void, calls = 40, rounds = 3): Promise<FloorFigures | undefined> {
+export async function benchLineinfileFloor(log: (s: string) => void, calls = 40, rounds = 9): Promise<FloorFigures | undefined> {
   const index = await ModuleIndex.load();
   const found = index.resolve('ansible.builtin.lineinfile');
   if (!index.ansibleAvailable || found === undefined) {
@@ -116,9 +123,18 @@ export async function benchLineinfileFloor(log: (s: string) => void, calls = 40,
     await s.close();
     rmSync(work, { recursive: true, force: true });
   }
-  const out = { gateMs: summarise(g).median, gateCpuMs: summarise(gc).median, forkMs: summarise(f).median, forkCpuMs: summarise(fc).median, forkParentCpuMs: summarise(fp).median };
+  const perRound = (floor: (i: number) => number): number => summarise(gc.map((c, i) => c / floor(i))).median;
+  const out = {
+    gateMs: summarise(g).median,
+    gateCpuMs: summarise(gc).median,
+    forkMs: summarise(f).median,
+    forkCpuMs: summarise(fc).median,
+    forkParentCpuMs: summarise(fp).median,
+    ratioChildren: perRound((i) => fc[i] ?? NaN),
+    ratioWhole: perRound((i) => (fc[i] ?? NaN) + (fp[i] ?? NaN)),
+  };
   log(
-    `lineinfile, warm, same machine: through the gate ${out.gateMs.toFixed(1)} ms (gate CPU ${out.gateCpuMs.toFixed(1)} ms/call) · bare fork of a warm interpreter ${out.forkMs.toFixed(1)} ms (CPU ${out.forkCpuMs.toFixed(1)} ms/call in the children, ${out.forkParentCpuMs.toFixed(1)} in the parent) · ratio ${(out.gateMs / out.forkMs).toFixed(2)}x wall, ${(out.gateCpuMs / out.forkCpuMs).toFixed(2)}x CPU (children), ${(out.gateCpuMs / (out.forkCpuMs + out.forkParentCpuMs)).toFixed(2)}x CPU (children and parent)`,
+    `lineinfile, warm, same machine, ${String(rounds)} rounds of ${String(calls)} calls: through the gate ${out.gateMs.toFixed(1)} ms (gate CPU ${out.gateCpuMs.toFixed(1)} ms/call) · bare fork of a warm interpreter ${out.forkMs.toFixed(1)} ms (CPU ${out.forkCpuMs.toFixed(1)} ms/call in the children, ${out.forkParentCpuMs.toFixed(1)} in the parent) · ratio ${(out.gateMs / out.forkMs).toFixed(2)}x wall; CPU, median of the rounds' ratios: ${out.ratioChildren.toFixed(2)}x the children, ${out.ratioWhole.toFixed(2)}x children and parent`,
   );
   return out;
 }

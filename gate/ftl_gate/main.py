@@ -1,4 +1,4 @@
-"""The gate's loop: read frames from stdin, answer each request on its own thread."""
+"""The gate's loop: read frames from stdin, answer each request on a thread of its own (workers.py)."""
 import io
 import os
 import sys
@@ -7,6 +7,7 @@ import time
 
 from . import lazy, output, protocol
 from .context import RequestContext
+from .workers import Workers
 
 SHUTDOWN_WAIT_S = 10.0
 
@@ -24,6 +25,7 @@ class Gate:
         self.calls = 0
         # Watches and monitors (events.Streams), made by the first of them.
         self.streams = None
+        self.workers = Workers()
 
     def send(self, msg_type, data, msg_id=None):
         """Sends a message; a reply that cannot be encoded goes as an Error for the same id instead."""
@@ -87,7 +89,7 @@ class Gate:
         with self.ilock:
             self.inflight[msg_id] = ctx
         try:
-            threading.Thread(target=self._run_request, args=(msg_type, data, msg_id, ctx), daemon=True).start()
+            self.workers.submit(self._run_request, msg_type, data, msg_id, ctx)
         except RuntimeError as e:  # no thread to be had: that request fails, the gate goes on
             with self.ilock:
                 self.inflight.pop(msg_id, None)

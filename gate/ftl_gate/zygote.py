@@ -8,7 +8,8 @@ Wire, between the gate and this process (all on pipes private to the two):
 - fd 0, gate to zygote: one JSON object per line, a job {id, fqn, lib, cwd, params}
   (params: the JSON text of {"ANSIBLE_MODULE_ARGS": {...}}).
   Right after each line the gate sends, on the datagram socket whose fd number is
-  argv[1], the job id (8 bytes) with the child's stdout and stderr pipe ends (SCM_RIGHTS).
+  argv[1], the job id (8 bytes) with the child's stdin, stdout and stderr (SCM_RIGHTS):
+  stdin holds params then ends (a pipe, or a file for long ones), the others are pipe ends.
 - fd 1, zygote to gate: one JSON object per line: {"ready": true, "pid"} once the
   imports are done (or {"error"} and exit), then per job {"id", "pid"} when forked,
   {"id", "rc"} when the child has exited (rc as subprocess gives it: -N for signal N),
@@ -37,6 +38,7 @@ import re
 import select
 import signal
 import socket
+import _signal
 import struct
 import sys
 
@@ -67,6 +69,8 @@ ON_DEMAND = (
 # Standard modules the zygote itself uses in every child: imported once, before the first fork.
 CHILD_PRELOAD = ("runpy", "random", "importlib.util")
 JOB_FDS_WAIT_S = 30.0
+_SIGINT = int(signal.SIGINT)
+_POLLIN = getattr(select, "POLLIN", 1)
 # Compiled modules kept: a handful covers a play's modules; each costs the zygote (and the
 # page tables every fork copies) its size.
 CODE_CACHE_SIZE = 32
@@ -96,23 +100,27 @@ class _CodeCache:
         self.codes = {}
 
     def get(self, job):
-        """The job's module compiled, or None (the child then finds and compiles it as runpy does)."""
+        """(code, spec) of the job's module, or None (the child then finds and compiles it as runpy does).
+        The spec is the one the path finder gives a source file, made here so that no child makes it."""
         path = module_file(job)
         digest = job.get("digest")
         if path is None or not isinstance(digest, str):
             return None
         key = (path, digest)
-        code = self.codes.pop(key, None)
-        if code is None:
+        entry = self.codes.pop(key, None)
+        if entry is None:
             _import_wanted(job.get("lib"))
             code = _compile(path, digest)
             if code is None:
                 return None
+            import importlib.util
+
+            entry = (code, importlib.util.spec_from_file_location(job["fqn"], path))
             while len(self.codes) >= self.size:
                 del self.codes[next(iter(self.codes))]
-            gc.freeze()  # as for imports: the children's collections leave it alone
-        self.codes[key] = code
-        return code
+            _trim()
+        self.codes[key] = entry
+        return entry
 
 
 def _import_wanted(lib):
@@ -133,6 +141,25 @@ def _import_wanted(lib):
                 if any(n not in sys.modules for n in names) and pattern.search(text):
                     for n in names:
                         _import(n)
+
+
+_malloc_trim = []
+
+
+def _trim():
+    """Gives the C heap's free pages back to the system (glibc's malloc_trim) after imports
+    and compiling: pages a fork would otherwise copy the page table entries of, and a
+    child write into (copy). ~15% less memory to fork here; nothing where there is no
+    ctypes or no glibc."""
+    if not _malloc_trim:
+        try:
+            import ctypes
+
+            _malloc_trim.append(ctypes.CDLL(None).malloc_trim)
+        except (ImportError, OSError, AttributeError):
+            _malloc_trim.append(None)
+    if _malloc_trim[0] is not None:
+        _malloc_trim[0](0)
 
 
 def module_file(job):
@@ -178,26 +205,52 @@ def _status_rc(status):
 
 
 class _Zygote:
+    """Reads jobs, forks, reaps. After each fork every page of this process is shared with
+    the child until one of them writes it, and the first write copies it (~4 us a page):
+    so between a fork and the child's end the loop touches as little as it can (no JSON,
+    no Python signal handler), and a child learns of its end by a pidfd where the kernel
+    has them (Linux 5.3, Python 3.9), by SIGCHLD otherwise."""
+
     def __init__(self, sock):
         self.sock = sock
         self.sock.settimeout(JOB_FDS_WAIT_S)
-        self.children = {}  # pid -> job id
-        self.rsig, self.wsig = os.pipe()
-        os.set_blocking(self.rsig, False)
-        os.set_blocking(self.wsig, False)
+        self.children = {}  # pid -> job id: all of them without pidfds, those it could not open one for with
+        self.pidfds = {}  # pidfd -> (pid, job id)
+        self.rsig = self.wsig = None
+        self.use_pidfd = _pidfd_works()
+        self.cwd = os.getcwd()
         self.codes = _CodeCache()
 
     def serve(self):
         """Runs until the gate goes; in a forked child, returns the child's job."""
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the gate decides when calls stop
-        signal.signal(signal.SIGCHLD, lambda *_: None)
-        signal.set_wakeup_fd(self.wsig)
+        if not self.use_pidfd:
+            self.rsig, self.wsig = os.pipe()
+            os.set_blocking(self.rsig, False)
+            os.set_blocking(self.wsig, False)
+            signal.signal(signal.SIGCHLD, lambda *_: None)
+            signal.set_wakeup_fd(self.wsig)
         buf = bytearray()
+        self.poller = _poller()
+        self.poller.register(0, _POLLIN)
+        if self.rsig is not None:
+            self.poller.register(self.rsig, _POLLIN)
         while True:
-            ready, _, _ = select.select([0, self.rsig], [], [])
-            if self.rsig in ready:
+            # Children without a pidfd (none could be opened) are looked for every 50 ms.
+            timeout = 50 if self.use_pidfd and self.children else None
+            ready = self.poller.poll(timeout)
+            if timeout is not None:
                 self._reap()
-            if 0 in ready:
+            job_ready = False
+            for fd, _events in ready:
+                if fd == 0:
+                    job_ready = True
+                elif fd == self.rsig:
+                    self._reap()
+                else:
+                    self.poller.unregister(fd)
+                    self._ended(fd)
+            if job_ready:
                 chunk = os.read(0, 1 << 16)
                 if not chunk:
                     return None
@@ -212,7 +265,25 @@ class _Zygote:
                     if job is not None:
                         return job
 
+    def _ended(self, pidfd):
+        pid, job_id = self.pidfds.pop(pidfd)
+        os.close(pidfd)
+        try:
+            _pid, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = None
+        _send_rc(job_id, status)
+
     def _reap(self):
+        if self.use_pidfd:  # only the children it has no pidfd for: waitpid(-1) would take the others' status
+            for pid in list(self.children):
+                try:
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    done, status = pid, None
+                if done:
+                    _send_rc(self.children.pop(pid), status)
+            return
         try:
             while os.read(self.rsig, 512):
                 pass
@@ -227,7 +298,7 @@ class _Zygote:
                 return
             job_id = self.children.pop(pid, None)
             if job_id is not None:
-                _send({"id": job_id, "rc": _status_rc(status)})
+                _send_rc(job_id, status)
 
     def _start(self, line):
         job = json.loads(line.decode("utf-8"))
@@ -237,12 +308,19 @@ class _Zygote:
         except OSError as e:
             _send({"id": job_id, "error": "no pipes for the call: %s" % e})
             return None
-        if fd_id != job_id or len(fds) != 2:
+        if fd_id != job_id or len(fds) != 3:
             for fd in fds:
                 os.close(fd)
             _send({"id": job_id, "error": "the call's pipes did not arrive with it"})
             return None
         job["code"] = self.codes.get(job)
+        job["chdir"] = job.get("cwd") != self.cwd  # the zygote's own: no chdir in the child
+        job["stdin_given"] = True
+        # Everything this process holds now stays out of the child's garbage collections
+        # (a collection writes to each object it visits: a copied page each). Only
+        # reference cycles made here later are never collected; the loop makes almost none.
+        gc.freeze()
+        job["old_collections"] = _old_collections()  # the child's at its start (see _run_child)
         try:
             pid = os.fork()
         except OSError as e:
@@ -253,45 +331,107 @@ class _Zygote:
         if pid == 0:
             self._become_child(fds)
             return job
+        # The child runs now: from here to the next select, as little as can be.
         for fd in fds:
             os.close(fd)
-        self.children[pid] = job_id
-        _send({"id": job_id, "pid": pid})
+        if self.use_pidfd:
+            try:
+                pidfd = os.pidfd_open(pid)
+                self.pidfds[pidfd] = (pid, job_id)
+                self.poller.register(pidfd, _POLLIN)
+            except OSError:  # out of fds: this one is polled for (see serve)
+                self.children[pid] = job_id
+        else:
+            self.children[pid] = job_id
+        _send_pid(job_id, pid)
         return None
 
     def _become_child(self, fds):
         """In the new child: its own session, no zygote plumbing, stdio as a fresh process has it."""
         os.setsid()
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if not self.use_pidfd:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.close(self.rsig)
+            os.close(self.wsig)
+        for pidfd in self.pidfds:
+            os.close(pidfd)
+        # _signal and a plain int: signal.signal's enum conversions touch (copy) pages for nothing.
+        _signal.signal(_SIGINT, _signal.default_int_handler)
         sys.stdout = sys.__stdout__
-        self.sock.close()
-        os.close(self.rsig)
-        os.close(self.wsig)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)  # never the gate's pipes (run_job gives it the args)
-        os.dup2(fds[0], 1)
-        os.dup2(fds[1], 2)
-        for fd in [null] + fds:
+        os.close(self.sock.detach())
+        os.dup2(fds[0], 0)
+        os.dup2(fds[1], 1)
+        os.dup2(fds[2], 2)
+        for fd in fds:
             if fd > 2:
                 os.close(fd)
 
 
+def _pidfd_works():
+    """Whether this Python and kernel give pidfds (os.pidfd_open: Python 3.9, Linux 5.3).
+    FTL_GATE_NO_PIDFD=1 says no (tests of the other way)."""
+    if not hasattr(os, "pidfd_open") or os.environ.get("FTL_GATE_NO_PIDFD") == "1":
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
+
+
+class _SelectPoller:
+    """select.poll's register/unregister/poll(ms) over select.select, where there is no poll."""
+
+    def __init__(self):
+        self.fds = set()
+
+    def register(self, fd, _events):
+        self.fds.add(fd)
+
+    def unregister(self, fd):
+        self.fds.discard(fd)
+
+    def poll(self, timeout_ms=None):
+        ready = select.select(list(self.fds), [], [], None if timeout_ms is None else timeout_ms / 1000.0)[0]
+        return [(fd, _POLLIN) for fd in ready]
+
+
+def _poller():
+    # poll, not select: the pidfds of many running calls may pass fd 1024.
+    return select.poll() if hasattr(select, "poll") else _SelectPoller()
+
+
+def _send_pid(job_id, pid):
+    if type(job_id) is int:  # the gate's ids: bytes formatting touches far fewer pages than json
+        os.write(1, b'{"id": %d, "pid": %d}\n' % (job_id, pid))
+    else:
+        _send({"id": job_id, "pid": pid})
+
+
+def _send_rc(job_id, status):
+    rc = _status_rc(status) if status is not None else None
+    if type(job_id) is int and rc is not None:
+        os.write(1, b'{"id": %d, "rc": %d}\n' % (job_id, rc))
+    else:
+        _send({"id": job_id, "rc": rc})
+
+
 def run_job(job):
     """Runs the module of a job in this (fresh or just forked) process; ends in SystemExit."""
-    import random
     import runpy
 
-    random.seed()  # a fork copies the zygote's generator state
-    try:
-        os.chdir(job["cwd"])
-    except (OSError, KeyError, TypeError):
-        pass
+    # random reseeds itself in a forked child (os.register_at_fork): no seed() here.
+    if job.get("chdir", True):
+        try:
+            os.chdir(job["cwd"])
+        except (OSError, KeyError, TypeError):
+            pass
     fqn = job["fqn"]
     lib = job["lib"]
     params = job["params"].encode("utf-8")
-    _stdin(params)
+    if not job.get("stdin_given"):  # a zygote's child has its stdin from the gate already
+        _stdin(params)
     ansible = None
     if fqn.startswith("ansible.modules."):
         try:
@@ -301,26 +441,26 @@ def run_job(job):
     sys.path.insert(0, lib)
     if ansible is None and fqn.startswith("ansible.modules."):
         import ansible  # lib's own (a gate without module_utils)
-    if ansible is not None and os.path.join(lib, "ansible") not in ansible.__path__:
-        ansible.__path__.insert(0, os.path.join(lib, "ansible"))
-    path = module_file(job)
+    own = lib + os.sep + "ansible"
+    if ansible is not None and own not in ansible.__path__:
+        ansible.__path__.insert(0, own)
+    cached = job.get("code")
+    path = cached[1].origin if cached is not None else module_file(job)
     sys.argv = [path]
-    try:
-        from ansible.module_utils import basic
-
+    basic = sys.modules.get("ansible.module_utils.basic")  # a zygote's: no import machinery to run
+    if basic is None:
+        try:
+            from ansible.module_utils import basic
+        except ImportError:
+            pass  # a module that needs no module_utils (it reads its args on stdin) still runs
+    if basic is not None:
         basic._ANSIBLE_ARGS = params
-    except ImportError:
-        pass  # a module that needs no module_utils (it reads its args on stdin) still runs
-    init_globals = dict(_module_fqn=fqn, _modlib_path=lib)
-    code = job.get("code")
-    if code is not None and hasattr(runpy, "_run_module_code"):
+    init_globals = {"_module_fqn": fqn, "_modlib_path": lib}
+    if cached is not None and hasattr(runpy, "_run_module_code"):
         # What run_module does once it has the code: the parent packages imported, the
         # module run as __main__ with the spec the path finder gives a source file.
-        import importlib.util
-
         __import__(fqn.rpartition(".")[0])
-        spec = importlib.util.spec_from_file_location(fqn, path)
-        runpy._run_module_code(code, init_globals, "__main__", spec)
+        runpy._run_module_code(cached[0], init_globals, "__main__", cached[1])
     else:
         runpy.run_module(fqn, init_globals=init_globals, run_name="__main__", alter_sys=True)
     # AnsiballZ fails a module that returns instead of exiting; ftl (as FTL2) takes the
@@ -331,21 +471,32 @@ def run_job(job):
 def _stdin(params):
     """stdin: the args again, then its end (modules that read their args from stdin, as
     basic does without _ANSIBLE_ARGS, get them); never one of the gate's pipes."""
-    if len(params) <= 16384:  # fits a pipe's buffer on every system
-        r, w = os.pipe()
-        os.write(w, params)
-        os.close(w)
-    else:
-        import tempfile
+    r = stdin_source(params)
+    os.dup2(r, 0)
+    os.close(r)
 
-        f = tempfile.TemporaryFile()
+
+def stdin_source(params):
+    """A readable fd holding params and then its end: a pipe when they fit its buffer on
+    every system (one page), a file otherwise (no write that waits for a reader)."""
+    if len(params) <= 4096:
+        r, w = os.pipe()
+        try:
+            os.write(w, params)
+        finally:
+            os.close(w)
+        return r
+    import tempfile
+
+    f = tempfile.TemporaryFile()
+    try:
         f.write(params)
         f.flush()
         r = os.dup(f.fileno())
+    finally:
         f.close()
-        os.lseek(r, 0, os.SEEK_SET)
-    os.dup2(r, 0)
-    os.close(r)
+    os.lseek(r, 0, os.SEEK_SET)
+    return r
 
 
 def main():
@@ -362,6 +513,7 @@ def main():
     for name in CHILD_PRELOAD:
         _import(name)
     gc.freeze()
+    _trim()
     _send({"ready": True, "pid": os.getpid()})
     job = _Zygote(sock).serve()
     if job is not None:
@@ -372,7 +524,8 @@ def _run_child(job):
     """A forked child's job, ended as the interpreter ends a program, minus tearing down
     the zygote's modules (which would cost tens of ms, copying the pages it touches):
     the exit code of SystemExit or 1 after an uncaught exception's traceback, non-daemon
-    threads joined, atexit handlers run, garbage collected (files flushed), stdio flushed."""
+    threads joined, atexit handlers run, garbage collected (files flushed), stdio flushed.
+    The zygote froze its objects before the fork (gc.freeze): collections see the child's only."""
     code = 0
     try:
         run_job(job)
@@ -388,7 +541,10 @@ def _run_child(job):
         if threading is not None and hasattr(threading, "_shutdown"):
             threading._shutdown()
         atexit._run_exitfuncs()
-        gc.collect()
+        # As a full collection, where no collection of generation 1 or 2 ran since the fork:
+        # then no object of the child is in generation 2 (and the zygote's are frozen). A
+        # full one would also empty the free lists, writing to (copying) the zygote's pages.
+        gc.collect(1 if _old_collections() == job.get("old_collections") else 2)
     except BaseException as e:
         sys.excepthook(type(e), e, e.__traceback__)
     for stream in (sys.stdout, sys.stderr):
@@ -397,6 +553,10 @@ def _run_child(job):
         except (OSError, ValueError, AttributeError):
             code = code or 120  # as Python does when it cannot flush stdout at exit
     return code
+
+
+def _old_collections():
+    return [g["collections"] for g in gc.get_stats()[1:]]
 
 
 def _exit_code(value):

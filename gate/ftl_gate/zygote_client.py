@@ -11,6 +11,7 @@ process group; calls run concurrently, each on its request's thread.
 import array
 import json
 import os
+import select
 import selectors
 import signal
 import socket
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import threading
 
-from .zygote import BOOT
+from .zygote import BOOT, stdin_source
 
 START_WAIT_S = 60.0
 # How often a call waiting for output looks whether it was cancelled meanwhile.
@@ -143,8 +144,7 @@ class Zygote:
             pass
 
     def run(self, job, ctx):
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
+        in_r, out_r, out_w, err_r, err_w = _call_fds(job["params"].encode("utf-8"))
         with self._clock:
             call = _Call(self._next_id)
             self._next_id += 1
@@ -157,12 +157,13 @@ class Zygote:
                         raise ZygoteUnavailable("the zygote has exited")
                     self.proc.stdin.write(line)
                     self.proc.stdin.flush()
-                    fds = array.array("i", [out_w, err_w])
+                    fds = array.array("i", [in_r, out_w, err_w])
                     self.sock.sendmsg([struct.pack("!q", call.id)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
             except (OSError, ValueError) as e:
                 self.alive = False
                 raise ZygoteUnavailable("cannot reach the zygote: %s" % e)
             finally:
+                os.close(in_r)
                 os.close(out_w)
                 os.close(err_w)
             ctx.track(call)
@@ -188,8 +189,44 @@ class Zygote:
         return out, err, call.rc
 
 
+def _call_fds(params):
+    """The child's stdin (params, then its end) and its stdout and stderr pipes: (in, out_r, out_w, err_r, err_w)."""
+    made = []
+    try:
+        made.append(stdin_source(params))
+        made.extend(os.pipe())
+        made.extend(os.pipe())
+    except BaseException:
+        for fd in made:
+            os.close(fd)
+        raise
+    return tuple(made)
+
+
 def _drain(out_r, err_r, call, ctx):
     """Both pipes to their end (as Ansible reads a module's output), or until a cancelled call has ended."""
+    if not hasattr(select, "poll"):
+        return _drain_selectors(out_r, err_r, call, ctx)
+    chunks = {out_r: [], err_r: []}
+    # poll, not a selector: no epoll fd made, filled and closed per call.
+    poller = select.poll()
+    for fd in chunks:
+        poller.register(fd, select.POLLIN)
+    left = len(chunks)
+    while left:
+        for fd, _events in poller.poll(POLL_S * 1000):
+            data = os.read(fd, 1 << 16)
+            if data:
+                chunks[fd].append(data)
+            else:
+                poller.unregister(fd)
+                left -= 1
+        if ctx.cancelled.is_set() and call.done.is_set():
+            break
+    return b"".join(chunks[out_r]), b"".join(chunks[err_r])
+
+
+def _drain_selectors(out_r, err_r, call, ctx):
     chunks = {out_r: [], err_r: []}
     sel = selectors.DefaultSelector()
     try:

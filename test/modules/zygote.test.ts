@@ -139,6 +139,26 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     assert.match(String(a.file), /\/lib\/[0-9a-f]{16}\/ansible\/modules\/ftl_probe\.py$/);
   });
 
+  it('ends a call as Python ends a program: garbage collected (the finalizer of a cycle run), long args on stdin', async () => {
+    for (const [name, gate] of [
+      ['zygote', zygote],
+      ['new interpreter', fresh],
+    ] as const) {
+      for (const old of [false, true]) {
+        const path = join(dir, `cycle-${name}-${String(old)}`);
+        const r = await gate.call('ftl_cycle', { path, old });
+        assert.equal(r.failed ?? false, false, JSON.stringify(r));
+        assert.equal(readFileSync(path, 'utf8'), 'finalized at exit\n', `${name}, cycle ${old ? 'in the oldest generation' : 'young'}`);
+      }
+    }
+    // Past one pipe page: the gate hands the child a file for stdin instead.
+    for (const size of [4000, 70_000]) {
+      const mark = 'm'.repeat(size);
+      const r = await zygote.call('ftl_probe', { mark });
+      assert.equal(r.stdin_args, mark, `${String(size)} bytes of args on stdin`);
+    }
+  });
+
   it('imports module_utils.urls into the zygote only once a module that uses it runs', async () => {
     const own = await openModuleGate({ zygote: true }); // a zygote no other module has run in
     try {
@@ -185,6 +205,32 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     assert.ok(existsSync(pidfile), 'the module had started within 10 s');
     const pids = readFileSync(pidfile, 'utf8').split(' ').map(Number);
     await waitFor(`module and sleep (${pids.join(', ')}) to be killed`, () => !pids.some(alive));
+  });
+
+  it("without pidfds (older Python or kernel) learns of a child's end by SIGCHLD: exit codes, calls at once, Cancel", async () => {
+    const old = await openModuleGate({ zygote: true, env: { FTL_GATE_NO_PIDFD: '1' } });
+    try {
+      const r = await old.call('ftl_rc', {});
+      assert.equal(r.rc, 3, JSON.stringify(r));
+      const meet = join(dir, 'meet-sigchld');
+      mkdirSync(meet);
+      const met = await Promise.all([1, 2, 3].map(() => old.call('ftl_meet', { dir: meet, count: 3 })));
+      assert.deepEqual(met.map((m) => m.met), [true, true, true]);
+      const pidfile = join(dir, 'sigchld.pid');
+      const abort = new AbortController();
+      const call = old.call('ftl_sleep', { pidfile }, { signal: abort.signal });
+      call.catch(() => undefined);
+      await waitFor('the module to start its sleep', () => existsSync(pidfile));
+      const pids = readFileSync(pidfile, 'utf8').split(' ').map(Number);
+      abort.abort();
+      await assert.rejects(call, /cancelled/);
+      await waitFor(`module and sleep (${pids.join(', ')}) to be killed`, () => !pids.some(alive));
+      const probe = await old.call('ftl_probe', { mark: 'after' });
+      assert.equal(probe.ppid, (await old.info()).zygote_pid, 'the same zygote goes on');
+      assert.equal(probe.sigchld_default, true, "the zygote's SIGCHLD handler is not the child's");
+    } finally {
+      await old.close();
+    }
   });
 
   it('a killed zygote is replaced on the next call', async () => {
