@@ -74,7 +74,7 @@ export interface FloorFigures {
 }
 
 /** Warm lineinfile through a local gate and as a bare fork, in the same run and on the same machine (alternating rounds). */
-export async function benchLineinfileFloor(log: (s: string) => void, calls = 40, rounds = 9): Promise<FloorFigures | undefined> {
+export async function benchLineinfileFloor(log: (s: string) => void, calls = 100, rounds = 9): Promise<FloorFigures | undefined> {
   const index = await ModuleIndex.load();
   const found = index.resolve('ansible.builtin.lineinfile');
   if (!index.ansibleAvailable || found === undefined) {

@@ -100,8 +100,9 @@ class _CodeCache:
         self.codes = {}
 
     def get(self, job):
-        """(code, spec) of the job's module, or None (the child then finds and compiles it as runpy does).
-        The spec is the one the path finder gives a source file, made here so that no child makes it."""
+        """(code, spec, packages) of the job's module, or None (the child then finds and compiles it as runpy does).
+        The spec is the one the path finder gives a source file, and packages those above
+        the module (see _packages_above), made here so that no child makes them."""
         path = module_file(job)
         digest = job.get("digest")
         if path is None or not isinstance(digest, str):
@@ -115,7 +116,7 @@ class _CodeCache:
                 return None
             import importlib.util
 
-            entry = (code, importlib.util.spec_from_file_location(job["fqn"], path))
+            entry = (code, importlib.util.spec_from_file_location(job["fqn"], path), _packages_above(job["fqn"], job["lib"]))
             while len(self.codes) >= self.size:
                 del self.codes[next(iter(self.codes))]
             _trim()
@@ -160,6 +161,35 @@ def _trim():
             _malloc_trim.append(None)
     if _malloc_trim[0] is not None:
         _malloc_trim[0](0)
+
+
+def _packages_above(fqn, lib):
+    """The packages above a module that the zygote has not imported (ansible.modules of
+    this lib, a collection's), as the import system makes them from their empty
+    __init__.py (modlib writes them so): [(name, module)], outermost first. Importing them
+    in each child costs more than half a millisecond; these are never put in the zygote's
+    sys.modules (each lib has its own), a child puts them in its own. [] when one has code
+    of its own: the child imports them."""
+    import importlib.util
+
+    parts = fqn.split(".")[:-1]
+    out = []
+    for i in range(1, len(parts) + 1):
+        name = ".".join(parts[:i])
+        if name in sys.modules:
+            continue  # ansible: the gate's, with lib's put first on its path in the child
+        where = os.path.join(lib, *parts[:i])
+        init = os.path.join(where, "__init__.py")
+        try:
+            if os.path.getsize(init) != 0:
+                return []
+            spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[where])
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)  # runs nothing; sets what running the file sets
+        except Exception:
+            return []
+        out.append((name, module))
+    return out
 
 
 def module_file(job):
@@ -316,6 +346,8 @@ class _Zygote:
         job["code"] = self.codes.get(job)
         job["chdir"] = job.get("cwd") != self.cwd  # the zygote's own: no chdir in the child
         job["stdin_given"] = True
+        job["params_bytes"] = job["params"].encode("utf-8")
+        top = max([self.sock.fileno()] + fds + list(self.pidfds) + [self.rsig or 0, self.wsig or 0])
         # Everything this process holds now stays out of the child's garbage collections
         # (a collection writes to each object it visits: a copied page each). Only
         # reference cycles made here later are never collected; the loop makes almost none.
@@ -329,7 +361,7 @@ class _Zygote:
             _send({"id": job_id, "error": "fork failed: %s" % e})
             return None
         if pid == 0:
-            self._become_child(fds)
+            self._become_child(fds, top)
             return job
         # The child runs now: from here to the next select, as little as can be.
         for fd in fds:
@@ -346,26 +378,23 @@ class _Zygote:
         _send_pid(job_id, pid)
         return None
 
-    def _become_child(self, fds):
-        """In the new child: its own session, no zygote plumbing, stdio as a fresh process has it."""
+    def _become_child(self, fds, top):
+        """In the new child: its own session, no zygote plumbing, stdio as a fresh process has
+        it. Each object touched here costs a copied page: low-level calls, few of them."""
         os.setsid()
         if not self.use_pidfd:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            os.close(self.rsig)
-            os.close(self.wsig)
-        for pidfd in self.pidfds:
-            os.close(pidfd)
         # _signal and a plain int: signal.signal's enum conversions touch (copy) pages for nothing.
         _signal.signal(_SIGINT, _signal.default_int_handler)
         sys.stdout = sys.__stdout__
-        os.close(self.sock.detach())
         os.dup2(fds[0], 0)
         os.dup2(fds[1], 1)
         os.dup2(fds[2], 2)
-        for fd in fds:
-            if fd > 2:
-                os.close(fd)
+        # Every fd above stdio, as a new process started by the gate has none: the zygote's
+        # socket, pipes and pidfds, the job's fds (one close_range where the kernel has it).
+        # Their Python objects (the socket) are never used or finalized in the child.
+        os.closerange(3, top + 1)
 
 
 def _pidfd_works():
@@ -429,7 +458,7 @@ def run_job(job):
             pass
     fqn = job["fqn"]
     lib = job["lib"]
-    params = job["params"].encode("utf-8")
+    params = job.get("params_bytes") or job["params"].encode("utf-8")
     if not job.get("stdin_given"):  # a zygote's child has its stdin from the gate already
         _stdin(params)
     ansible = None
@@ -459,6 +488,12 @@ def run_job(job):
     if cached is not None and hasattr(runpy, "_run_module_code"):
         # What run_module does once it has the code: the parent packages imported, the
         # module run as __main__ with the spec the path finder gives a source file.
+        for name, package in cached[2]:
+            if name not in sys.modules:
+                sys.modules[name] = package
+                above, _, last = name.rpartition(".")
+                if above:
+                    setattr(sys.modules[above], last, package)
         __import__(fqn.rpartition(".")[0])
         runpy._run_module_code(cached[0], init_globals, "__main__", cached[1])
     else:

@@ -131,7 +131,7 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     assert.equal(f.cwd, a.cwd);
     // The zygote runs the module's code compiled once (kept by content hash): it must look
     // to the module as runpy's run of the file does (the lib dir is the same content, same path).
-    for (const key of ['main_is_this', 'file', 'argv0', 'cached', 'package', 'spec', 'loader_name', 'code_file']) {
+    for (const key of ['main_is_this', 'file', 'argv0', 'cached', 'package', 'spec', 'loader_name', 'code_file', 'parent_package']) {
       assert.deepEqual(a[key], f[key], `${key} as in a new interpreter`);
       assert.deepEqual(b[key], f[key], `${key} as in a new interpreter, from the compiled copy`);
     }
