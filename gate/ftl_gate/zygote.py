@@ -8,12 +8,16 @@ Wire, between the gate and this process (all on pipes private to the two):
 - fd 0, gate to zygote: one JSON object per line, a job {id, fqn, lib, cwd, params}
   (params: the JSON text of {"ANSIBLE_MODULE_ARGS": {...}}).
   Right after each line the gate sends, on the datagram socket whose fd number is
-  argv[1], the job id (8 bytes) with the child's stdin, stdout and stderr (SCM_RIGHTS):
-  stdin holds params then ends (a pipe, or a file for long ones), the others are pipe ends.
+  argv[1], the job id (8 bytes) with four fds (SCM_RIGHTS): the child's stdin, stdout
+  and stderr, and the call's status pipe. stdin holds params then ends (a pipe, or a
+  file for long ones), stdout and stderr are pipe ends.
+- the status pipe, zygote to gate, one per call: `pid N` once forked, then `rc N` when
+  the child has exited (rc as subprocess gives it: -N for signal N; `rc ?` when it
+  cannot be known), then its end. The gate reads it with the call's output, on the
+  call's own thread: nothing else wakes for a call.
 - fd 1, zygote to gate: one JSON object per line: {"ready": true, "pid"} once the
-  imports are done (or {"error"} and exit), then per job {"id", "pid"} when forked,
-  {"id", "rc"} when the child has exited (rc as subprocess gives it: -N for signal N),
-  or {"id", "error"} when it could not be forked.
+  imports are done (or {"error"} and exit), then {"id", "error"} for a job that could
+  not be forked.
 The zygote exits when fd 0 ends (the gate is gone); children run on in their own sessions.
 
 A job runs as AnsiballZ runs a module: `lib` first on sys.path, args in
@@ -244,8 +248,8 @@ class _Zygote:
     def __init__(self, sock):
         self.sock = sock
         self.sock.settimeout(JOB_FDS_WAIT_S)
-        self.children = {}  # pid -> job id: all of them without pidfds, those it could not open one for with
-        self.pidfds = {}  # pidfd -> (pid, job id)
+        self.children = {}  # pid -> status fd: all of them without pidfds, those it could not open one for with
+        self.pidfds = {}  # pidfd -> (pid, status fd)
         self.rsig = self.wsig = None
         self.use_pidfd = _pidfd_works()
         self.cwd = os.getcwd()
@@ -296,13 +300,13 @@ class _Zygote:
                         return job
 
     def _ended(self, pidfd):
-        pid, job_id = self.pidfds.pop(pidfd)
+        pid, status_fd = self.pidfds.pop(pidfd)
         os.close(pidfd)
         try:
             _pid, status = os.waitpid(pid, 0)
         except ChildProcessError:
             status = None
-        _send_rc(job_id, status)
+        _send_rc(status_fd, status)
 
     def _reap(self):
         if self.use_pidfd:  # only the children it has no pidfd for: waitpid(-1) would take the others' status
@@ -326,9 +330,9 @@ class _Zygote:
                 return
             if pid == 0:
                 return
-            job_id = self.children.pop(pid, None)
-            if job_id is not None:
-                _send_rc(job_id, status)
+            status_fd = self.children.pop(pid, None)
+            if status_fd is not None:
+                _send_rc(status_fd, status)
 
     def _start(self, line):
         job = json.loads(line.decode("utf-8"))
@@ -338,16 +342,17 @@ class _Zygote:
         except OSError as e:
             _send({"id": job_id, "error": "no pipes for the call: %s" % e})
             return None
-        if fd_id != job_id or len(fds) != 3:
+        if fd_id != job_id or len(fds) != 4:
+            # Said before the fds close: the gate sees their end after it can see why.
+            _send({"id": job_id, "error": "the call's pipes did not arrive with it"})
             for fd in fds:
                 os.close(fd)
-            _send({"id": job_id, "error": "the call's pipes did not arrive with it"})
             return None
         job["code"] = self.codes.get(job)
         job["chdir"] = job.get("cwd") != self.cwd  # the zygote's own: no chdir in the child
         job["stdin_given"] = True
         job["params_bytes"] = job["params"].encode("utf-8")
-        top = max([self.sock.fileno()] + fds + list(self.pidfds) + [self.rsig or 0, self.wsig or 0])
+        top = max(fds + self._own_fds())
         # Everything this process holds now stays out of the child's garbage collections
         # (a collection writes to each object it visits: a copied page each). Only
         # reference cycles made here later are never collected; the loop makes almost none.
@@ -356,27 +361,34 @@ class _Zygote:
         try:
             pid = os.fork()
         except OSError as e:
+            _send({"id": job_id, "error": "fork failed: %s" % e})
             for fd in fds:
                 os.close(fd)
-            _send({"id": job_id, "error": "fork failed: %s" % e})
             return None
         if pid == 0:
             self._become_child(fds, top)
             return job
-        # The child runs now: from here to the next select, as little as can be.
-        for fd in fds:
-            os.close(fd)
+        # The child runs now: from here to the next poll, as little as can be.
+        os.close(fds[0])
+        os.close(fds[1])
+        os.close(fds[2])
+        status_fd = fds[3]
         if self.use_pidfd:
             try:
                 pidfd = os.pidfd_open(pid)
-                self.pidfds[pidfd] = (pid, job_id)
+                self.pidfds[pidfd] = (pid, status_fd)
                 self.poller.register(pidfd, _POLLIN)
             except OSError:  # out of fds: this one is polled for (see serve)
-                self.children[pid] = job_id
+                self.children[pid] = status_fd
         else:
-            self.children[pid] = job_id
-        _send_pid(job_id, pid)
+            self.children[pid] = status_fd
+        _status(status_fd, b"pid %d\n" % pid)
         return None
+
+    def _own_fds(self):
+        """The zygote's fds: its socket, signal pipe, pidfds and the status pipes of running calls."""
+        status = [fd for _pid, fd in self.pidfds.values()] + list(self.children.values())
+        return [self.sock.fileno(), self.rsig or 0, self.wsig or 0] + list(self.pidfds) + status
 
     def _become_child(self, fds, top):
         """In the new child: its own session, no zygote plumbing, stdio as a fresh process has
@@ -431,19 +443,18 @@ def _poller():
     return select.poll() if hasattr(select, "poll") else _SelectPoller()
 
 
-def _send_pid(job_id, pid):
-    if type(job_id) is int:  # the gate's ids: bytes formatting touches far fewer pages than json
-        os.write(1, b'{"id": %d, "pid": %d}\n' % (job_id, pid))
-    else:
-        _send({"id": job_id, "pid": pid})
+def _status(fd, line):
+    """A line on a call's status pipe (bytes formatting: far fewer pages touched than json)."""
+    try:
+        os.write(fd, line)
+    except OSError:
+        pass  # the gate gave up on the call (cancelled) and closed its end
 
 
-def _send_rc(job_id, status):
-    rc = _status_rc(status) if status is not None else None
-    if type(job_id) is int and rc is not None:
-        os.write(1, b'{"id": %d, "rc": %d}\n' % (job_id, rc))
-    else:
-        _send({"id": job_id, "rc": rc})
+def _send_rc(status_fd, status):
+    """The child's exit code on its call's status pipe, which then ends."""
+    _status(status_fd, b"rc ?\n" if status is None else b"rc %d\n" % _status_rc(status))
+    os.close(status_fd)
 
 
 def run_job(job):

@@ -3,8 +3,9 @@ call, replaced on the next call when it has died, and not used at all where it c
 work (no fork, or it could not start: then calls run in a new interpreter each).
 
 Zygote.run(job, ctx) -> (stdout, stderr, rc) runs one call in a forked child: the gate
-makes the child's stdout/stderr pipes and hands their write ends over with the job, so
-it reads the output itself, and the zygote reports the child's pid and exit code.
+makes the child's stdin (the args), its stdout/stderr pipes and the call's status pipe
+and hands them over with the job, so it reads the output itself, and the zygote writes
+the child's pid and exit code on the status pipe.
 Cancel (and the controller's per-call timeout, which sends Cancel) kills the child's
 process group; calls run concurrently, each on its request's thread.
 """
@@ -12,7 +13,6 @@ import array
 import json
 import os
 import select
-import selectors
 import signal
 import socket
 import struct
@@ -122,11 +122,7 @@ class Zygote:
                     self._start_error = msg["error"]
                     self._ready.set()
                 continue
-            if "pid" in msg:
-                call.started(msg["pid"])
-            elif "rc" in msg:
-                call.finish(rc=msg["rc"])
-            elif "error" in msg:
+            if "error" in msg:  # the job was not forked (pids and exit codes come on each call's status pipe)
                 call.finish(error=msg["error"])
         # The zygote is gone. Children it forked run on; their exit codes are lost.
         self.alive = False
@@ -144,7 +140,7 @@ class Zygote:
             pass
 
     def run(self, job, ctx):
-        in_r, out_r, out_w, err_r, err_w = _call_fds(job["params"].encode("utf-8"))
+        in_r, out_r, out_w, err_r, err_w, st_r, st_w = _call_fds(job["params"].encode("utf-8"))
         with self._clock:
             call = _Call(self._next_id)
             self._next_id += 1
@@ -157,25 +153,24 @@ class Zygote:
                         raise ZygoteUnavailable("the zygote has exited")
                     self.proc.stdin.write(line)
                     self.proc.stdin.flush()
-                    fds = array.array("i", [in_r, out_w, err_w])
+                    fds = array.array("i", [in_r, out_w, err_w, st_w])
                     self.sock.sendmsg([struct.pack("!q", call.id)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
             except (OSError, ValueError) as e:
                 self.alive = False
                 raise ZygoteUnavailable("cannot reach the zygote: %s" % e)
             finally:
-                os.close(in_r)
-                os.close(out_w)
-                os.close(err_w)
+                for fd in (in_r, out_w, err_w, st_w):
+                    os.close(fd)
             ctx.track(call)
             try:
-                out, err = _drain(out_r, err_r, call, ctx)
+                out, err = _drain(out_r, err_r, st_r, call, ctx)
                 while not call.done.wait(POLL_S):
                     if not self.alive:
                         break
             finally:
                 ctx.untrack(call)
         finally:
-            for fd in (out_r, err_r):
+            for fd in (out_r, err_r, st_r):
                 try:
                     os.close(fd)
                 except OSError:
@@ -190,10 +185,12 @@ class Zygote:
 
 
 def _call_fds(params):
-    """The child's stdin (params, then its end) and its stdout and stderr pipes: (in, out_r, out_w, err_r, err_w)."""
+    """The child's stdin (params, then its end), its stdout and stderr pipes and the call's
+    status pipe: (in, out_r, out_w, err_r, err_w, status_r, status_w)."""
     made = []
     try:
         made.append(stdin_source(params))
+        made.extend(os.pipe())
         made.extend(os.pipe())
         made.extend(os.pipe())
     except BaseException:
@@ -203,47 +200,47 @@ def _call_fds(params):
     return tuple(made)
 
 
-def _drain(out_r, err_r, call, ctx):
-    """Both pipes to their end (as Ansible reads a module's output), or until a cancelled call has ended."""
-    if not hasattr(select, "poll"):
-        return _drain_selectors(out_r, err_r, call, ctx)
-    chunks = {out_r: [], err_r: []}
-    # poll, not a selector: no epoll fd made, filled and closed per call.
-    poller = select.poll()
+def _drain(out_r, err_r, st_r, call, ctx):
+    """The output pipes to their end (as Ansible reads a module's output) and the status
+    pipe to its end (the child's pid, then its exit code), or until a cancelled call has
+    ended. One poll for the three: the call's thread is all that wakes for it."""
+    chunks = {out_r: [], err_r: [], st_r: []}
+    poller = select.poll() if hasattr(select, "poll") else None  # no epoll fd made and closed per call
+    waiting = set(chunks)
     for fd in chunks:
-        poller.register(fd, select.POLLIN)
-    left = len(chunks)
-    while left:
-        for fd, _events in poller.poll(POLL_S * 1000):
+        if poller is not None:
+            poller.register(fd, select.POLLIN)
+    status = b""
+    while waiting:
+        if poller is not None:
+            ready = [fd for fd, _events in poller.poll(POLL_S * 1000)]
+        else:
+            ready = select.select(list(waiting), [], [], POLL_S)[0]
+        for fd in ready:
             data = os.read(fd, 1 << 16)
-            if data:
+            if fd == st_r:
+                status = _status_lines(status + data, call)
+            elif data:
                 chunks[fd].append(data)
-            else:
-                poller.unregister(fd)
-                left -= 1
+            if not data:
+                waiting.discard(fd)
+                if poller is not None:
+                    poller.unregister(fd)
         if ctx.cancelled.is_set() and call.done.is_set():
             break
     return b"".join(chunks[out_r]), b"".join(chunks[err_r])
 
 
-def _drain_selectors(out_r, err_r, call, ctx):
-    chunks = {out_r: [], err_r: []}
-    sel = selectors.DefaultSelector()
-    try:
-        for fd in chunks:
-            sel.register(fd, selectors.EVENT_READ)
-        while sel.get_map():
-            for key, _ in sel.select(POLL_S):
-                data = os.read(key.fd, 1 << 16)
-                if data:
-                    chunks[key.fd].append(data)
-                else:
-                    sel.unregister(key.fd)
-            if ctx.cancelled.is_set() and call.done.is_set():
-                break
-    finally:
-        sel.close()
-    return b"".join(chunks[out_r]), b"".join(chunks[err_r])
+def _status_lines(data, call):
+    """Acts on the whole lines of a call's status (`pid N`, `rc N`, `rc ?`); returns what is left of a line."""
+    *lines, rest = data.split(b"\n")
+    for line in lines:
+        what, _, value = line.partition(b" ")
+        if what == b"pid":
+            call.started(int(value))
+        elif what == b"rc":
+            call.finish(rc=None if value == b"?" else int(value))
+    return rest
 
 
 _lock = threading.Lock()
