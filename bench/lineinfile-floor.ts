@@ -126,6 +126,7 @@ export async function benchLineinfileFloor(log: (s: string) => void, calls = 100
   const ratios = (floor: (i: number) => number): number[] => gc.map((c, i) => c / floor(i));
   const perRound = (floor: (i: number) => number): number => summarise(ratios(floor)).median;
   const whole = ratios((i) => (fc[i] ?? NaN) + (fp[i] ?? NaN));
+  if (process.env.FTL_BENCH_DEBUG === "1") log(JSON.stringify({ g, gc, f, fc, fp }));
   const out = {
     gateMs: summarise(g).median,
     gateCpuMs: summarise(gc).median,

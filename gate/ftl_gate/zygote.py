@@ -120,7 +120,9 @@ class _CodeCache:
                 return None
             import importlib.util
 
-            entry = (code, importlib.util.spec_from_file_location(job["fqn"], path), _packages_above(job["fqn"], job["lib"]))
+            spec = importlib.util.spec_from_file_location(job["fqn"], path)
+            spec.cached  # worked out (and kept by the spec) here, not in each child
+            entry = (code, spec, _packages_above(job["fqn"], job["lib"]))
             while len(self.codes) >= self.size:
                 del self.codes[next(iter(self.codes))]
             _trim()
@@ -459,8 +461,6 @@ def _send_rc(status_fd, status):
 
 def run_job(job):
     """Runs the module of a job in this (fresh or just forked) process; ends in SystemExit."""
-    import runpy
-
     # random reseeds itself in a forked child (os.register_at_fork): no seed() here.
     if job.get("chdir", True):
         try:
@@ -496,7 +496,7 @@ def run_job(job):
     if basic is not None:
         basic._ANSIBLE_ARGS = params
     init_globals = {"_module_fqn": fqn, "_modlib_path": lib}
-    if cached is not None and hasattr(runpy, "_run_module_code"):
+    if cached is not None:
         # What run_module does once it has the code: the parent packages imported, the
         # module run as __main__ with the spec the path finder gives a source file.
         for name, package in cached[2]:
@@ -506,12 +506,47 @@ def run_job(job):
                 if above:
                     setattr(sys.modules[above], last, package)
         __import__(fqn.rpartition(".")[0])
-        runpy._run_module_code(cached[0], init_globals, "__main__", cached[1])
+        _run_as_main(cached[0], init_globals, cached[1])
     else:
+        import runpy
+
         runpy.run_module(fqn, init_globals=init_globals, run_name="__main__", alter_sys=True)
     # AnsiballZ fails a module that returns instead of exiting; ftl (as FTL2) takes the
     # JSON such a script printed, and a script that printed none still fails as MODULE FAILURE.
     sys.exit(0)
+
+
+def _run_as_main(code, init_globals, spec):
+    """What runpy.run_module(alter_sys=True, run_name="__main__") does once it has found and
+    compiled the module (runpy._run_module_code): a new module named __main__ in
+    sys.modules, its globals set as runpy sets them, sys.argv[0] its file, both put back
+    after. Here rather than runpy's own: its context managers and helpers run cold in
+    every child (~0.2 ms of copied pages). test/modules/zygote.test.ts compares what a
+    module sees with a new interpreter's runpy.run_module."""
+    main = type(sys)("__main__")
+    run_globals = main.__dict__
+    run_globals.update(init_globals)
+    run_globals.update(
+        __name__="__main__",
+        __file__=spec.origin,
+        __cached__=spec.cached,
+        __doc__=None,
+        __loader__=spec.loader,
+        __package__=spec.parent,
+        __spec__=spec,
+    )
+    saved_main = sys.modules.get("__main__")
+    saved_argv0 = sys.argv[0]
+    sys.modules["__main__"] = main
+    sys.argv[0] = spec.origin
+    try:
+        exec(code, run_globals)
+    finally:
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
+        else:
+            del sys.modules["__main__"]
+        sys.argv[0] = saved_argv0
 
 
 def _stdin(params):
