@@ -163,7 +163,7 @@ def _trim():
             import ctypes
 
             _malloc_trim.append(ctypes.CDLL(None).malloc_trim)
-        except (ImportError, OSError, AttributeError):
+        except Exception:  # no ctypes, no glibc (musl has no malloc_trim), a locked-down ctypes
             _malloc_trim.append(None)
     if _malloc_trim[0] is not None:
         _malloc_trim[0](0)
