@@ -42,12 +42,12 @@ export interface ModuleGate {
   close(): Promise<void>;
 }
 
-/** zygote false: the gate runs every module in a new interpreter (FTL_GATE_NO_ZYGOTE=1). env: more for the gate's. */
-export async function openModuleGate(opts: { zygote: boolean; env?: Record<string, string> }): Promise<ModuleGate> {
+/** zygote false: the gate runs every module in a new interpreter (FTL_GATE_NO_ZYGOTE=1). env: more for the gate's; python: another interpreter for it. */
+export async function openModuleGate(opts: { zygote: boolean; env?: Record<string, string>; python?: string }): Promise<ModuleGate> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'ftl-module-gate-'));
   const build = await ensureGate({ cacheDir, extra: await gatePayload() });
   const env = { ...process.env, ...(opts.zygote ? {} : { FTL_GATE_NO_ZYGOTE: '1' }), ...opts.env };
-  const session = await GateClient.open(spawnLocalGate(build.path, { python: PYTHON, env }), { host: 'localhost' });
+  const session = await GateClient.open(spawnLocalGate(build.path, { python: opts.python ?? PYTHON, env }), { host: 'localhost' });
   const modules = await fixtureIndex();
   const sentHashes = new Set<string>();
   return {

@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureGate } from '../../src/gate/pyz.js';
@@ -10,6 +10,8 @@ import { spawnLocalGate } from '../../src/gate/local.js';
 import { GateClient } from '../../src/gate/client.js';
 import { normalise, runAnsibleCalls, type AnsibleCall, type NormaliseOptions } from '../helpers/ansible.js';
 import { alive, FIXTURE_MODULES, openModuleGate, type ModuleGate } from './module-gate.js';
+
+const PYTHON38 = ['/usr/bin/python3.8', '/usr/local/bin/python3.8', join(homedir(), '.pyenv', 'versions', '3.8.18', 'bin', 'python3')].find((p) => existsSync(p));
 
 async function waitFor(what: string, test: () => boolean, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
@@ -228,6 +230,28 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
       const probe = await old.call('ftl_probe', { mark: 'after' });
       assert.equal(probe.ppid, (await old.info()).zygote_pid, 'the same zygote goes on');
       assert.equal(probe.sigchld_default, true, "the zygote's SIGCHLD handler is not the child's");
+    } finally {
+      await old.close();
+    }
+  });
+
+  it('runs on the oldest Python the gate supports (3.8: no pidfds), when this machine has one', { skip: PYTHON38 === undefined && 'no Python 3.8 on this machine' }, async () => {
+    const old = await openModuleGate({ zygote: true, python: PYTHON38 });
+    try {
+      const a = await old.call('ftl_probe', { mark: 'first' });
+      const b = await old.call('ftl_probe', { mark: 'second' });
+      const info = await old.info();
+      assert.match(String(info.python_version), /^3\.8\./);
+      assert.equal(a.ppid, info.zygote_pid, 'forked by the zygote');
+      assert.equal(b.left_by_earlier_call, null);
+      assert.equal(b.stdin_args, 'second');
+      assert.equal(b.sigchld_default, true);
+      assert.equal((await old.call('ftl_rc', {})).rc, 3);
+      const conf = join(dir, 'py38.conf');
+      writeFileSync(conf, 'a=1\n');
+      const changed = await old.call('lineinfile', { path: conf, regexp: '^a=', line: 'a=2' });
+      assert.equal(changed.changed, true, JSON.stringify(changed));
+      assert.equal(readFileSync(conf, 'utf8'), 'a=2\n');
     } finally {
       await old.close();
     }
