@@ -133,7 +133,8 @@ class Zygote:
             calls = list(self._calls.values())
         for call in calls:
             if not call.done.is_set():
-                call.finish(error="died" if call.pid is None else None)
+                # Whether it was forked, its own thread knows once it has read its status pipe to the end.
+                call.finish(error="died")
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
@@ -177,8 +178,8 @@ class Zygote:
                     pass
             with self._clock:
                 self._calls.pop(call.id, None)
-        if call.error == "died" and (out or err):
-            return out, err, None  # it was forked after all: it ran, only its exit code is lost
+        if call.error == "died" and (call.pid is not None or out or err):
+            return out, err, None  # it was forked: it ran, only its exit code is lost
         if call.error is not None:
             raise ZygoteUnavailable(call.error)
         return out, err, call.rc

@@ -257,6 +257,28 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
     }
   });
 
+  it("a zygote killed while a call runs: the call still gets its module's result, and the module runs once", async () => {
+    const pidfile = join(dir, 'wait.pid');
+    const go = join(dir, 'wait.go');
+    const runs = join(dir, 'wait.runs');
+    const before = (await zygote.info()).zygote_pid;
+    assert.equal(typeof before, 'number');
+    const call = zygote.call('ftl_wait', { pidfile, go, runs });
+    call.catch(() => undefined);
+    await waitFor('the module to start', () => existsSync(pidfile));
+    process.kill(before as number, 'SIGKILL');
+    await waitFor('the zygote to die', () => !alive(before as number));
+    writeFileSync(go, '');
+    const r = await call;
+    assert.equal(r.failed ?? false, false, JSON.stringify(r));
+    assert.equal(r.changed, true);
+    assert.equal(r.waited, true);
+    assert.equal(readFileSync(runs, 'utf8'), 'ran\n', 'run once, not again in a new zygote');
+    const next = await zygote.call('ftl_probe', { mark: 'after the death' });
+    assert.equal(next.ppid, (await zygote.info()).zygote_pid, 'the next call has a new zygote');
+    assert.notEqual(next.ppid, before);
+  });
+
   it('a killed zygote is replaced on the next call', async () => {
     const before = (await zygote.info()).zygote_pid;
     assert.equal(typeof before, 'number');
