@@ -21,6 +21,19 @@ async function waitFor(what: string, test: () => boolean, ms = 60_000): Promise<
   }
 }
 
+/** Starts ftl_sleep (a module and its `sleep`), cancels the call once both run, and waits for both to be killed. */
+async function cancelSleep(gate: ModuleGate, pidfile: string): Promise<void> {
+  const abort = new AbortController();
+  const call = gate.call('ftl_sleep', { pidfile }, { signal: abort.signal });
+  call.catch(() => undefined);
+  await waitFor('the module to start its sleep', () => existsSync(pidfile));
+  const pids = readFileSync(pidfile, 'utf8').split(' ').map(Number);
+  assert.ok(pids.every(alive));
+  abort.abort();
+  await assert.rejects(call, /cancelled/);
+  await waitFor(`module and sleep (${pids.join(', ')}) to be killed`, () => !pids.some(alive));
+}
+
 interface Step extends AnsibleCall {
   label: string;
   normalise?: NormaliseOptions;
@@ -188,16 +201,7 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
   });
 
   it('Cancel kills the module and the processes it started (its process group)', async () => {
-    const pidfile = join(dir, 'cancel.pid');
-    const abort = new AbortController();
-    const call = zygote.call('ftl_sleep', { pidfile }, { signal: abort.signal });
-    call.catch(() => undefined);
-    await waitFor('the module to start its sleep', () => existsSync(pidfile));
-    const pids = readFileSync(pidfile, 'utf8').split(' ').map(Number);
-    assert.ok(pids.every(alive));
-    abort.abort();
-    await assert.rejects(call, /cancelled/);
-    await waitFor(`module and sleep (${pids.join(', ')}) to be killed`, () => !pids.some(alive));
+    await cancelSleep(zygote, join(dir, 'cancel.pid'));
     assert.equal((await zygote.call('ftl_probe', { mark: 'after' })).ppid, (await zygote.info()).zygote_pid, 'the zygote goes on');
   });
 
@@ -218,15 +222,7 @@ describe('Ansible modules in the gate: forked from the zygote, or each in a new 
       mkdirSync(meet);
       const met = await Promise.all([1, 2, 3].map(() => old.call('ftl_meet', { dir: meet, count: 3 })));
       assert.deepEqual(met.map((m) => m.met), [true, true, true]);
-      const pidfile = join(dir, 'sigchld.pid');
-      const abort = new AbortController();
-      const call = old.call('ftl_sleep', { pidfile }, { signal: abort.signal });
-      call.catch(() => undefined);
-      await waitFor('the module to start its sleep', () => existsSync(pidfile));
-      const pids = readFileSync(pidfile, 'utf8').split(' ').map(Number);
-      abort.abort();
-      await assert.rejects(call, /cancelled/);
-      await waitFor(`module and sleep (${pids.join(', ')}) to be killed`, () => !pids.some(alive));
+      await cancelSleep(old, join(dir, 'sigchld.pid'));
       const probe = await old.call('ftl_probe', { mark: 'after' });
       assert.equal(probe.ppid, (await old.info()).zygote_pid, 'the same zygote goes on');
       assert.equal(probe.sigchld_default, true, "the zygote's SIGCHLD handler is not the child's");
