@@ -124,17 +124,15 @@ export async function benchLineinfileFloor(log: (s: string) => void, calls = 100
     rmSync(work, { recursive: true, force: true });
   }
   const ratios = (floor: (i: number) => number): number[] => gc.map((c, i) => c / floor(i));
-  const perRound = (floor: (i: number) => number): number => summarise(ratios(floor)).median;
   const whole = ratios((i) => (fc[i] ?? NaN) + (fp[i] ?? NaN));
-  if (process.env.FTL_BENCH_DEBUG === "1") log(JSON.stringify({ g, gc, f, fc, fp }));
   const out = {
     gateMs: summarise(g).median,
     gateCpuMs: summarise(gc).median,
     forkMs: summarise(f).median,
     forkCpuMs: summarise(fc).median,
     forkParentCpuMs: summarise(fp).median,
-    ratioChildren: perRound((i) => fc[i] ?? NaN),
-    ratioWhole: perRound((i) => (fc[i] ?? NaN) + (fp[i] ?? NaN)),
+    ratioChildren: summarise(ratios((i) => fc[i] ?? NaN)).median,
+    ratioWhole: summarise(whole).median,
   };
   log(
     `lineinfile, warm, same machine, ${String(rounds)} rounds of ${String(calls)} calls: through the gate ${out.gateMs.toFixed(1)} ms (gate CPU ${out.gateCpuMs.toFixed(1)} ms/call) · bare fork of a warm interpreter ${out.forkMs.toFixed(1)} ms (CPU ${out.forkCpuMs.toFixed(1)} ms/call in the children, ${out.forkParentCpuMs.toFixed(1)} in the parent) · ratio ${(out.gateMs / out.forkMs).toFixed(2)}x wall; CPU, median of the rounds' ratios: ${out.ratioChildren.toFixed(2)}x the children, ${out.ratioWhole.toFixed(2)}x children and parent (rounds ${Math.min(...whole).toFixed(2)}–${Math.max(...whole).toFixed(2)})`,
