@@ -74,7 +74,7 @@ ON_DEMAND = (
 CHILD_PRELOAD = ("runpy", "random", "importlib.util")
 JOB_FDS_WAIT_S = 30.0
 _SIGINT = int(signal.SIGINT)
-_POLLIN = getattr(select, "POLLIN", 1)
+POLLIN = getattr(select, "POLLIN", 1)
 # Compiled modules kept: a handful covers a play's modules; each costs the zygote (and the
 # page tables every fork copies) its size.
 CODE_CACHE_SIZE = 32
@@ -267,10 +267,10 @@ class _Zygote:
             signal.signal(signal.SIGCHLD, lambda *_: None)
             signal.set_wakeup_fd(self.wsig)
         buf = bytearray()
-        self.poller = _poller()
-        self.poller.register(0, _POLLIN)
+        self.poller = poller()
+        self.poller.register(0, POLLIN)
         if self.rsig is not None:
-            self.poller.register(self.rsig, _POLLIN)
+            self.poller.register(self.rsig, POLLIN)
         while True:
             # Children without a pidfd (none could be opened) are looked for every 50 ms.
             timeout = 50 if self.use_pidfd and self.children else None
@@ -379,7 +379,7 @@ class _Zygote:
             try:
                 pidfd = os.pidfd_open(pid)
                 self.pidfds[pidfd] = (pid, status_fd)
-                self.poller.register(pidfd, _POLLIN)
+                self.poller.register(pidfd, POLLIN)
             except OSError:  # out of fds: this one is polled for (see serve)
                 self.children[pid] = status_fd
         else:
@@ -437,11 +437,12 @@ class _SelectPoller:
 
     def poll(self, timeout_ms=None):
         ready = select.select(list(self.fds), [], [], None if timeout_ms is None else timeout_ms / 1000.0)[0]
-        return [(fd, _POLLIN) for fd in ready]
+        return [(fd, POLLIN) for fd in ready]
 
 
-def _poller():
-    # poll, not select: the pidfds of many running calls may pass fd 1024.
+def poller():
+    """select.poll, or its stand-in where there is none. Not select.select: the pidfds (in
+    the zygote) or pipes (in the gate) of many running calls may pass fd 1024."""
     return select.poll() if hasattr(select, "poll") else _SelectPoller()
 
 

@@ -12,7 +12,6 @@ process group; calls run concurrently, each on its request's thread.
 import array
 import json
 import os
-import select
 import signal
 import socket
 import struct
@@ -20,7 +19,7 @@ import subprocess
 import sys
 import threading
 
-from .zygote import BOOT, stdin_source
+from .zygote import BOOT, POLLIN, poller, stdin_source
 
 START_WAIT_S = 60.0
 # How often a call waiting for output looks whether it was cancelled meanwhile.
@@ -206,27 +205,21 @@ def _drain(out_r, err_r, st_r, call, ctx):
     pipe to its end (the child's pid, then its exit code), or until a cancelled call has
     ended. One poll for the three: the call's thread is all that wakes for it."""
     chunks = {out_r: [], err_r: [], st_r: []}
-    poller = select.poll() if hasattr(select, "poll") else None  # no epoll fd made and closed per call
-    waiting = set(chunks)
+    watch = poller()  # no epoll fd made and closed per call
     for fd in chunks:
-        if poller is not None:
-            poller.register(fd, select.POLLIN)
+        watch.register(fd, POLLIN)
+    waiting = len(chunks)
     status = b""
     while waiting:
-        if poller is not None:
-            ready = [fd for fd, _events in poller.poll(POLL_S * 1000)]
-        else:
-            ready = select.select(list(waiting), [], [], POLL_S)[0]
-        for fd in ready:
+        for fd, _events in watch.poll(POLL_S * 1000):
             data = os.read(fd, 1 << 16)
             if fd == st_r:
                 status = _status_lines(status + data, call)
             elif data:
                 chunks[fd].append(data)
             if not data:
-                waiting.discard(fd)
-                if poller is not None:
-                    poller.unregister(fd)
+                waiting -= 1
+                watch.unregister(fd)
         if ctx.cancelled.is_set() and call.done.is_set():
             break
     return b"".join(chunks[out_r]), b"".join(chunks[err_r])
