@@ -14,9 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ssh2 from 'ssh2';
 import { stringify } from 'yaml';
 import { simAddress } from './address.js';
+import { ed25519KeyPair } from './keypair.js';
 import type { ServerConfig, ShardStats } from './server.js';
 
 /** The group every simulated inventory puts its hosts in. */
@@ -130,8 +130,8 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
   const count = opts.count;
   if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) throw new Error(`a simulated fleet holds 1 to ${String(MAX_HOSTS)} hosts, not ${String(count)}`);
   mkdirSync(opts.dir, { recursive: true });
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
-  const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const hostKey = ed25519KeyPair();
+  const clientKey = ed25519KeyPair();
   const hostKeyPath = join(opts.dir, 'sim_host_ed25519');
   const keyPath = join(opts.dir, 'sim_client_ed25519');
   const clientPubPath = `${keyPath}.pub`;

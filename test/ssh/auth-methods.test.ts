@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
+import { ed25519KeyPair } from '../../bench/sim/keypair.js';
 import type { Connection } from 'ssh2';
 import { SshError } from '../../src/base/errors.js';
 import { PasswordBook, type PasswordRequest } from '../../src/base/passwords.js';
@@ -23,7 +24,7 @@ interface Server {
   close(): Promise<void>;
 }
 
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+const hostKey = ed25519KeyPair().private;
 
 function server(offers: Offer[], secrets: { password: string; code: string }): Promise<Server> {
   const attempts: string[] = [];

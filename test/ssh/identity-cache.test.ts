@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import ssh2 from 'ssh2';
+import { ed25519KeyPair } from '../../bench/sim/keypair.js';
 import { authPlan } from '../../src/ssh/auth.js';
 import type { SshTarget } from '../../src/ssh/target.js';
 
@@ -26,12 +27,12 @@ test('hosts sharing a key file share one parsed key; a changed file is read agai
     rmSync(dir, { recursive: true, force: true });
   });
   const file = join(dir, 'id_ed25519');
-  writeFileSync(file, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+  writeFileSync(file, ed25519KeyPair().private, { mode: 0o600 });
   const a = keyOf(target('web01', [file]));
   const b = keyOf(target('web02', [file]));
   assert.ok(a !== undefined && typeof a === 'object' && !Buffer.isBuffer(a), 'a parsed key, not the file bytes');
   assert.equal(a, b, 'one key object for both hosts');
-  const other = ssh2.utils.generateKeyPairSync('ed25519');
+  const other = ed25519KeyPair();
   writeFileSync(file, `${other.private}\n\n`);
   const c = keyOf(target('web03', [file])) as { getPublicSSH(): Buffer };
   assert.notEqual(c, a, 'the file changed: read again');
@@ -50,7 +51,7 @@ test('a shared key signs as ssh2 would (ED25519, RSA, ECDSA): the signature veri
     rmSync(dir, { recursive: true, force: true });
   });
   const data = Buffer.from('session id and userauth request');
-  const pairs = { ed25519: ssh2.utils.generateKeyPairSync('ed25519'), rsa: ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }), ecdsa: ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) };
+  const pairs = { ed25519: ed25519KeyPair(), rsa: ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 }), ecdsa: ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) };
   for (const [type, pair] of Object.entries(pairs)) {
     const file = join(dir, `id_${type}`);
     writeFileSync(file, pair.private, { mode: 0o600 });
