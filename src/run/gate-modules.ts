@@ -34,10 +34,16 @@ export function recordedModules(cwd?: string, home?: string): string[] {
   }
 }
 
-/** Records a session's modules for 'auto' (atomically); a session that ran none leaves the record as it was. */
+/**
+ * Records a session's modules for 'auto' (atomically). A session that ran none, or the same
+ * ones as recorded, leaves the record as it was: every close() of a script or REPL comes here,
+ * and rewriting an unchanged record costs a write and keeps nothing new.
+ */
 export function recordModules(modules: Iterable<string>, cwd: string = process.cwd(), home?: string): void {
   const list = [...new Set(modules)].sort();
   if (list.length === 0) return;
+  const recorded = recordedModules(cwd, home);
+  if (recorded.length === list.length && recorded.every((m, i) => m === list[i])) return;
   const path = moduleRecordPath(cwd, home);
   try {
     mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
