@@ -6,7 +6,7 @@
 export interface CompletionSource {
   /** Names after `ftl.`: targets as identifiers (web_01 for web-01), 'local', and the object's members. */
   rootNames(): string[];
-  /** After `ftl.<target>.` and any namespace segments: module short names and namespace parts. */
+  /** After `ftl.<target>.` and any namespace segments: module short names and namespace parts (and, right after the target, its own members: hosts, watch, metrics...). */
   moduleNames(namespace: readonly string[]): string[];
   /** Option names (and aliases) of a module, or undefined when unknown. */
   optionNames(module: string): string[] | undefined;

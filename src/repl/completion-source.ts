@@ -5,6 +5,8 @@ import { DOT_COMMANDS, dotCommand, type DotContext } from './dot-commands.js';
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 const MEMBERS = ['hosts', 'groups', 'last', 'here', 'secrets', 'gates', 'addHost', 'removeHost', 'run', 'replay', 'events', 'listen', 'target', 'close'];
+/** What `ftl.<target>.` has besides modules (the Target type's own members). */
+const TARGET_MEMBERS = ['hosts', 'pattern', 'watch', 'metrics'];
 
 /**
  * Names for tab completion, from the inventory and the module index. Module docs
@@ -55,7 +57,8 @@ export class CoreCompletionSource implements CompletionSource {
   }
 
   moduleNames(namespace: readonly string[]): string[] {
-    return [...(this.tree().get(namespace.join('.')) ?? [])];
+    const names = [...(this.tree().get(namespace.join('.')) ?? [])];
+    return namespace.length === 0 ? [...names, ...TARGET_MEMBERS] : names;
   }
 
   /** Loads a module's doc so that optionNames/optionChoices can answer synchronously. */

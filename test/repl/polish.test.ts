@@ -47,12 +47,12 @@ describe('dot-command typos', () => {
   });
 });
 
-describe('completion offers only what runs', () => {
+describe('completion offers only what runs, and what a target has', () => {
   it('leaves out playbook actions and modules whose action ftl lacks', () => {
     const kinds: Record<string, string> = { ping: 'module', debug: 'controller-only', set_fact: 'controller-only', assert: 'controller-only', unarchive: 'action', copy: 'module', 'ansible.builtin.debug': 'controller-only', 'ansible.builtin.copy': 'module' };
     const core = { modules: { names: () => Object.keys(kinds), resolve: (n: string) => (n in kinds ? { kind: kinds[n] } : undefined) } } as unknown as FtlCore;
     const source = new CoreCompletionSource(core, {} as DotContext);
-    assert.deepEqual(source.moduleNames([]).sort(), ['ansible', 'copy', 'ping']);
-    assert.deepEqual(source.moduleNames(['ansible', 'builtin']), ['copy']);
+    assert.deepEqual(source.moduleNames([]).sort(), ['ansible', 'copy', 'hosts', 'metrics', 'pattern', 'ping', 'watch']);
+    assert.deepEqual(source.moduleNames(['ansible', 'builtin']), ['copy'], "a target's members only right after the target");
   });
 });

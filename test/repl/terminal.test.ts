@@ -35,6 +35,10 @@ describe('the REPL in a terminal, on localhost', { skip: hasTmux() ? false : 'tm
   });
 
   it('completes targets, modules and options with Tab', async () => {
+    term.type('ftl.local.metr');
+    await term.tabUntil(/> ftl\.local\.metrics$/m);
+    term.keys('C-u');
+    await term.waitFor(/ftl localhost\(1\)> $/m);
     term.type('ftl.lo');
     await term.tabUntil(/> ftl\.local$/m);
     term.type('.pin');
