@@ -20,7 +20,8 @@ import {
  *  - Ctrl-C while a line runs calls `onInterrupt` instead of the REPL's own handler, so
  *    the caller can cancel the work and still get a value back,
  *  - one line at a time: what is typed while a line runs waits (unseen) and is replayed
- *    at the prompt when the line has finished, as if typed there; Ctrl-C drops it.
+ *    at the prompt when the line has finished, as if typed there; Ctrl-C drops it;
+ *    Ctrl-L clears the screen at once (replayed after the line, it would wipe the result).
  * Everything else (top-level await, multi-line input, completion fallback, `_`) is
  * node:repl's own.
  */
@@ -54,6 +55,8 @@ export interface AsyncReplOptions {
   shown?: (value: unknown) => boolean;
   /** How many typed lines wait for the running one (after each change). */
   onQueued?: (lines: number) => void;
+  /** Ctrl-L cleared the screen while a line ran: redraw what the caller keeps on screen. */
+  onClearScreen?: () => void;
 }
 
 export interface AsyncRepl {
@@ -125,6 +128,12 @@ export function startAsyncRepl(opts: AsyncReplOptions): AsyncRepl {
         waiting.length = 0;
         opts.onQueued?.(0);
         server.emit('SIGINT');
+        return;
+      }
+      if (key?.ctrl === true && key.name === 'l') {
+        // Now, not queued: replayed when the line ends, it would clear away the result just printed.
+        opts.output.write('\x1b[H\x1b[J');
+        opts.onClearScreen?.();
         return;
       }
       waiting.push([d, key]);

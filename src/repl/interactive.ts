@@ -148,6 +148,10 @@ export function interactive(s: Shared, input: Readable, historyPath: string | nu
         progress.note = '';
         core.refuseCalls = undefined;
       },
+      onClearScreen: () => {
+        // The cleared line is gone: the next tick draws it again at the top.
+        progress.forget();
+      },
       onQueued: (n) => {
         progress.note = n === 0 ? '' : ` · ${String(n)} line${n === 1 ? '' : 's'} typed, run next`;
       },

@@ -92,6 +92,11 @@ export class ProgressLine {
     this.shown = false;
   }
 
+  /** The screen was cleared under the line: nothing to erase; it is drawn again on the next tick. */
+  forget(): void {
+    this.shown = false;
+  }
+
   /** Removes the line and forgets every call. */
   clear(): void {
     if (this.timer !== undefined) clearInterval(this.timer);

@@ -36,6 +36,11 @@ export class Terminal {
     return this.tmux('capture-pane', '-p', '-J', '-t', this.name, '-S', '-3000');
   }
 
+  /** What the pane shows now (no scrollback): what a cleared screen no longer has. */
+  visible(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-t', this.name);
+  }
+
   /** Keys as tmux names them ('Enter', 'Tab', 'C-c') or literal text. */
   keys(...keys: string[]): void {
     this.tmux('send-keys', '-t', this.name, ...keys);

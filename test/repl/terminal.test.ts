@@ -90,6 +90,21 @@ describe('the REPL in a terminal, on localhost', { skip: hasTmux() ? false : 'tm
     await term.waitFor(/this session has no call that changed something/, { since: at });
   });
 
+  // After .export: this call changes something, and .export's test wants a session without one.
+  it('Ctrl-L while a call runs clears the screen at once, and the result that comes after stays on it', async () => {
+    const at = term.mark();
+    term.type("ftl.local.command({ cmd: 'sleep 2.01' })");
+    term.keys('Enter');
+    await term.waitFor(/running localhost/, { since: at });
+    term.keys('C-l');
+    await Terminal.until('the screen is cleared while the call still runs', () => !term.visible().includes('sleep 2.01'), 10_000);
+    await Terminal.until('the result is on screen', () => /changed\s+localhost \(1\)\s+rc=0/.test(term.visible()));
+    await Terminal.until('the prompt is back', () => /ftl localhost\(1\)> $/m.test(term.visible()));
+    // A Ctrl-L kept for the prompt would clear the result away as the prompt came back.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(term.visible(), /changed\s+localhost \(1\)\s+rc=0/);
+  });
+
   it('Ctrl-D leaves and shuts the gate down', async () => {
     assert.match(processes(), new RegExp(`${home}/\\.ftl/gates/`), 'a gate runs');
     term.keys('C-d');
