@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
 import type { AnyAuthMethod, AuthHandlerMiddleware, AuthenticationType, KeyboardInteractiveCallback, Prompt } from 'ssh2';
+import { identityPublicBlob, OnlyTheseAgentKeys } from './agent-keys.js';
 import type { SshTarget } from './target.js';
 
 /** The login methods to try, in order, and what they were in words for an error message. */
@@ -62,22 +63,44 @@ function signingWithKeyObject(key: ParsedKey): ParsedKey {
   return key;
 }
 
+/**
+ * Under IdentitiesOnly, the agent's keys that belong to identity files ftl could not use
+ * itself (a passphrase): as ssh does. Keys ftl read from their files are offered once, not
+ * again through the agent (each refused offer counts against the server's MaxAuthTries).
+ */
+function identitiesOnlyAgent(socket: string, unusable: readonly string[]): OnlyTheseAgentKeys | undefined {
+  const allowed = new Set<string>();
+  for (const file of unusable) {
+    const blob = identityPublicBlob(file);
+    if (blob !== undefined) allowed.add(blob.toString('base64'));
+  }
+  return allowed.size === 0 ? undefined : new OnlyTheseAgentKeys(socket, allowed);
+}
+
 /** Keys first (the target's own files only), then the agent, then a password: what the target itself offers, nothing else. */
 export function authPlan(target: SshTarget): AuthPlan {
   const methods: AnyAuthMethod[] = [];
   const tried: string[] = target.missingKeyFiles.map((f) => `key ${f} (no such file)`);
+  const unusable: string[] = [];
   for (const file of target.identityFiles) {
     const key = readIdentity(file);
     if (typeof key === 'string') {
       tried.push(`key ${file} (${key})`);
+      unusable.push(file);
       continue;
     }
     methods.push({ type: 'publickey', username: target.user, key });
     tried.push(`key ${file}`);
   }
-  if (target.agentSocket !== undefined) {
+  if (target.agentSocket !== undefined && target.identitiesOnly !== true) {
     methods.push({ type: 'agent', username: target.user, agent: target.agentSocket });
     tried.push('ssh-agent');
+  } else if (target.agentSocket !== undefined) {
+    const agent = identitiesOnlyAgent(target.agentSocket, unusable);
+    if (agent !== undefined) {
+      methods.push({ type: 'agent', username: target.user, agent });
+      tried.push(`ssh-agent (IdentitiesOnly: the keys of ${unusable.join(', ')})`);
+    }
   }
   if (target.password !== undefined) {
     methods.push({ type: 'password', username: target.user, password: target.password });

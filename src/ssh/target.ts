@@ -22,8 +22,10 @@ export interface SshTarget {
   readonly identityFiles: readonly string[];
   /** Key files the inventory names that do not exist: nothing is offered for them. */
   readonly missingKeyFiles: readonly string[];
-  /** The ssh-agent socket to ask for keys; undefined: no agent (none running, IdentitiesOnly, IdentityAgent none). */
+  /** The ssh-agent socket to ask for keys; undefined: no agent (none running, IdentityAgent none). */
   readonly agentSocket: string | undefined;
+  /** IdentitiesOnly: the agent offers only the keys of identityFiles (those ftl cannot read itself). */
+  readonly identitiesOnly?: boolean | undefined;
   /** A secret: never in messages or logs. */
   readonly password: string | undefined;
   /** Answers to keyboard-interactive prompts other than the password's, by prompt text (asked this session; secrets). */
@@ -94,7 +96,7 @@ export function targetKey(t: SshTarget): string {
     describeTarget(t),
     `keys=${t.identityFiles.join(',')}`,
     `missing=${t.missingKeyFiles.join(',')}`,
-    `agent=${t.agentSocket ?? ''}`,
+    `agent=${t.agentSocket ?? ''}${t.identitiesOnly === true ? ' (identities only)' : ''}`,
     `password=${t.password === undefined ? '' : secretId(t.password)}`,
     `proxy=${t.proxyCommand ?? ''}`,
     `hostkeys=${t.hostKeyPolicy}:${[...t.knownHostsFiles, '|', ...t.globalKnownHostsFiles].join(',')}`,
@@ -184,9 +186,11 @@ async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, 
   const identityFiles = (explicitKey !== undefined ? [explicitKey] : [...(cfg?.identityFiles ?? [])]).filter((p) => existsSync(p));
   const missingKeyFiles = explicitKey !== undefined && !existsSync(explicitKey) ? [explicitKey] : [];
   const identitiesOnly = isYes(args.identitiesonly) ?? cfg?.identitiesOnly ?? false;
-  const agentSocket = identitiesOnly ? undefined : agentFrom(args.identityagent ?? cfg?.identityAgent, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
+  const agentSocket = agentFrom(args.identityagent ?? cfg?.identityAgent, opts.agentSocket ?? process.env.SSH_AUTH_SOCK);
   if (missingKeyFiles.length > 0) {
-    const rest = [agentSocket === undefined ? '' : 'ssh-agent', spec.password === undefined ? '' : 'the password'].filter(Boolean).join(' and ') || 'nothing';
+    // Under IdentitiesOnly the agent offers only the keys of existing identity files: none here.
+    const agentOffers = agentSocket !== undefined && !(identitiesOnly && identityFiles.length === 0);
+    const rest = [agentOffers ? 'ssh-agent' : '', spec.password === undefined ? '' : 'the password'].filter(Boolean).join(' and ') || 'nothing';
     opts.warn?.({ host: spec.name, message: `the key file ${missingKeyFiles.join(', ')} (ansible_ssh_private_key_file) does not exist; offering ${rest} instead` });
   }
   // The inventory's way there (ProxyJump or ProxyCommand, 'none' for neither) beats ~/.ssh/config's.
@@ -232,6 +236,7 @@ async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, 
     identityFiles,
     missingKeyFiles,
     agentSocket,
+    identitiesOnly,
     password: spec.password,
     knownHostsFiles,
     globalKnownHostsFiles: cfg?.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],

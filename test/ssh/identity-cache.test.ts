@@ -3,12 +3,14 @@
  * one key: one key object, not one per connection), and read again when the file changes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import ssh2 from 'ssh2';
 import { ed25519KeyPair } from '../../bench/sim/keypair.js';
+import { identityPublicBlob, publicBlobFromOpenSshKey } from '../../src/ssh/agent-keys.js';
 import { authPlan } from '../../src/ssh/auth.js';
 import type { SshTarget } from '../../src/ssh/target.js';
 
@@ -66,4 +68,26 @@ test('a shared key signs as ssh2 would (ED25519, RSA, ECDSA): the signature veri
     assert.ok(!(plain instanceof Error));
     if (type !== 'ecdsa') assert.deepEqual(sig, plain.sign(data), `${type}: the same bytes as ssh2's own key object signs`);
   }
+});
+
+test("an identity file's public half without its passphrase: the .pub beside it, else the OpenSSH key's own header", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ftl-identity-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const type of ['ed25519', 'rsa', 'ecdsa']) {
+    const file = join(dir, `id_${type}`);
+    execFileSync('ssh-keygen', ['-q', '-t', type, '-N', 'a passphrase', '-f', file]);
+    const pub = ssh2.utils.parseKey(readFileSync(`${file}.pub`));
+    assert.ok(!(pub instanceof Error));
+    assert.deepEqual(authPlan(target(`h-${type}`, [file])).tried, [`key ${file} (encrypted; add it to ssh-agent)`]);
+    assert.deepEqual(identityPublicBlob(file), pub.getPublicSSH(), `${type}: from the .pub`);
+    renameSync(`${file}.pub`, `${file}.away`);
+    assert.deepEqual(publicBlobFromOpenSshKey(readFileSync(file, 'latin1')), pub.getPublicSSH(), `${type}: from the key file's header`);
+    assert.deepEqual(identityPublicBlob(file), pub.getPublicSSH(), `${type}: no .pub, the header`);
+  }
+  const garbage = join(dir, 'garbage');
+  writeFileSync(garbage, '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n');
+  assert.equal(identityPublicBlob(garbage), undefined);
+  assert.equal(identityPublicBlob(join(dir, 'none')), undefined);
 });

@@ -69,7 +69,7 @@ function options(over: Partial<ResolveOptions> & { cfg?: SshConfigEntry } = {}):
   };
 }
 
-test('where and how to connect: the inventory beats ~/.ssh/config; IdentitiesOnly and IdentityAgent none leave the agent out', async () => {
+test('where and how to connect: the inventory beats ~/.ssh/config; IdentityAgent none leaves the agent out, IdentitiesOnly narrows it', async () => {
   const base = hostFacts('web01', { ansible_host: '10.0.0.5', ansible_user: 'deploy' });
   const viaCfg = await resolveTarget(base, options({ cfg: config({ proxyCommand: 'nc %h %p', connectTimeoutS: 7 }) }));
   assert.equal(viaCfg.proxyCommand, 'nc 10.0.0.5 22');
@@ -78,10 +78,13 @@ test('where and how to connect: the inventory beats ~/.ssh/config; IdentitiesOnl
   const none = await resolveTarget(hostFacts('web01', { ansible_host: '10.0.0.5', ansible_timeout: 3, ansible_ssh_common_args: '-o ProxyCommand=none' }), options({ cfg: config({ proxyCommand: 'nc %h %p', proxyJump: ['gw'], connectTimeoutS: 7 }) }));
   assert.deepEqual([none.proxyCommand, none.jumps.length, none.connectTimeoutMs], [undefined, 0, 3000], 'ProxyCommand=none turns the configured way off');
   assert.equal((await resolveTarget(base, options())).connectTimeoutMs, 10_000, "Ansible's default timeout");
-  assert.equal((await resolveTarget(base, options({ cfg: config({ identitiesOnly: true }) }))).agentSocket, undefined);
+  const only = await resolveTarget(base, options({ cfg: config({ identitiesOnly: true }) }));
+  assert.deepEqual([only.agentSocket, only.identitiesOnly], ['/agent.sock', true], 'IdentitiesOnly keeps the agent for the identity files\' keys');
+  assert.equal(viaCfg.identitiesOnly, false);
+  assert.notEqual(targetKey(only), targetKey(await resolveTarget(base, options())), 'IdentitiesOnly authenticates differently: its own connections');
   assert.equal((await resolveTarget(base, options({ cfg: config({ identityAgent: 'none' }) }))).agentSocket, undefined);
   assert.equal((await resolveTarget(base, options({ cfg: config({ identityAgent: '~/a.sock' }) }))).agentSocket, `${process.env.HOME ?? ''}/a.sock`);
-  assert.equal((await resolveTarget(hostFacts('w', { ansible_ssh_common_args: '-o IdentitiesOnly=yes' }), options())).agentSocket, undefined);
+  assert.equal((await resolveTarget(hostFacts('w', { ansible_ssh_common_args: '-o IdentitiesOnly=yes' }), options())).identitiesOnly, true);
   assert.equal((await resolveTarget(hostFacts('w', { ansible_ssh_common_args: '-o HashKnownHosts=yes' }), options())).hashKnownHosts, true);
 
   const o = options({ cfg: config({ unsupported: ['CertificateFile ~/c'] }) });
