@@ -175,7 +175,7 @@ function warnUnsupported(spec: BaseSpec, cfg: SshConfigEntry | undefined, opts: 
   }
 }
 
-async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, inherited?: BaseSpec): Promise<SshTarget> {
+async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, inherited?: BaseSpec, firstHop = false): Promise<SshTarget> {
   if (depth > 8) throw new SshError('FTL_SSH_CONNECT', 'the ProxyJump chain is deeper than 8 hops (a loop?)', { host: spec.name, hint: 'check ProxyJump in ansible_ssh_common_args and ~/.ssh/config' });
   const cfg = opts.lookup === undefined ? undefined : await opts.lookup(spec.host, { user: spec.user, port: spec.port });
   warnUnsupported(spec, cfg, opts);
@@ -195,27 +195,35 @@ async function resolveSpec(spec: BaseSpec, opts: ResolveOptions, depth: number, 
   }
   // The inventory's way there (ProxyJump or ProxyCommand, 'none' for neither) beats ~/.ssh/config's.
   const ownWay = spec.jumps.length > 0 || spec.proxyCommand !== undefined;
-  const jumpNames = depth > 0 ? [] : ownWay ? spec.jumps : (cfg?.proxyJump ?? []);
-  // A hop's own jumps are not followed; its ProxyCommand is (ssh -J runs the first hop with its own configuration).
+  // ssh -J a,b connects to a with a's own configuration (its ProxyJump or ProxyCommand too), and
+  // to b through a: so the first hop's own way there is followed, a later hop's is not.
+  const followsJumps = depth === 0 || firstHop;
+  const jumpNames = !followsJumps ? [] : ownWay ? spec.jumps : (cfg?.proxyJump ?? []);
   const proxyWritten = jumpNames.length > 0 ? undefined : ownWay ? spec.proxyCommand : cfg?.proxyCommand;
   const jumps: SshTarget[] = [];
-  for (const name of jumpNames) {
+  for (const [i, name] of jumpNames.entries()) {
     const facts = opts.resolveFacts(name);
     if (facts !== undefined) {
-      jumps.push(await resolveSpec(specFromFacts(facts), opts, depth + 1));
+      jumps.push(await resolveSpec(specFromFacts(facts), opts, depth + 1, undefined, i === 0));
       continue;
     }
     const hop = parseHopSpec(name);
-    // A hop that is not an inventory host checks its key against the same files as the host behind it.
+    // A hop that is not an inventory host checks its key against the same files as the host behind it
+    // (through a chain of such hops: the files of the first inventory host or target behind them).
+    const behind = spec.facts === undefined && inherited !== undefined ? inherited : spec;
     jumps.push(
       await resolveSpec(
         { name, host: hop.host, port: hop.port, user: hop.user, keyFile: undefined, password: undefined, knownHostsFile: undefined, strict: undefined, jumps: [], proxyCommand: undefined, facts: undefined },
         opts,
         depth + 1,
-        spec,
+        behind,
+        i === 0,
       ),
     );
   }
+  // The first hop's own way there comes before it: one flat chain, each hop reached through the one before.
+  const [first, ...later] = jumps;
+  if (first !== undefined && first.jumps.length > 0) jumps.splice(0, jumps.length, ...first.jumps, { ...first, jumps: [] }, ...later);
   const host = cfg?.hostname ?? spec.host;
   const port = spec.port ?? cfg?.port ?? 22;
   const user = spec.user ?? cfg?.user ?? userInfo().username;

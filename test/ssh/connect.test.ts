@@ -8,6 +8,8 @@ import { FtlError } from '../../src/base/errors.js';
 import { GateClient } from '../../src/gate/client.js';
 import type { HostFacts } from '../../src/inventory/facts.js';
 import { gateBuild } from '../../src/hosts/gate-build.js';
+import { labPaths } from '../../src/lab/files.js';
+import { sshGLookup } from '../../src/ssh/config.js';
 import { withLab } from '../helpers/lab.js';
 import { labGates, ping } from './fixture.js';
 
@@ -122,6 +124,50 @@ test('SSH connections to lab hosts: host keys, auth, ProxyJump, become', { timeo
           }
           assert.equal(accepted(), before + 1, `the hop ${hop} logged into lab01`);
         }
+      });
+
+      await t.test("ProxyJump whose first hop has a ProxyJump of its own in ~/.ssh/config: followed, as ssh -J follows it", async () => {
+        const h1 = lab.host('lab01');
+        const h2 = lab.host('lab02');
+        const logins = (h: string): number => (readFileSync(join(lab.host(h).dir, 'sshd.log'), 'utf8').match(/Accepted publickey/g) ?? []).length;
+        const counts = (): number[] => [logins('lab01'), logins('lab02')];
+        // lab02 through hopB (lab01), which ssh reaches through hopA (lab02 again): two hosts make a chain of three logins.
+        const cfg = join(lab.dir, 'ssh_config.chain');
+        writeFileSync(
+          cfg,
+          [
+            'Host hopA',
+            `  HostName ${h2.address}`,
+            `  Port ${String(h2.port)}`,
+            'Host hopB',
+            `  HostName ${h1.address}`,
+            `  Port ${String(h1.port)}`,
+            '  ProxyJump hopA',
+            'Host *',
+            `  User ${lab.user}`,
+            `  IdentityFile ${labPaths(lab.dir).key}`,
+            `  UserKnownHostsFile ${lab.knownHostsPath}`,
+            '  StrictHostKeyChecking yes',
+            '  IdentityAgent none',
+            '',
+          ].join('\n'),
+        );
+        let before = counts();
+        execFileSync('ssh', ['-F', cfg, '-o', 'BatchMode=yes', '-J', 'hopB', '-p', String(h2.port), `${lab.user}@${h2.address}`, 'true'], { stdio: 'ignore', timeout: 60_000 });
+        const bySsh = counts().map((n, i) => n - (before[i] ?? 0));
+        assert.deepEqual(bySsh, [1, 2], 'ssh: lab01 once (hopB), lab02 twice (hopA, then the target)');
+        before = counts();
+        const chained = await labGates(lab, { sshConfig: sshGLookup({ configFile: cfg }), agentSocket: '' });
+        try {
+          assert.equal(await open({ ...g.facts('lab02'), proxyJump: ['hopB'] }, chained.factory), 'pong');
+        } finally {
+          await chained.close();
+        }
+        assert.deepEqual(
+          counts().map((n, i) => n - (before[i] ?? 0)),
+          bySsh,
+          'ftl logs in where ssh does',
+        );
       });
 
       await t.test('become runs the gate as another user through sudo -n', async (tt) => {

@@ -122,3 +122,32 @@ test('the pool key: the same entry shares, anything that authenticates different
   assert.match(missing, /nope/);
   assert.match(o.said.map((w) => w.message).join('\n'), /the key file .*nope \(ansible_ssh_private_key_file\) does not exist; offering ssh-agent instead/);
 });
+
+test("ProxyJump chains as ssh -J follows them: the first hop's own ProxyJump comes before it, a later hop's is not followed", async () => {
+  const cfgs: Record<string, Partial<SshConfigEntry>> = {
+    web: { proxyJump: ['inner', 'edge'] },
+    inner: { proxyJump: ['outer'] },
+    outer: { proxyJump: ['corp'] },
+    edge: { proxyJump: ['never'] },
+    loop1: { proxyJump: ['loop2'] },
+    loop2: { proxyJump: ['loop1'] },
+  };
+  const o: ResolveOptions = { ...options(), lookup: (host) => Promise.resolve(config(cfgs[host] ?? {})) };
+  const t = await resolveTarget(hostFacts('web', {}), o);
+  assert.deepEqual(
+    t.jumps.map((j) => j.name),
+    ['corp', 'outer', 'inner', 'edge'],
+  );
+  assert.ok(
+    t.jumps.every((j) => j.jumps.length === 0),
+    'one flat chain',
+  );
+  // The same chain from the inventory: an inventory host as the first hop brings its own jumps.
+  const inv: Record<string, ReturnType<typeof hostFacts>> = { bastion: hostFacts('bastion', { ansible_host: '10.0.0.1', ansible_ssh_common_args: '-J gw0' }) };
+  const fromInv = await resolveTarget(hostFacts('db', { ansible_ssh_common_args: '-J bastion,edge' }), { ...o, resolveFacts: (n) => inv[n] });
+  assert.deepEqual(
+    fromInv.jumps.map((j) => `${j.name}@${j.host}`),
+    ['gw0@gw0', 'bastion@10.0.0.1', 'edge@edge'],
+  );
+  await assert.rejects(resolveTarget(hostFacts('x', { ansible_ssh_common_args: '-J loop1' }), o), /the ProxyJump chain is deeper than 8 hops \(a loop\?\)/);
+});
