@@ -24,11 +24,20 @@ export interface AnsibleConfig {
 }
 
 export async function readAnsibleConfig(worker: AnsibleWorker): Promise<AnsibleConfig> {
+  return (await readAnsibleConfigSaying(worker)).config;
+}
+
+/** The configuration, and whether Ansible warned while reading it (the warnings have gone to the session's). */
+export async function readAnsibleConfigSaying(worker: AnsibleWorker): Promise<{ config: AnsibleConfig; warned: boolean }> {
   const r = await worker.request('Config', {}, { timeoutMs: 60_000 });
+  const said = (k: string): boolean => Array.isArray(r.data[k]) && (r.data[k] as unknown[]).length > 0;
   return {
-    configFile: (r.data.config_file as string | null | undefined) ?? null,
-    settings: r.data.settings as Record<string, AnsibleSetting>,
-    ssh: r.data.ssh as Record<string, AnsibleSetting>,
+    config: {
+      configFile: (r.data.config_file as string | null | undefined) ?? null,
+      settings: r.data.settings as Record<string, AnsibleSetting>,
+      ssh: r.data.ssh as Record<string, AnsibleSetting>,
+    },
+    warned: said('warnings') || said('deprecations'),
   };
 }
 

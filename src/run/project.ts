@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { FtlError } from '../base/errors.js';
 import type { Warnings } from '../base/warnings.js';
-import { loadInventoryWithAnsible, readAnsibleConfig, type AnsibleConfig } from '../hosts/ansible-project.js';
+import { loadInventoryWithAnsible, readAnsibleConfigSaying, type AnsibleConfig } from '../hosts/ansible-project.js';
 import type { AnsibleWorker } from '../hosts/ansible-worker.js';
 import { workerVault } from '../hosts/vault.js';
 import { Inventory } from '../inventory/index.js';
 import type { SecretSink } from '../inventory/vault.js';
 import type { AutomationOptions } from './automation-options.js';
+import { ConfigCache, configCacheKey } from './config-cache.js';
 import { vaultPasswords } from './vault-passwords.js';
 import { applyAnsibleConfig, configCandidates, hasAnsibleConfig, type ProjectSettings } from './project-config.js';
 
@@ -14,10 +15,15 @@ import { applyAnsibleConfig, configCandidates, hasAnsibleConfig, type ProjectSet
  * Ansible's configuration for this directory, read by the worker when there is any to read.
  * Without ansible-core the session goes on without it; an ansible.cfg left unread is said once.
  */
-export async function readConfigIfAny(worker: AnsibleWorker, warnings: Warnings, env: NodeJS.ProcessEnv, cwd: string): Promise<AnsibleConfig | undefined> {
+export async function readConfigIfAny(worker: AnsibleWorker, warnings: Warnings, env: NodeJS.ProcessEnv, cwd: string, cache: ConfigCache | false = new ConfigCache()): Promise<AnsibleConfig | undefined> {
   if (!hasAnsibleConfig(env, cwd)) return undefined;
   try {
-    return await readAnsibleConfig(worker);
+    const key = cache === false ? undefined : await configCacheKey(env, cwd);
+    const kept = key === undefined || cache === false ? undefined : cache.read(key);
+    if (kept !== undefined) return kept;
+    const { config, warned } = await readAnsibleConfigSaying(worker);
+    if (key !== undefined && cache !== false && !warned) cache.store(key, config);
+    return config;
   } catch (e) {
     if (!(e instanceof FtlError) || e.code !== 'FTL_NO_ANSIBLE') throw e;
     const file = configCandidates(env, cwd).find((p) => existsSync(p));

@@ -5,11 +5,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnsibleWorker } from '../../src/hosts/ansible-worker.js';
 import { readAnsibleConfig, type AnsibleConfig } from '../../src/hosts/ansible-project.js';
+import { Warnings, type Warning } from '../../src/base/warnings.js';
+import { ConfigCache } from '../../src/run/config-cache.js';
+import { readConfigIfAny } from '../../src/run/project.js';
 import { applyAnsibleConfig } from '../../src/run/project-config.js';
 import { Inventory } from '../../src/inventory/index.js';
 import { ftl } from '../helpers/ftl.js';
@@ -99,6 +102,64 @@ describe('ansible.cfg and ANSIBLE_* with Ansible precedence', { timeout: 180_000
     assert.equal(f.python, '/opt/py/bin/python3');
   });
 
+  it('read again only when something Ansible reads has changed: else from the cache, without starting the worker', async () => {
+    const cache = new ConfigCache({ dir: join(dir, 'config-cache') });
+    const cfg = join(dir, 'cached.cfg');
+    writeFileSync(cfg, CFG);
+    const read = async (env: NodeJS.ProcessEnv): Promise<{ c: AnsibleConfig | undefined; started: boolean }> => {
+      const w = new AnsibleWorker({ env });
+      try {
+        const c = await readConfigIfAny(w, new Warnings(() => undefined), env, dir, cache);
+        return { c, started: w.started };
+      } finally {
+        await w.close();
+      }
+    };
+    const env = cleanEnv({ ANSIBLE_CONFIG: cfg, ANSIBLE_FORKS: '4' });
+    const first = await read(env);
+    assert.equal(first.started, true, 'the first read asks Ansible');
+    const again = await read(env);
+    assert.equal(again.started, false, 'the same place and environment: no worker');
+    assert.deepEqual(again.c, first.c);
+    const envChanged = await read({ ...env, ANSIBLE_FORKS: '5' });
+    assert.deepEqual([envChanged.started, envChanged.c?.settings.DEFAULT_FORKS?.value], [true, 5], 'another ANSIBLE_* value: read again');
+    const otherVar = await read({ ...env, SOME_PATH_IN_CFG: '/x' });
+    assert.equal(otherVar.started, true, 'any variable may be expanded in a path: read again');
+    writeFileSync(cfg, CFG.replace('timeout = 33', 'timeout = 44'));
+    const edited = await read(env);
+    assert.deepEqual([edited.started, edited.c?.ssh.timeout?.value], [true, 44], 'the file edited: read again');
+    assert.equal((await read(env)).started, false);
+    // An ansible.cfg where Ansible looks that was not there: read again.
+    const noneEnv = cleanEnv({});
+    const before = await read(noneEnv);
+    assert.equal((await read(noneEnv)).started, false);
+    writeFileSync(join(dir, 'home', '.ansible.cfg'), '[defaults]\nremote_user = from_home\n');
+    try {
+      const homeCfg = await read(noneEnv);
+      assert.equal(homeCfg.started, true, '~/.ansible.cfg appeared');
+      assert.notDeepEqual(homeCfg.c, before.c, 'what it says now is read');
+    } finally {
+      rmSync(join(dir, 'home', '.ansible.cfg'));
+    }
+    assert.ok(readdirSync(join(dir, 'config-cache')).every((n) => n.endsWith('.json')), 'whole entries only');
+  });
+
+  it('a read that warned is not kept: its warnings are said at every start', async () => {
+    const cache = new ConfigCache({ dir: join(dir, 'config-cache-warned') });
+    const env = cleanEnv({ ANSIBLE_FORKS: '3' });
+    let asked = 0;
+    // A stand-in worker for the one piece: Ansible warning while it reads.
+    const worker = {
+      request: () => {
+        asked++;
+        return Promise.resolve({ type: 'ConfigResult', data: { config_file: null, settings: {}, ssh: {}, warnings: ['a setting is deprecated'] } });
+      },
+    } as unknown as AnsibleWorker;
+    const said: Warning[] = [];
+    for (let i = 0; i < 2; i++) await readConfigIfAny(worker, new Warnings((w) => said.push(w)), env, dir, cache);
+    assert.equal(asked, 2, 'asked both times');
+  });
+
   it('the command line over ANSIBLE_* and the file', async () => {
     const c = await configWith({ ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_FORKS: '4' });
     const s = applyAnsibleConfig({ forks: 9, remoteUser: 'from_cli', inventory: ['other.yml'], becomeMethod: 'sudo' }, c, {});
@@ -143,6 +204,14 @@ describe('ansible.cfg and ANSIBLE_* with Ansible precedence', { timeout: 180_000
     const line = JSON.parse(r.stdout.split('\n')[0] ?? '') as { host: string; result: { msg?: string } };
     assert.equal(line.host, 'w1');
     assert.match(String(line.result.msg), /su on localhost would not run the gate to become app/);
+    // The second run takes the configuration from ~/.ftl's cache, and does the same.
+    assert.equal(readdirSync(join(dir, 'home', '.ftl', 'cache', 'ansible-config')).length, 1, 'the configuration kept');
+    const again = await ftl(['run', 'web', 'ping', '-c', 'local', '--json'], { cwd: dir, env, timeoutMs: 120_000 });
+    const result = (out: string): unknown => {
+      const { durationMs: _d, ...rest } = JSON.parse(out.split('\n')[0] ?? '') as Record<string, unknown>;
+      return rest;
+    };
+    assert.deepEqual(result(again.stdout), result(r.stdout));
     writeFileSync(join(dir, 'env.ini'), '[web]\nfrom_env_host ansible_connection=local\n');
     const e = await ftl(['inventory', '--list'], { cwd: dir, env: { ...env, ANSIBLE_INVENTORY: join(dir, 'env.ini') } });
     assert.equal(e.code, 0, e.stderr);
