@@ -2,7 +2,7 @@
 export { automation } from './run/automation.js';
 export type { AutomationOptions } from './run/automation.js';
 export type { AddHostOptions, Ftl, FtlMembers, GateInfo, GateReport, Gates, ModuleArgs, ModuleCall, Secret, Secrets, Target } from './run/ftl-types.js';
-export type { EventsOptions, EventsDroppedEvent, FileChangedEvent, FtlEvent, MetricsOptions, StreamEndedEvent, StreamHandle, SystemMetricsEvent, WatchOptions } from './run/ftl-types.js';
+export type { EventsOptions, EventsDroppedEvent, FileChangedEvent, FtlEvent, MetricsOptions, StreamEndedEvent, StreamHandle, StreamResumedEvent, SystemMetricsEvent, WatchOptions } from './run/ftl-types.js';
 export type { SecretBindings } from './run/session-secrets.js';
 export { RunResult } from './run/result.js';
 export type { CallOptions } from './run/runner.js';

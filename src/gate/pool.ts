@@ -77,6 +77,8 @@ export class GatePool<S extends GateSpecBase = GateSpecBase> {
   private readonly specs = new Map<string, S>();
   /** Gates taken out of use that finish their running calls, then close. */
   private readonly draining = new Map<GateClient, { key: string; closed: Promise<void> }>();
+  /** Told of each gate the pool opens (a first one, or one after a restart, an upgrade, a death). */
+  private readonly openedListeners = new Set<(key: string, client: GateClient) => void>();
 
   constructor(
     private readonly openTransport: (spec: S, limits: StartLimits) => Promise<GateTransport>,
@@ -128,7 +130,22 @@ export class GatePool<S extends GateSpecBase = GateSpecBase> {
     client.once('close', () => {
       if (this.clients.get(key) === client) this.clients.delete(key);
     });
+    for (const fn of [...this.openedListeners]) {
+      try {
+        fn(key, client);
+      } catch {
+        // A listener's trouble is its own: the gate is open for its caller all the same.
+      }
+    }
     return client;
+  }
+
+  /** Calls fn with each gate opened from now on; returns what stops it. */
+  onOpened(fn: (key: string, client: GateClient) => void): () => void {
+    this.openedListeners.add(fn);
+    return () => {
+      this.openedListeners.delete(fn);
+    };
   }
 
   list(): PoolEntryInfo[] {

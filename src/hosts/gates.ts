@@ -400,6 +400,17 @@ export class GateProvider {
     return { action: 'drain', done: keys.length, failed: [], running };
   }
 
+  /** Calls fn with each gate opened from now on (its key is keyOf(host, become)); returns what stops it. */
+  onGateOpened(fn: (key: string, gate: GateClient) => void): () => void {
+    return this.pool.onOpened(fn);
+  }
+
+  /** The gate open and ready for this key now, if any (never opens one). */
+  readyGate(key: string): GateClient | undefined {
+    const g = this.pool.client(key);
+    return g?.status === 'ready' ? g : undefined;
+  }
+
   /** Resolves when every gate draining now (after an upgrade or a drain) has closed. */
   drained(): Promise<void> {
     return this.pool.drained();

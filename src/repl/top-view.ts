@@ -72,7 +72,7 @@ export async function runTop(core: FtlCore, pattern: string, io: TopIo): Promise
   const consume = (async () => {
     for await (const ev of events) {
       if (ev.event === 'SystemMetrics' && rows.has(ev.host)) rows.set(ev.host, rowOf(ev));
-      else if (ev.event === 'StreamEnded' && ev.stream === 'metrics' && rows.has(ev.host)) rows.set(ev.host, { host: ev.host, note: `ended: ${ev.reason}` });
+      else if (ev.event === 'StreamEnded' && ev.stream === 'metrics' && rows.has(ev.host)) rows.set(ev.host, { host: ev.host, note: `${ev.resumes === true ? 'waiting for a new gate' : 'ended'}: ${ev.reason}` });
       else continue;
       redraw();
     }

@@ -87,7 +87,10 @@ export class WatchView {
         return `⟳ ${ev.host} ${this.paint(ev.kind.padEnd(8), how)} ${ev.path}${ev.is_dir ? '/' : ''}`;
       }
       case 'StreamEnded':
-        return ev.stream === 'watch' ? this.paint(`⟳ ${ev.host}: the watch ended (${ev.reason})`, 'dim') : undefined;
+        if (ev.stream !== 'watch') return undefined;
+        return this.paint(`⟳ ${ev.host}: the watch ${ev.resumes === true ? `stopped (${ev.reason}); it starts again with the host's next gate` : `ended (${ev.reason})`}`, 'dim');
+      case 'StreamResumed':
+        return ev.stream === 'watch' ? this.paint(`⟳ ${ev.host}: the watch runs again (a new gate)`, 'dim') : undefined;
       case 'EventsDropped':
         return this.paint(`⟳ ${String(ev.count)} changes not shown (they came faster than the screen)`, 'dim');
       default:
@@ -97,7 +100,7 @@ export class WatchView {
 
   private ensureLoop(): void {
     if (this.loop !== undefined) return;
-    const loop = this.core.events.events({ types: ['FileChanged', 'StreamEnded'] });
+    const loop = this.core.events.events({ types: ['FileChanged', 'StreamEnded', 'StreamResumed'] });
     this.loop = loop;
     void (async () => {
       for await (const ev of loop) {

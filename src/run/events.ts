@@ -36,12 +36,22 @@ export interface SystemMetricsEvent {
   readonly uptime: number | null;
 }
 
-/** A stream on a host ended without being stopped (its gate closed). */
+/** A stream on a host ended without being stopped (its gate closed; it resumes on the host's next gate, see StreamResumed), or could not start again. */
 export interface StreamEndedEvent {
   readonly event: 'StreamEnded';
   readonly host: string;
   readonly stream: 'watch' | 'metrics';
   readonly reason: string;
+  /** Whether it starts again on the host's next gate (StreamResumed then says so). */
+  readonly resumes?: boolean;
+  readonly timestamp: number;
+}
+
+/** A stream that had ended with its host's gate runs again on the host's new gate (a restart, an upgrade, the next call after the host came back). */
+export interface StreamResumedEvent {
+  readonly event: 'StreamResumed';
+  readonly host: string;
+  readonly stream: 'watch' | 'metrics';
   readonly timestamp: number;
 }
 
@@ -52,7 +62,7 @@ export interface EventsDroppedEvent {
   readonly timestamp: number;
 }
 
-export type FtlEvent = FileChangedEvent | SystemMetricsEvent | StreamEndedEvent | EventsDroppedEvent;
+export type FtlEvent = FileChangedEvent | SystemMetricsEvent | StreamEndedEvent | StreamResumedEvent | EventsDroppedEvent;
 export type FtlEventType = FtlEvent['event'];
 
 export interface EventsOptions {

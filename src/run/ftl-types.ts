@@ -12,7 +12,7 @@ import type { Secret } from '../base/secret-value.js';
 import type { GateInfo, GateReport } from '../hosts/gate-report.js';
 export type { GateInfo, GateReport } from '../hosts/gate-report.js';
 import type { EventsOptions, FtlEvent, MetricsOptions, StreamHandle, WatchOptions } from './events.js';
-export type { EventsOptions, FtlEvent, FileChangedEvent, SystemMetricsEvent, StreamEndedEvent, EventsDroppedEvent } from './events.js';
+export type { EventsOptions, FtlEvent, FileChangedEvent, SystemMetricsEvent, StreamEndedEvent, StreamResumedEvent, EventsDroppedEvent } from './events.js';
 export type { MetricsOptions, StreamHandle, WatchOptions } from './events.js';
 export type { Secret } from '../base/secret-value.js';
 

@@ -2,12 +2,15 @@
  * Watches and metrics streams on hosts: one request on each host's gate (the same gate
  * and SSH channel module calls use: no session of their own), whose answers then come
  * as id-less frames the gate sends unasked. They are turned into events with the host's
- * name and handed to the session's EventHub. A stream ends when it is stopped, when the
- * session closes, or when its gate closes (a StreamEnded event says so).
+ * name and handed to the session's EventHub. A stream ends when it is stopped or when the
+ * session closes. When a host's gate closes under it (the host went away, a restart, an
+ * upgrade, a drain) a StreamEnded event says so, and the stream starts again on the host's
+ * next gate, which a restart or an upgrade opens at once and a call opens otherwise
+ * (StreamResumed); a stream is never left silently dead on a host its handle still names.
  */
 import { UsageError } from '../base/errors.js';
 import type { HostFacts } from '../base/types.js';
-import type { GateProvider } from '../hosts/gates.js';
+import { GateProvider } from '../hosts/gates.js';
 import type { EventHub, FtlEvent, MetricsOptions, StreamHandle, WatchOptions } from './events.js';
 export type { MetricsOptions, StreamHandle, WatchOptions } from './events.js';
 
@@ -24,12 +27,23 @@ interface HostStream {
   readonly detach: () => void;
 }
 
+/** One handle's streams: the running ones by host, and the hosts whose gate closed under theirs (waiting for the next gate). */
+interface StreamGroup {
+  readonly spec: StreamSpec;
+  readonly running: Map<string, HostStream>;
+  /** Host → the key of the gate it waits for. */
+  readonly waiting: Map<string, string>;
+  /** Hosts starting again now (one start at a time per host). */
+  readonly resuming: Set<string>;
+  stopped: boolean;
+}
+
 /** What streams need from the session: its hosts, how a call would reach them, its gates. */
 export interface StreamHost {
   hostsOf(pattern: string): string[];
   facts(host: string): HostFacts;
   become(facts: HostFacts): Parameters<GateProvider['openUntil']>[2];
-  readonly gates: GateProvider;
+  readonly gates: Pick<GateProvider, 'openUntil' | 'onGateOpened' | 'readyGate'>;
   readonly forks: number;
   readonly timeoutMs: number;
 }
@@ -70,6 +84,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 
 export class Streams {
   private readonly running = new Set<HostStream>();
+  private readonly groups = new Set<StreamGroup>();
+  private stopListening: (() => void) | undefined;
   private closed = false;
 
   constructor(
@@ -115,11 +131,11 @@ export class Streams {
   private async start(pattern: string, spec: StreamSpec): Promise<StreamHandle> {
     if (this.closed) throw new UsageError('FTL_USAGE', `cannot start a ${spec.kind} stream: the session is closed`);
     const hosts = this.session.hostsOf(pattern);
-    const mine: HostStream[] = [];
+    const group: StreamGroup = { spec, running: new Map(), waiting: new Map(), resuming: new Set(), stopped: false };
     const failed: { host: string; message: string }[] = [];
     await eachLimited(hosts, this.session.forks, async (host) => {
       try {
-        mine.push(await this.startOn(host, spec));
+        group.running.set(host, await this.startOn(host, group));
       } catch (e) {
         failed.push({ host, message: e instanceof Error ? e.message : String(e) });
       }
@@ -127,23 +143,77 @@ export class Streams {
     const handle: StreamHandle = {
       kind: spec.kind,
       get hosts() {
-        return mine.filter((m) => m.gate.status === 'ready').map((m) => m.host);
+        return [...group.running.values()].filter((m) => m.gate.status === 'ready').map((m) => m.host);
       },
       failed,
       stop: async () => {
-        await Promise.all(mine.splice(0).map((m) => this.stopOne(m, spec)));
+        group.stopped = true;
+        group.waiting.clear();
+        this.groups.delete(group);
+        const all = [...group.running.values()];
+        group.running.clear();
+        await Promise.all(all.map((m) => this.stopOne(m, spec)));
       },
     };
-    if (mine.length === 0 && failed.length > 0) {
+    if (group.running.size === 0 && failed.length > 0) {
       const [first] = failed;
       throw new UsageError('FTL_USAGE', `the ${spec.kind} did not start on any host: ${first?.host ?? '?'}: ${first?.message ?? '?'}${failed.length > 1 ? ` (and ${String(failed.length - 1)} more)` : ''}`, {
         hint: spec.kind === 'watch' ? 'check that the path exists on the hosts' : 'check the hosts with ping()',
       });
     }
+    this.groups.add(group);
+    this.stopListening ??= this.session.gates.onGateOpened((key) => {
+      for (const g of this.groups) for (const [host, waitsFor] of g.waiting) if (waitsFor === key) this.resume(g, host);
+    });
     return handle;
   }
 
-  private async startOn(host: string, spec: StreamSpec): Promise<HostStream> {
+  private keyOf(host: string): string {
+    return GateProvider.keyOf(host, this.session.become(this.session.facts(host)));
+  }
+
+  /** The host's gate closed under its stream: said, and the stream waits for the host's next gate (open already after an upgrade). */
+  private lost(group: StreamGroup, host: string, reason: string): void {
+    group.running.delete(host);
+    let key: string | undefined;
+    if (!group.stopped && !this.closed) {
+      try {
+        key = this.keyOf(host);
+      } catch {
+        key = undefined; // the host left the inventory: nothing to wait for
+      }
+    }
+    this.hub.emit({ event: 'StreamEnded', host, stream: group.spec.kind, reason, resumes: key !== undefined, timestamp: Date.now() / 1000 });
+    if (key === undefined) return;
+    group.waiting.set(host, key);
+    if (this.session.gates.readyGate(key) !== undefined) this.resume(group, host);
+  }
+
+  private resume(group: StreamGroup, host: string): void {
+    if (group.stopped || this.closed || group.resuming.has(host) || !group.waiting.has(host)) return;
+    group.resuming.add(host);
+    group.waiting.delete(host);
+    void this.startOn(host, group).then(
+      (entry) => {
+        group.resuming.delete(host);
+        if (group.stopped || this.closed) {
+          void this.stopOne(entry, group.spec);
+          return;
+        }
+        group.running.set(host, entry);
+        this.hub.emit({ event: 'StreamResumed', host, stream: group.spec.kind, timestamp: Date.now() / 1000 });
+      },
+      (e: unknown) => {
+        group.resuming.delete(host);
+        if (group.stopped || this.closed) return;
+        // Not waited for again: what refused to start (a path gone) would refuse on every gate.
+        this.hub.emit({ event: 'StreamEnded', host, stream: group.spec.kind, reason: `it could not start again: ${e instanceof Error ? e.message : String(e)}`, resumes: false, timestamp: Date.now() / 1000 });
+      },
+    );
+  }
+
+  private async startOn(host: string, group: StreamGroup): Promise<HostStream> {
+    const spec = group.spec;
     const facts = this.session.facts(host);
     const gate = await this.session.gates.openUntil(host, facts, this.session.become(facts), new AbortController().signal, this.session.timeoutMs);
     // Listening before the request: the first event may come before its reply is read.
@@ -159,7 +229,7 @@ export class Streams {
     const onClose = (err?: Error): void => {
       if (!this.running.has(entry)) return;
       entry.detach();
-      this.hub.emit({ event: 'StreamEnded', host, stream: spec.kind, reason: err?.message ?? 'the gate closed', timestamp: Date.now() / 1000 });
+      if (started) this.lost(group, host, err?.message ?? 'the gate closed');
     };
     const entry: HostStream = {
       host,
@@ -208,6 +278,8 @@ export class Streams {
    */
   close(): void {
     this.closed = true;
+    this.stopListening?.();
+    this.groups.clear();
     for (const m of [...this.running]) m.detach();
     this.hub.close();
   }

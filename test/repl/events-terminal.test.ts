@@ -63,6 +63,12 @@ describe('.watch and .top in a terminal, on 2 lab hosts', { skip: hasTmux() ? fa
     term.type('ng()');
     term.keys('Enter');
     await term.waitFor(/✔ ok\s+lab\[01-02\] \(2\)\s+ping: pong/, { since: at });
+    // The watched host's gate restarted: said, and the watch is back on the new gate.
+    at = term.mark();
+    term.type('.gates restart lab01');
+    term.keys('Enter');
+    await term.waitFor(/⟳ lab01: the watch stopped \(.*\); it starts again with the host's next gate/, { since: at, timeoutMs: 60_000 });
+    await term.waitFor(/⟳ lab01: the watch runs again \(a new gate\)/, { since: at, timeoutMs: 60_000 });
     at = term.mark();
     term.type('.watch off');
     term.keys('Enter');

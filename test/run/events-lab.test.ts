@@ -115,6 +115,43 @@ test('watch and metrics on 2 lab hosts: one event per touched file, host names, 
       // A watch of a path no host has does not start, and says why.
       await assert.rejects(ftl.target('lab').watch('/nonexistent/dir'), /did not start on any host: lab0\d: cannot watch \/nonexistent\/dir: No such file/);
 
+      // A gate that goes under a watch: the watch says so, and runs again on the host's next gate.
+      await metrics.stop();
+      const again = join(lab.dir, 'resume-watch');
+      mkdirSync(again);
+      const kept = await ftl.target('lab01').watch(again);
+      const said = (evs: FtlEvent[]): string[] => evs.map((e) => (e.event === 'FileChanged' ? `${e.host} ${e.kind} ${e.name}` : e.event === 'StreamEnded' ? `${e.host} ${e.stream} ended${e.resumes === true ? ', resumes' : ''}` : e.event === 'StreamResumed' ? `${e.host} ${e.stream} resumed` : e.event));
+      /** What comes after `act` (listening from before it), until `n` events or 30 s. */
+      const after = async (act: () => unknown, n: number): Promise<string[]> => {
+        const it = ftl.events({ types: ['StreamEnded', 'StreamResumed', 'FileChanged'] });
+        await act();
+        return said(await collect(it, (e) => e.length >= n, 60_000));
+      };
+      // A restart opens the new gate at once.
+      assert.deepEqual(await after(() => ftl.gates.restart('lab01'), 2), ['lab01 watch ended, resumes', 'lab01 watch resumed']);
+      assert.deepEqual(await after(() => { writeFileSync(join(again, 'after-restart'), 'x'); }, 1), ['lab01 created after-restart']);
+      // The gate killed on the host: nothing opens a new one until a call does, and then the watch is back.
+      const gatePids = (): number[] => {
+        const sshd = lab.status().find((h) => h.name === 'lab01')?.pid;
+        return sshd === undefined ? [] : processTree(sshd).filter((pid) => /\.pyz/.test(commandLine(pid)));
+      };
+      const [gatePid] = gatePids();
+      assert.ok(gatePid !== undefined, 'the gate runs on lab01');
+      assert.deepEqual(await after(() => process.kill(gatePid, 'SIGKILL'), 1), ['lab01 watch ended, resumes']);
+      assert.deepEqual(kept.hosts, [], 'no host streams now');
+      assert.deepEqual(
+        await after(async () => {
+          const back = await ftl.target('lab01').ping();
+          assert.equal(back.failed.length, 0);
+        }, 1),
+        ['lab01 watch resumed'],
+      );
+      assert.deepEqual(kept.hosts, ['lab01']);
+      assert.deepEqual(await after(() => { writeFileSync(join(again, 'after-death'), 'x'); }, 1), ['lab01 created after-death']);
+      await kept.stop();
+      await ftl.gates.restart('lab01');
+      assert.deepEqual(await ftl.listen(1500, { types: ['StreamEnded', 'StreamResumed'] }), [], 'a stopped watch does not come back');
+
       // A watch still running when the session ends: the gates go, and nothing stays under sshd.
       await ftl.target('lab').watch(shared, { recursive: true });
       assert.ok(underLab(lab).some((p) => /gate|\.pyz/.test(p.args)), 'gates run while the session does');
