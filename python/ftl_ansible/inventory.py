@@ -16,6 +16,24 @@ _facts = {}
 _stamps = itertools.count(1)
 
 
+def unseal(value, vault):
+    """Values no vault password opened on the controller come as ansible-inventory prints them,
+    {"__ansible_vault": vaulttext}: made Ansible's vault objects again, which fail where they
+    are used ("Attempting to decrypt but no vault secrets found"), as Ansible's own do."""
+    if isinstance(value, dict):
+        text = value.get("__ansible_vault")
+        if len(value) == 1 and isinstance(text, str):
+            from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode
+
+            sealed = AnsibleVaultEncryptedUnicode(text)
+            sealed.vault = vault
+            return sealed
+        return dict((k, unseal(v, vault)) for k, v in value.items())
+    if isinstance(value, list):
+        return [unseal(v, vault) for v in value]
+    return value
+
+
 class InventoryState:
     """One version of the inventory: hosts with their merged variables, groups with their
     hosts (in the controller's order), the variables of 'all' (for the implicit localhost)."""
@@ -31,6 +49,10 @@ class InventoryState:
             raise ValueError("SetInventory needs hosts {name: vars} and groups {name: [hosts]}")
         self.version = version
         self.sources = [s for s in data.get("sources") or [] if isinstance(s, str)]
+        if data.get("sealed") is True:
+            vault = runtime.loader._vault
+            hosts = dict((name, unseal(v, vault)) for name, v in hosts.items())
+            data = dict(data, all_vars=unseal(data.get("all_vars") or {}, vault))
         inv = InventoryManager(loader=runtime.loader, sources=None, parse=False)
         data_ = inv._inventory
         for name in groups:

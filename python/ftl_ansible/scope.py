@@ -100,7 +100,8 @@ class CallScope(object):
         self.facts = inventory_state.FactsView(inventory_state.facts_snapshot(), data.get("facts_of") or {})
         vm = copy.copy(state.manager)
         vm._loader = self.loader
-        vm._extra_vars = extra_vars
+        # -e values no vault password opened (rare: a -e file with !vault values in it).
+        vm._extra_vars = inventory_state.unseal(extra_vars, self.loader._vault) if "__ansible_vault" in json.dumps(extra_vars, default=str) else extra_vars
         vm._options_vars = _options_vars(runtime, data, state)
         vm._fact_cache = self.facts
         _remembered_hostvars(HostVars(inventory=state.inventory, variable_manager=vm, loader=self.loader))

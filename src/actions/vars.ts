@@ -21,6 +21,8 @@ export interface VarsSource {
   sources(): readonly string[];
   /** -e: over every other variable, the call's own and gathered facts too (Ansible's highest precedence). */
   extraVars?(): Readonly<Record<string, unknown>>;
+  /** Whether some vaulted values stayed sealed (no vault password opened them). */
+  sealed?(): boolean;
 }
 
 type Args = Readonly<Record<string, unknown>>;
@@ -36,7 +38,7 @@ export function workerInventory(source: VarsSource | undefined): WorkerInventory
     snapshot: () => {
       const groups = source.groups();
       const names = groups.all ?? [];
-      return { hosts: Object.fromEntries(names.map((h) => [h, source.varsOf(h)])), groups, allVars: source.allVars(), sources: source.sources() };
+      return { hosts: Object.fromEntries(names.map((h) => [h, source.varsOf(h)])), groups, allVars: source.allVars(), sources: source.sources(), sealed: source.sealed?.() === true };
     },
   };
 }

@@ -29,6 +29,8 @@ export interface InventorySnapshot {
   readonly allVars: Vars;
   /** The inventory sources, as absolute paths (ansible_inventory_sources). */
   readonly sources: readonly string[];
+  /** Whether some values are sealed (`{"__ansible_vault": ...}`: no vault password opened them): the worker makes Ansible's vault objects of them. */
+  readonly sealed?: boolean;
 }
 
 export interface WorkerInventory {
@@ -206,7 +208,7 @@ export class AnsibleWorker {
     const snap = inv.snapshot();
     const done = this.request(
       'SetInventory',
-      { version, hosts: snap.hosts, groups: snap.groups, all_vars: snap.allVars, sources: snap.sources },
+      { version, hosts: snap.hosts, groups: snap.groups, all_vars: snap.allVars, sources: snap.sources, ...(snap.sealed === true ? { sealed: true } : {}) },
       { timeoutMs: scope.timeoutMs, signal: scope.signal },
     ).then(() => undefined);
     const sent = { version, done };

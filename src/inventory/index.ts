@@ -64,6 +64,11 @@ export interface InventoryLoadOptions {
   parseCache?: ParseCacheOptions | false | undefined;
 }
 
+/** The same error, said of a host. */
+function onHost(e: FtlError, host: string): FtlError {
+  return new FtlError(e.code, e.message, { host, hint: e.hint });
+}
+
 /** Ansible inventories (YAML, INI, JSON, scripts, directories) with group_vars/host_vars and host patterns. */
 export class Inventory {
   private merged = new Map<string, Record<string, unknown>>();
@@ -77,6 +82,17 @@ export class Inventory {
   private readonly varsFileData = new Map<string, Record<string, unknown>>();
   /** Whether any `!vault` value was read: only then are variables searched for placeholders. */
   private vaulted = false;
+  /**
+   * Encrypted vars files no vault password given opens, by path, with why: as in Ansible, only
+   * the hosts that need one fail (their variables cannot be known), the others go on.
+   */
+  private readonly sealedFiles = new Map<string, FtlError>();
+  /** Whether some `!vault` value stayed sealed (no password given opened it). */
+  private sealedValues = false;
+
+  get hasSealedValues(): boolean {
+    return this.sealedValues;
+  }
   /** How vars files are read: through the parse cache when the load has one. */
   private readFile: ReadFile = readPlain;
 
@@ -170,7 +186,8 @@ export class Inventory {
       for (const [name, h] of this.data.hosts) add(h.vars, ` (host ${name})`);
       for (const vars of this.varsFileData.values()) add(vars, '');
       for (const l of layers ?? [{ vars: this.extraVars }]) if ('vars' in l) add(l.vars, ' (-e)');
-      return found;
+      // One that no password opened stays sealed: asked once.
+      return found.filter((f) => f.value.failure === undefined);
     };
     let pending = values();
     this.vaulted = pending.length > 0;
@@ -178,8 +195,23 @@ export class Inventory {
       const asked: VaultItem[] = [...files.map((f) => ({ vaulttext: f.vaulttext, name: f.path })), ...(decryptValues ? pending.map((p) => ({ vaulttext: p.value.vaulttext, name: p.what })) : [])];
       const whats = [...files.map((f) => f.path), ...pending.map((p) => p.what)];
       const outcomes = opts.vault === undefined ? asked.map(() => ({ error: 'no vault secrets', reason: 'no-secrets' as const })) : await opts.vault(asked);
+      // As in Ansible: what no password opens fails where it is used, not the whole load. An
+      // encrypted -e file is read at the start (Ansible's extra vars are), so it fails the start.
       outcomes.forEach((o, i) => {
-        if ('error' in o) throw vaultError(whats[i] ?? 'a vaulted value', o);
+        if (!('error' in o)) return;
+        const err = vaultError(whats[i] ?? 'a vaulted value', o);
+        const file = files[i];
+        if (file === undefined) {
+          const p = pending[i - files.length];
+          if (p !== undefined) {
+            p.value.failure = err;
+            this.sealedValues = true;
+          }
+        } else if (file.layer !== undefined) {
+          throw err;
+        } else {
+          this.sealedFiles.set(file.path, err);
+        }
       });
       files.forEach((f, i) => {
         const o = outcomes[i];
@@ -207,6 +239,8 @@ export class Inventory {
 
   /** A vars file's variables: from the load when it held vaulted values, else read now. */
   private readVars(path: string): Record<string, unknown> {
+    const sealed = this.sealedFiles.get(path);
+    if (sealed !== undefined) throw sealed;
     return this.varsFileData.get(path) ?? readVarsFile(path, this.readFile);
   }
 
@@ -349,7 +383,9 @@ export class Inventory {
   templatedConnectionVars(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const h of this.hostNames) {
-      const names = Object.entries(this.hostVars(h))
+      const vars = this.readableVars(h);
+      if (vars === undefined) continue;
+      const names = Object.entries(vars)
         .filter(([k, v]) => k.startsWith('ansible_') && hasTemplate(v))
         .map(([k]) => k);
       if (names.length > 0) out[h] = names;
@@ -363,9 +399,28 @@ export class Inventory {
     this.merged.delete(host);
   }
 
+  /** A host's variables, or undefined when an encrypted vars file it needs is sealed (its calls say why). */
+  readableVars(name: string): Readonly<Record<string, unknown>> | undefined {
+    try {
+      return this.varsOf(name);
+    } catch (e) {
+      if (e instanceof FtlError && e.code === 'FTL_VAULT') return undefined;
+      throw e;
+    }
+  }
+
   facts(host: string): HostFacts {
     if (!this.data.hosts.has(host)) this.implicit(host);
-    const own = this.hostVars(host);
+    let own: Record<string, unknown>;
+    try {
+      own = this.hostVars(host);
+    } catch (e) {
+      throw e instanceof FtlError && e.code === 'FTL_VAULT' && e.host === undefined ? onHost(e, host) : e;
+    }
+    // A connection variable no vault password opened: the host cannot be reached as its inventory says.
+    for (const [k, v] of Object.entries(own)) {
+      if (k.startsWith('ansible_') && v instanceof VaultedValue && v.failure !== undefined) throw onHost(v.failure, host);
+    }
     const templated = this.connectionValues.get(host);
     const vars = templated === undefined ? own : this.withConnectionValues(own, templated);
     let facts = this.factsByVars.get(vars);

@@ -4,7 +4,10 @@
  * controller's Ansible worker), so a `!vault` value is read as a VaultedValue placeholder,
  * and every placeholder (and every encrypted file) of a load is decrypted in one batch
  * after reading. What the inventory uses is the plaintext; what `ftl inventory` shows is
- * what ansible-inventory shows, `{"__ansible_vault": vaulttext}`.
+ * what ansible-inventory shows, `{"__ansible_vault": vaulttext}`. What no password given
+ * opens stays sealed and fails only where it is used, as in Ansible: a sealed value in a
+ * connection variable or a template (the worker makes Ansible's own vault object of it), a
+ * sealed vars file on the hosts whose variables need it.
  */
 import { FtlError } from '../base/errors.js';
 import { mapDeep } from '../base/map-deep.js';
@@ -23,6 +26,12 @@ export class VaultedValue {
   // Private: a placeholder that strays into JSON shows where it came from, never the secret.
   #plaintext: string | undefined;
 
+  /**
+   * Why no vault password given opens it, when none does: the value stays sealed, and fails
+   * only where it is used (a connection variable, a template), as Ansible's does.
+   */
+  failure: FtlError | undefined;
+
   constructor(
     readonly vaulttext: string,
     readonly file: string,
@@ -30,6 +39,11 @@ export class VaultedValue {
 
   get decrypted(): boolean {
     return this.#plaintext !== undefined;
+  }
+
+  /** Sealed, it goes to the Ansible worker as ansible-inventory prints it, and Ansible's own vault object is made of it there. */
+  toJSON(): { __ansible_vault: string } {
+    return { __ansible_vault: this.vaulttext };
   }
 
   get plaintext(): string {
@@ -102,11 +116,12 @@ export function findVaulted(value: unknown, path: string, out: { value: VaultedV
 
 /**
  * The value with each placeholder replaced: by its plaintext (what tasks and templates
- * see), or by `{__ansible_vault: vaulttext}` (what ansible-inventory prints). Containers
+ * see; a sealed one stays itself), or by `{__ansible_vault: vaulttext}` (what ansible-inventory prints). Containers
  * without placeholders are returned as they are, not copied.
  */
 export function replaceVaulted<T>(value: T, how: 'plaintext' | 'display'): T {
-  return mapDeep(value, (v) => (v instanceof VaultedValue ? (how === 'plaintext' ? v.plaintext : { __ansible_vault: v.vaulttext }) : v), isPlain);
+  // A sealed value (no password opened it) stays the placeholder: it fails where it is used.
+  return mapDeep(value, (v) => (v instanceof VaultedValue ? (how === 'plaintext' ? (v.failure === undefined ? v.plaintext : v) : { __ansible_vault: v.vaulttext }) : v), isPlain);
 }
 
 /** Every string in a value (an encrypted file's variables are all secrets). */

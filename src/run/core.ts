@@ -155,11 +155,13 @@ export class FtlCore implements ProxyCore {
     const sources = given.map((s) => (s.includes(',') && !s.includes('/') ? s : resolvePath(s)));
     this.actions = newSessionState({
       version: () => this.inventoryVersion,
-      varsOf: (h) => inventory.varsOf(h),
+      // A host whose encrypted vars file no password opened goes to the worker without variables: calls on it fail first (facts).
+      varsOf: (h) => inventory.readableVars(h) ?? {},
       groups: () => Object.fromEntries(inventory.groupNames.map((g) => [g, inventory.hostsOfGroup(g)])),
       allVars: () => inventory.group('all')?.vars ?? {},
       sources: () => sources,
       extraVars: () => inventory.extra,
+      sealed: () => inventory.hasSealedValues,
     });
     this.defaultTarget = inventory.hostNames.length > 0 ? 'all' : 'localhost';
     this.safety = new Safety(opts, (h) => inventory.varsOf(h).ftl_environment);

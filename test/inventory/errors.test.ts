@@ -33,13 +33,18 @@ describe('inventory errors name the file, the line and the fix', () => {
     withFile('cycle.ini', '[a:children]\nb\n[b:children]\na\n', async (path) => {
       await assert.rejects(Inventory.load([path]), (e: Error & { code?: string }) => e.code === 'FTL_INVENTORY_CYCLE' && /b -> a/.test(e.message));
     }));
-  it('a vault value without a vault password is refused clearly, naming the variable, file and line, and the fix', () =>
-    withFile('v.yml', 'all:\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6134\n', async (path) => {
-      await assert.rejects(Inventory.load([path]), (e: unknown) => {
-        assert.ok(e instanceof FtlError && e.code === 'FTL_VAULT');
-        assert.match(e.oneLine(), /^secret \(group all\) in .*v\.yml line 3 is vault-encrypted and no vault password was given \(give the vault password with --vault-password-file FILE or --ask-vault-pass/);
-        return true;
-      });
+  it('a vault value without a vault password: loaded sealed; a connection variable of it is refused where used, naming the host, variable, file and line, and the fix', () =>
+    withFile('v.yml', 'all:\n  hosts:\n    h1:\n    h2:\n  vars:\n    secret: !vault |\n      $ANSIBLE_VAULT;1.1;AES256\n      6134\n  children:\n    db:\n      hosts:\n        h2:\n          ansible_password: !vault |\n            $ANSIBLE_VAULT;1.1;AES256\n            6135\n', async (path) => {
+      const inv = await Inventory.load([path]);
+      assert.equal(inv.facts('h1').name, 'h1', 'a value nothing uses stops nothing');
+      assert.throws(
+        () => inv.facts('h2'),
+        (e: unknown) => {
+          assert.ok(e instanceof FtlError && e.code === 'FTL_VAULT');
+          assert.match(e.oneLine(), /^h2: ansible_password \(host h2\) in .*v\.yml line 13 is vault-encrypted and no vault password was given \(give the vault password with --vault-password-file FILE or --ask-vault-pass/);
+          return true;
+        },
+      );
     }));
   it('a failing inventory script: what it said on stderr is in the error', () =>
     withFile('inv.sh', '#!/bin/sh\necho "cannot reach the CMDB at cmdb.example:443" >&2\nexit 3\n', async (path) => {

@@ -52,8 +52,13 @@ describe('vaulted values in an inventory load', () => {
       assert.equal(shown.b, 'bravo');
       const list = inv.toAnsibleList() as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
       assert.deepEqual(list._meta.hostvars.h1?.c, { __ansible_vault: `${enc('charlie')}\n` });
-      const errs = await Inventory.load([join(dir, 'inv.yml')], {}).catch((e: unknown) => e);
-      assert.match(String(errs), /all\.yml is vault-encrypted and no vault password was given/);
+      // No password: an encrypted -e file stops the start (Ansible reads -e first); an encrypted
+      // vars file stops only the hosts that need it, when they do.
+      const errs = await Inventory.load([join(dir, 'inv.yml')], { extraVars }).catch((e: unknown) => e);
+      assert.match(String(errs), /e\.yml is vault-encrypted and no vault password was given/);
+      const sealed = await Inventory.load([join(dir, 'inv.yml')], {});
+      assert.throws(() => sealed.facts('h1'), /all\.yml is vault-encrypted and no vault password was given/);
+      assert.equal(sealed.readableVars('h1'), undefined);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -185,14 +185,14 @@ describe('Ansible Vault: !vault values and encrypted vars files', { timeout: 600
   // No password source at all (an empty ANSIBLE_VAULT_PASSWORD_FILE is not that: Ansible reads it as the current directory, and so does ftl).
   const NO_VAULT_ENV: NodeJS.ProcessEnv = { ANSIBLE_VAULT_PASSWORD_FILE: undefined, ANSIBLE_VAULT_IDENTITY_LIST: undefined };
 
-  it('without a password: one line naming the file or the variable, and the options that give it; exit 1', async () => {
+  it('without a password: a host whose variables need an encrypted file fails in one line naming it and the fix; exit 1', async () => {
     const r = await ftl(['run', '-i', inv, 'h1', '-m', 'ping'], { env: NO_VAULT_ENV });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, /group_vars\/all\/vault\.yml is vault-encrypted and no vault password was given \(give the vault password with --vault-password-file FILE or --ask-vault-pass/);
-    const v = await ftl(['run', '-i', inline, 'solo', '-m', 'ping'], { env: NO_VAULT_ENV });
-    assert.equal(v.code, 1, v.stdout + v.stderr);
-    assert.match(v.stderr, /^ftl: solo_secret \(host solo\) in \S+inline\/inv\.yml line 6 is vault-encrypted and no vault password was given \(.*--vault-password-file FILE or --ask-vault-pass/);
+    assert.match(r.stderr, /^ftl: h1: \S+group_vars\/all\/vault\.yml is vault-encrypted and no vault password was given \(give the vault password with --vault-password-file FILE or --ask-vault-pass/);
+    // Ansible fails the same host for the same reason.
+    const a = await run('ansible', ['-i', inv, 'h1', '-m', 'ping'], NO_VAULT_ENV, 120_000, [0, 1, 2, 4]);
+    assert.doesNotMatch(a, /SUCCESS/);
     const e = await ftl(['run', 'localhost', '-m', 'ping', '-e', `@${J('extra.yml')}`], { env: NO_VAULT_ENV });
     assert.equal(e.code, 1);
     assert.match(e.stderr, /extra\.yml is vault-encrypted and no vault password was given/);
@@ -201,13 +201,52 @@ describe('Ansible Vault: !vault values and encrypted vars files', { timeout: 600
     assert.match(i.stderr, /vault\.yml is vault-encrypted and no vault password was given/);
   });
 
+  it('as in Ansible, a !vault value no password opens fails only where it is used: the host runs modules, a template of it fails with Ansible\'s words', async () => {
+    const plain = await ftl(['run', '-i', inline, 'solo', '-m', 'ping', '--json'], { env: NO_VAULT_ENV });
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    assert.equal(jsonLines(plain.stdout)[0]?.status, 'ok');
+    const used = await ftl(['run', '-i', inline, 'solo', '-m', 'command', '-a', 'cmd="echo {{ solo_secret }}"', '--json'], { env: NO_VAULT_ENV });
+    assert.equal(used.code, 2, used.stdout + used.stderr);
+    const line = jsonLines(used.stdout)[0];
+    assert.equal(line?.status, 'failed');
+    assert.match(JSON.stringify(line.result), /Attempting to decrypt but no vault secrets found/);
+    const ansible = await run('ansible', ['-i', inline, 'solo', '-m', 'command', '-a', 'echo {{ solo_secret }}'], NO_VAULT_ENV, 120_000, [0, 2]);
+    assert.match(ansible, /Attempting to decrypt but no vault secrets found/, 'Ansible says the same');
+    // A wrong password is the same: the value stays sealed until used.
+    const wrong = await ftl(['run', '-i', inline, 'solo', '-m', 'ping', '--vault-password-file', J('wrong.txt')]);
+    assert.equal(wrong.code, 0, wrong.stdout + wrong.stderr);
+    // Used as a connection variable, it stops the host before anything runs, naming the variable.
+    const conn = J('inline', 'conn.yml');
+    writeFileSync(conn, ['all:', '  hosts:', '    cx:', '      ansible_connection: local', await vaulted('ansible_become_password', SECRETS.db, '      ', pw), ''].join('\n'));
+    const c = await ftl(['run', '-i', conn, 'cx', '-m', 'ping'], { env: NO_VAULT_ENV });
+    assert.equal(c.code, 1, c.stdout + c.stderr);
+    assert.match(c.stderr, /^ftl: cx: ansible_become_password \(host cx\) in \S+conn\.yml line 5 is vault-encrypted and no vault password was given/);
+    const ac = await run('ansible', ['-i', conn, 'cx', '-m', 'ping'], NO_VAULT_ENV, 120_000, [0, 2, 4]);
+    assert.match(ac, /Attempting to decrypt but no vault secrets found/, 'Ansible refuses that host too');
+    // An encrypted group_vars file: only its group's hosts fail; the others run, as with Ansible.
+    const proj = J('sealed-group');
+    mkdirSync(join(proj, 'group_vars', 'prod'), { recursive: true });
+    writeFileSync(join(proj, 'inv.yml'), ['all:', '  children:', '    prod:', '      hosts:', '        p9:', '          ansible_connection: local', '    web:', '      hosts:', '        w9:', '          ansible_connection: local', ''].join('\n'));
+    writeFileSync(join(proj, 'group_vars', 'prod', 'vault.yml'), `prod_token: ${SECRETS.token}\n`);
+    await vault(['encrypt', '--vault-password-file', pw, join(proj, 'group_vars', 'prod', 'vault.yml')]);
+    const web = await ftl(['run', '-i', join(proj, 'inv.yml'), 'w9', '-m', 'ping'], { env: NO_VAULT_ENV });
+    assert.equal(web.code, 0, web.stdout + web.stderr);
+    const prod = await ftl(['run', '-i', join(proj, 'inv.yml'), 'p9', '-m', 'ping'], { env: NO_VAULT_ENV });
+    assert.equal(prod.code, 1, prod.stdout + prod.stderr);
+    assert.match(prod.stderr, /^ftl: p9: \S+group_vars\/prod\/vault\.yml is vault-encrypted and no vault password was given/);
+    const [aw, ap] = await Promise.all(['w9', 'p9'].map((h) => run('ansible', ['-i', join(proj, 'inv.yml'), h, '-m', 'ping'], NO_VAULT_ENV, 120_000, [0, 1, 2, 4])));
+    assert.match(aw ?? '', /w9 \| SUCCESS/, 'Ansible runs w9');
+    assert.doesNotMatch(ap ?? '', /SUCCESS/, 'and not p9');
+    noSecretIn('the output', plain.stdout + used.stdout + used.stderr + c.stderr + prod.stderr);
+  });
+
   it('a wrong password or a missing password file: a clear error naming the file; exit 1', async () => {
     const r = await ftl(['run', '-i', inv, 'h1', '-m', 'ping', '--vault-password-file', J('wrong.txt')]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /^ftl: \S+group_vars\/all\/vault\.yml cannot be decrypted: no vault password given fits it \(check the vault password/);
-    const v = await ftl(['run', '-i', inline, 'solo', '-m', 'ping', '--vault-password-file', J('wrong.txt')]);
-    assert.equal(v.code, 1);
-    assert.match(v.stderr, /solo_secret \(host solo\) in \S+inline\/inv\.yml line 6 cannot be decrypted/);
+    assert.match(r.stderr, /^ftl: h1: \S+group_vars\/all\/vault\.yml cannot be decrypted: no vault password given fits it \(check the vault password/);
+    const v = await ftl(['run', '-i', inline, 'solo', '-m', 'command', '-a', 'cmd="echo {{ solo_secret }}"', '--json', '--vault-password-file', J('wrong.txt')]);
+    assert.equal(v.code, 2, v.stdout + v.stderr);
+    assert.match(JSON.stringify(jsonLines(v.stdout)[0]?.result), /Decryption failed \(no vault secrets were found that could decrypt\)/, "a template of a value the password does not open: Ansible's words");
     const m = await ftl(['run', '-i', inv, 'h1', '-m', 'ping', '--vault-password-file', J('no-such-file')]);
     assert.equal(m.code, 1);
     assert.match(m.stderr, /vault password: The vault password file \S+no-such-file was not found/);

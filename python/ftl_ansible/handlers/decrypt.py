@@ -21,6 +21,10 @@ def handle(data, req):
         secrets = vault.secrets_for(rt, data.get("vault_ids") or [], data.get("passwords") or [])
     except vault.PasswordFileError as e:
         return "PasswordFileError", {"message": str(e)}
+    if secrets:
+        # The session's secrets are the loader's too, as in Ansible: a value the controller left
+        # sealed fails in a template with the words Ansible's would ("Decryption failed ...").
+        rt.loader.set_vault_secrets(secrets)
     results = []
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("vaulttext"), str):
