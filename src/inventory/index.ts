@@ -418,8 +418,10 @@ export class Inventory {
       throw e instanceof FtlError && e.code === 'FTL_VAULT' && e.host === undefined ? onHost(e, host) : e;
     }
     // A connection variable no vault password opened: the host cannot be reached as its inventory says.
-    for (const [k, v] of Object.entries(own)) {
-      if (k.startsWith('ansible_') && v instanceof VaultedValue && v.failure !== undefined) throw onHost(v.failure, host);
+    if (this.sealedValues) {
+      for (const [k, v] of Object.entries(own)) {
+        if (k.startsWith('ansible_') && v instanceof VaultedValue && v.failure !== undefined) throw onHost(v.failure, host);
+      }
     }
     const templated = this.connectionValues.get(host);
     const vars = templated === undefined ? own : this.withConnectionValues(own, templated);
