@@ -5,6 +5,7 @@ import { GateError } from '../base/errors.js';
 import { shq } from '../base/shell.js';
 import type { BecomeSpec } from '../base/types.js';
 import { becomeArgv, findPrompt, methodOf } from '../gate/become-command.js';
+import { onceClosed } from './exec.js';
 import type { SshConnectionPool } from './pool.js';
 import type { SshTarget } from './target.js';
 
@@ -107,7 +108,6 @@ function killChannel(channel: ClientChannel): void {
 
 function collectRaw(channel: ClientChannel, host: string, opts: RawOptions, at: number): Promise<RawResult> {
   const output = new RawOutput(opts.maxOutput);
-  let code: number | null = null;
   return deadline<RawResult>(
     (s) => {
       const answer = becomeAnswerer(opts.become, (text) => channel.end(text));
@@ -117,11 +117,8 @@ function collectRaw(channel: ClientChannel, host: string, opts: RawOptions, at: 
       channel.stderr.on('data', (b: Buffer) => {
         output.stderr(answer(b.toString('utf8')));
       });
-      channel.on('exit', (c: number | null) => {
-        code = c;
-      });
       channel.on('error', () => undefined);
-      channel.once('close', () => {
+      onceClosed(channel, (code) => {
         s.resolve(output.result(code ?? -1));
       });
       // No stdin (but what the caller gives): the password, if sudo or su asks, is the only thing written.

@@ -8,7 +8,7 @@ import type { GateBuild } from '../gate/pyz.js';
 import type { GateExit, GateTransport, StartLimits } from '../gate/transport.js';
 import { checkFunctions, DAMAGED_MARKER, PRINT_PID, probeScript } from './deploy.js';
 import { shq } from '../base/shell.js';
-import type { RemoteResult } from './exec.js';
+import { onceClosed, type RemoteResult } from './exec.js';
 import type { SshConnectionPool } from './pool.js';
 import { RemoteStart, type RemoteKills } from './remote-start.js';
 import type { SshTarget } from './target.js';
@@ -162,14 +162,13 @@ export async function startGateOrProbe(
   channel.pipe(stdout);
   let code: number | null = null;
   let signal: string | undefined;
-  const onExit = (c: number | null, sig?: string): void => {
+  // Before started() listens for 'close' too, so the status is known when it resolves on it.
+  onceClosed(channel, (c, sig) => {
     code = c;
     signal = sig;
-  };
-  channel.on('exit', onExit);
+  });
   const running = await started(channel, stdout, start, target, limits).finally(() => {
     channel.off('data', keepOut);
-    channel.off('exit', onExit);
   });
   if (running) {
     // The gate runs: from here on its bytes belong to the client alone.
@@ -194,13 +193,7 @@ interface ChannelStreams {
 function channelTransport(channel: ClientChannel, target: SshTarget, start: RemoteStart, s: ChannelStreams): GateTransport {
   channel.on('error', () => undefined);
   const exited = new Promise<GateExit>((resolve) => {
-    let code: number | null = null;
-    let signal: string | null = null;
-    channel.on('exit', (c: number | null, sig?: string) => {
-      code = c;
-      signal = sig ?? null;
-    });
-    channel.once('close', () => {
+    onceClosed(channel, (code, signal) => {
       // A connection that dropped reports no exit status.
       resolve({ code, signal: signal ?? (code === null ? 'SIGHUP (the connection was lost)' : null) });
     });
