@@ -19,11 +19,12 @@
  * file renamed into place, so concurrent ftl processes never see half an entry.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownPrivateDir } from '../base/paths.js';
 import { packageVersion } from '../base/version.js';
 import { isVaultText } from './vault.js';
 
@@ -174,20 +175,7 @@ export class ParseCache {
 
   /** The directory exists, is the user's own and is not open to others (tightened to 0700 if it is); checked once. */
   private ready(): boolean {
-    if (this.usable !== undefined) return this.usable;
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const st = lstatSync(this.dir);
-      const uid = process.getuid?.();
-      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-        this.usable = false;
-      } else {
-        if ((st.mode & 0o077) !== 0) chmodSync(this.dir, 0o700);
-        this.usable = true;
-      }
-    } catch {
-      this.usable = false;
-    }
+    this.usable ??= ownPrivateDir(this.dir);
     return this.usable;
   }
 

@@ -17,10 +17,10 @@
  * cache: the cache can cost time, never change what is read.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../base/paths.js';
+import { ownPrivateDir, packageRoot } from '../base/paths.js';
 import { packageVersion } from '../base/version.js';
 import type { AnsibleConfig } from '../hosts/ansible-project.js';
 import { probeAnsible } from '../modules/ansible-env.js';
@@ -113,11 +113,7 @@ export class ConfigCache {
   /** Keeps a configuration under its key (0600 in a 0700 directory of the user's, written whole or not at all). */
   store(key: string, config: AnsibleConfig): void {
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const st = lstatSync(this.dir);
-      const uid = process.getuid?.();
-      if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) return;
-      if ((st.mode & 0o077) !== 0) chmodSync(this.dir, 0o700);
+      if (!ownPrivateDir(this.dir)) return;
       const file = join(this.dir, `${key}.json`);
       const tmp = `${file}.${String(process.pid)}.tmp`;
       writeFileSync(tmp, JSON.stringify({ format: FORMAT, key, config }), { mode: 0o600 });
