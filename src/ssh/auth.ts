@@ -12,8 +12,11 @@ export interface AuthPlan {
   readonly tried: string[];
 }
 
-/** Parsed keys by file, while the file stays the same (device, inode, size, mtime). */
-const identities = new Map<string, { stamp: string; key: ParsedKey | string }>();
+/**
+ * Parsed keys by file, while the file stays the same (device, inode, size, mtime); for a key
+ * ftl cannot use itself, its public half (base64, null when none is found) once IdentitiesOnly asks.
+ */
+const identities = new Map<string, { stamp: string; key: ParsedKey | string; publicBlob?: string | null }>();
 
 /**
  * A key file, read and parsed once for every host that uses it (not once per connection:
@@ -71,8 +74,11 @@ function signingWithKeyObject(key: ParsedKey): ParsedKey {
 function identitiesOnlyAgent(socket: string, unusable: readonly string[]): OnlyTheseAgentKeys | undefined {
   const allowed = new Set<string>();
   for (const file of unusable) {
-    const blob = identityPublicBlob(file);
-    if (blob !== undefined) allowed.add(blob.toString('base64'));
+    // Found once per key file, as its private half is: not again for every host's connection.
+    const entry = identities.get(file);
+    if (entry !== undefined && entry.publicBlob === undefined) entry.publicBlob = identityPublicBlob(file)?.toString('base64') ?? null;
+    const blob = entry === undefined ? identityPublicBlob(file)?.toString('base64') : entry.publicBlob;
+    if (typeof blob === 'string') allowed.add(blob);
   }
   return allowed.size === 0 ? undefined : new OnlyTheseAgentKeys(socket, allowed);
 }
