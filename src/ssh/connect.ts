@@ -53,9 +53,11 @@ export function authError(target: SshTarget, tried: readonly string[], session: 
   const takes = accepts === undefined ? '' : `; the server accepts ${acceptsWords(accepts)}`;
   const refusal: AuthRefusal = { accepts, prompts: [...session.unanswered()] };
   const keysOnly = !passwordMayHelp(refusal);
-  const noKeys = target.identityFiles.length === 0 && (target.agentSocket === undefined || target.identitiesOnly === true);
+  // Under IdentitiesOnly the agent only holds the identity files' keys: no key of its own.
+  const agentKeys = target.agentSocket !== undefined && target.identitiesOnly !== true ? 1 : 0;
+  const keys = target.identityFiles.length + agentKeys;
   const hint = keysOnly
-    ? `it takes no password, so none is asked: ${noKeys ? 'make a key (ssh-keygen) and install it there (ssh-copy-id)' : `install ${target.identityFiles.length + (target.agentSocket === undefined || target.identitiesOnly === true ? 0 : 1) > 1 ? 'one of those keys' : 'that key'} there (ssh-copy-id)`}, or name the right one (ansible_ssh_private_key_file, ssh-agent)`
+    ? `it takes no password, so none is asked: ${keys === 0 ? 'make a key (ssh-keygen) and install it there (ssh-copy-id)' : `install ${keys > 1 ? 'one of those keys' : 'that key'} there (ssh-copy-id)`}, or name the right one (ansible_ssh_private_key_file, ssh-agent)`
     : undefined;
   // No address: the host is named by whoever shows this, and hosts refused alike read alike (one folded row).
   const e = new SshError('FTL_SSH_AUTH', `${target.user}'s login was refused (${offered})${takes}`, { host: target.name, cause, hint });
