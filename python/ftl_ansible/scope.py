@@ -100,8 +100,9 @@ class CallScope(object):
         self.facts = inventory_state.FactsView(inventory_state.facts_snapshot(), data.get("facts_of") or {})
         vm = copy.copy(state.manager)
         vm._loader = self.loader
+        extra_json = json.dumps(extra_vars, sort_keys=True, default=str)
         # -e values no vault password opened (rare: a -e file with !vault values in it).
-        vm._extra_vars = inventory_state.unseal(extra_vars, self.loader._vault) if "__ansible_vault" in json.dumps(extra_vars, default=str) else extra_vars
+        vm._extra_vars = inventory_state.unseal(extra_vars, self.loader._vault) if "__ansible_vault" in extra_json else extra_vars
         vm._options_vars = _options_vars(runtime, data, state)
         vm._fact_cache = self.facts
         _remembered_hostvars(HostVars(inventory=state.inventory, variable_manager=vm, loader=self.loader))
@@ -121,7 +122,7 @@ class CallScope(object):
         self.play = play
         self.task = task
         self.play_context = PlayContext(play=play)
-        self._key = (state.version, json.dumps(task_vars, sort_keys=True, default=str), json.dumps(extra_vars, sort_keys=True, default=str))
+        self._key = (state.version, json.dumps(task_vars, sort_keys=True, default=str), extra_json)
 
     def host(self, name):
         from ansible.errors import AnsibleError
