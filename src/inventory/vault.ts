@@ -121,7 +121,7 @@ export function findVaulted(value: unknown, path: string, out: { value: VaultedV
  */
 export function replaceVaulted<T>(value: T, how: 'plaintext' | 'display'): T {
   // A sealed value (no password opened it) stays the placeholder: it fails where it is used.
-  return mapDeep(value, (v) => (v instanceof VaultedValue ? (how === 'plaintext' ? (v.failure === undefined ? v.plaintext : v) : { __ansible_vault: v.vaulttext }) : v), isPlain);
+  return mapDeep(value, (v) => (v instanceof VaultedValue ? (how === 'plaintext' ? (v.failure === undefined ? v.plaintext : v) : v.toJSON()) : v), isPlain);
 }
 
 /** Every string in a value (an encrypted file's variables are all secrets). */
