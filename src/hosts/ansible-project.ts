@@ -23,12 +23,8 @@ export interface AnsibleConfig {
   readonly ssh: Readonly<Record<string, AnsibleSetting>>;
 }
 
-export async function readAnsibleConfig(worker: AnsibleWorker): Promise<AnsibleConfig> {
-  return (await readAnsibleConfigSaying(worker)).config;
-}
-
 /** The configuration, and whether Ansible warned while reading it (the warnings have gone to the session's). */
-export async function readAnsibleConfigSaying(worker: AnsibleWorker): Promise<{ config: AnsibleConfig; warned: boolean }> {
+export async function readAnsibleConfig(worker: AnsibleWorker): Promise<{ config: AnsibleConfig; warned: boolean }> {
   const r = await worker.request('Config', {}, { timeoutMs: 60_000 });
   const said = (k: string): boolean => Array.isArray(r.data[k]) && (r.data[k] as unknown[]).length > 0;
   return {

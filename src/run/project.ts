@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { FtlError } from '../base/errors.js';
 import type { Warnings } from '../base/warnings.js';
-import { loadInventoryWithAnsible, readAnsibleConfigSaying, type AnsibleConfig } from '../hosts/ansible-project.js';
+import { loadInventoryWithAnsible, readAnsibleConfig, type AnsibleConfig } from '../hosts/ansible-project.js';
 import type { AnsibleWorker } from '../hosts/ansible-worker.js';
 import { workerVault } from '../hosts/vault.js';
 import { Inventory } from '../inventory/index.js';
@@ -21,7 +21,7 @@ export async function readConfigIfAny(worker: AnsibleWorker, warnings: Warnings,
     const key = cache === false ? undefined : await configCacheKey(env, cwd);
     const kept = key === undefined || cache === false ? undefined : cache.read(key);
     if (kept !== undefined) return kept;
-    const { config, warned } = await readAnsibleConfigSaying(worker);
+    const { config, warned } = await readAnsibleConfig(worker);
     if (key !== undefined && cache !== false && !warned) cache.store(key, config);
     return config;
   } catch (e) {

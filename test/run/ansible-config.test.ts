@@ -28,7 +28,7 @@ function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 async function configWith(env: NodeJS.ProcessEnv): Promise<AnsibleConfig> {
   const w = new AnsibleWorker({ env: cleanEnv(env) });
   try {
-    return await readAnsibleConfig(w);
+    return (await readAnsibleConfig(w)).config;
   } finally {
     await w.close();
   }
