@@ -13,17 +13,10 @@ import { stringify } from 'yaml';
 import { labPaths } from '../../src/lab/files.js';
 import { ftl, jsonLines } from '../helpers/ftl.js';
 import { withLab } from '../helpers/lab.js';
+import { Terminal } from '../helpers/tmux.js';
 
 function keygen(file: string, passphrase: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', file, '-f', file]);
-}
-
-async function until(what: string, fn: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('IdentitiesOnly with ssh-agent: as ssh does', { timeout: 240_000 }, () => {
@@ -46,7 +39,7 @@ describe('IdentitiesOnly with ssh-agent: as ssh does', { timeout: 240_000 }, () 
       const sock = join(dir, 'agent.sock');
       const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
       try {
-        await until('ssh-agent listens', () => existsSync(sock));
+        await Terminal.until('ssh-agent listens', () => existsSync(sock), 15_000);
         const askpass = join(dir, 'askpass');
         writeFileSync(askpass, "#!/bin/sh\necho 'correct horse'\n");
         chmodSync(askpass, 0o700);
